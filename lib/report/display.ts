@@ -1,0 +1,117 @@
+/**
+ * Rich notebook output that also survives the HTML export: polars DataFrames as HTML tables, Observable
+ * Plot figures as inline SVG (rendered server-side with linkedom), markdown and HTML snippets.
+ * Each function returns an object the Deno kernel displays when it is a cell's last value
+ * (`Symbol.for("Jupyter.display")`), or that `show(...)` displays mid-cell.
+ *
+ * @example
+ * ```ts
+ * const df = pl.DataFrame({ encoder: ["use", "random"], top1: [0.31, 0.02] });
+ * table(df, { caption: "Zero-shot top-1", digits: 3 });           // last value of a cell
+ * await show(plot({ marks: [Plot.barY(df.toRecords(), { x: "encoder", y: "top1" })] }));
+ * ```
+ */
+import * as Plot from "@observablehq/plot";
+import { parseHTML } from "linkedom";
+import type pl from "nodejs-polars";
+import { jupyter } from "../runtime/progress.ts";
+
+/** A MIME bundle (`text/html`, `image/svg+xml`, `text/markdown`, `text/plain`, ...). */
+export type MimeBundle = Record<string, string>;
+
+/** Something the notebook can display; `bundle` is the raw MIME bundle. */
+export interface Displayable {
+  bundle: MimeBundle;
+  [key: symbol]: () => MimeBundle;
+}
+
+const DISPLAY = Symbol.for("Jupyter.display");
+
+/** Wrap a MIME bundle so that the kernel renders it. */
+export function displayable(bundle: MimeBundle): Displayable {
+  return { bundle, [DISPLAY]: () => bundle, toString: () => bundle["text/plain"] ?? "" } as Displayable;
+}
+
+/** Display now (mid-cell); outside a notebook, print the plain-text form. */
+export async function show(item: Displayable): Promise<void> {
+  const j = jupyter();
+  if (j) await j.display(item.bundle, { raw: true });
+  else console.log(item.bundle["text/plain"] ?? "");
+}
+
+export function escapeHtml(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+}
+
+function formatCell(v: unknown, digits: number): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(digits);
+  if (typeof v === "bigint") return String(v);
+  if (Array.isArray(v)) return v.map((x) => formatCell(x, digits)).join(", ");
+  return String(v);
+}
+
+/** Options of {@link table}. */
+export interface TableOptions {
+  caption?: string;
+  /** Decimals for non-integer numbers (default 3). */
+  digits?: number;
+  /** Rows shown at most (default 200; the rest is counted). */
+  maxRows?: number;
+}
+
+/** A polars DataFrame (or plain records) as an HTML table with a plain-text twin. */
+export function table(df: pl.DataFrame | Record<string, unknown>[], opts: TableOptions = {}): Displayable {
+  const digits = opts.digits ?? 3, maxRows = opts.maxRows ?? 200;
+  const records = Array.isArray(df) ? df : (df.toRecords() as Record<string, unknown>[]);
+  const columns = Array.isArray(df) ? [...new Set(df.flatMap((r) => Object.keys(r)))] : df.columns;
+  const shown = records.slice(0, maxRows);
+  const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
+  const body = shown.map((r) =>
+    `<tr>${columns.map((c) => {
+      const v = r[c];
+      const align = typeof v === "number" ? ' style="text-align:right"' : "";
+      return `<td${align}>${escapeHtml(formatCell(v, digits))}</td>`;
+    }).join("")}</tr>`
+  ).join("\n");
+  const more = records.length > shown.length ? `<p>... ${records.length - shown.length} more rows</p>` : "";
+  const caption = opts.caption ? `<caption style="caption-side:top;font-weight:bold">${escapeHtml(opts.caption)}</caption>` : "";
+  const html = `<table class="sharelock-table">${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${more}`;
+  const widths = columns.map((c) => Math.max(c.length, ...shown.map((r) => formatCell(r[c], digits).length)));
+  const line = (cells: string[]) => cells.map((s, i) => s.padEnd(widths[i])).join("  ");
+  const text = [
+    ...(opts.caption ? [opts.caption] : []),
+    line(columns),
+    ...shown.map((r) => line(columns.map((c) => formatCell(r[c], digits)))),
+    ...(more ? [`... ${records.length - shown.length} more rows`] : []),
+  ].join("\n");
+  return displayable({ "text/html": html, "text/plain": text });
+}
+
+/** Render an Observable Plot figure to SVG markup (no browser needed). */
+export function plotSvg(options: Plot.PlotOptions): string {
+  const { document } = parseHTML("<!DOCTYPE html><html><body></body></html>");
+  const node = Plot.plot({ ...options, document } as Plot.PlotOptions) as unknown as Element;
+  // A figure with a legend or caption is an HTML <figure> wrapping the <svg>: keep it whole.
+  const markup = node.outerHTML;
+  return node.tagName.toLowerCase() === "svg" && !markup.includes('xmlns="http://www.w3.org/2000/svg"')
+    ? markup.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"')
+    : markup;
+}
+
+/** An Observable Plot figure, displayed as inline SVG (in the notebook and in the HTML report). */
+export function plot(options: Plot.PlotOptions, alt = "figure"): Displayable {
+  const markup = plotSvg(options);
+  if (markup.startsWith("<svg")) return displayable({ "image/svg+xml": markup, "text/plain": `[${alt}]` });
+  return displayable({ "text/html": markup, "text/plain": `[${alt}]` });
+}
+
+/** Markdown text (findings written from the numbers of this run). */
+export function markdown(text: string): Displayable {
+  return displayable({ "text/markdown": text, "text/plain": text });
+}
+
+/** Raw HTML (image grids and the like). */
+export function html(markup: string, plain = "[html]"): Displayable {
+  return displayable({ "text/html": markup, "text/plain": plain });
+}

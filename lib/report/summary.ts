@@ -1,0 +1,114 @@
+/**
+ * `outputs/summary.json`: each notebook's key figures (accuracies, the Pearson r, timings) and how its
+ * last run went, so that one run can be compared with the one before (`summary.previous.json`).
+ *
+ * @example
+ * ```ts
+ * await recordFigures("01_zero_shot_probing", { "use_lite/top1": 0.31 });
+ * const changes = diffSummaries(await readSummary("outputs/summary.previous.json"),
+ *                               await readSummary("outputs/summary.json"));
+ * ```
+ */
+import { join } from "node:path";
+import { readJsonOr, writeJsonAtomic } from "../runtime/atomic.ts";
+import { projectPaths } from "../runtime/paths.ts";
+
+/** A key figure: a number, or a short text (a backend name, a version). */
+export type Figure = number | string | boolean | null;
+
+/** One notebook's entry in the summary. */
+export interface NotebookSummary {
+  /** Key figures the notebook recorded, by name. */
+  figures: Record<string, Figure>;
+  /** How the last headless run went (written by the runner). */
+  run?: { ok: boolean; seconds: number; finished: string; failedCell?: number | null; error?: string | null };
+}
+
+/** The whole summary file. */
+export interface Summary {
+  updated: string;
+  notebooks: Record<string, NotebookSummary>;
+}
+
+/** Path of the summary file under an outputs folder. */
+export function summaryPath(outputs = projectPaths().outputs): string {
+  return join(outputs, "summary.json");
+}
+
+/** Read a summary file; an absent file is an empty summary. */
+export async function readSummary(path: string = summaryPath()): Promise<Summary> {
+  const s = await readJsonOr<Summary>(path, { updated: "", notebooks: {} });
+  if (typeof s !== "object" || s === null || typeof s.notebooks !== "object") {
+    throw new Error(`${path}: not a summary file (no "notebooks" object)`);
+  }
+  return s;
+}
+
+async function update(path: string, notebook: string, change: (entry: NotebookSummary) => void): Promise<Summary> {
+  const summary = await readSummary(path);
+  const entry = summary.notebooks[notebook] ?? { figures: {} };
+  change(entry);
+  summary.notebooks[notebook] = entry;
+  summary.updated = new Date().toISOString();
+  await writeJsonAtomic(path, summary);
+  return summary;
+}
+
+/**
+ * Merge key figures into a notebook's entry (existing names are overwritten, others kept).
+ * Non-finite numbers are stored as `null` (JSON has no NaN) so that they stay visible.
+ */
+export function recordFigures(
+  notebook: string,
+  figures: Record<string, Figure>,
+  path: string = summaryPath(),
+): Promise<Summary> {
+  return update(path, notebook, (entry) => {
+    for (const [k, v] of Object.entries(figures)) {
+      entry.figures[k] = typeof v === "number" && !Number.isFinite(v) ? null : v;
+    }
+  });
+}
+
+/** Record how a notebook's headless run went (used by the runner). */
+export function recordRun(
+  notebook: string,
+  run: NonNullable<NotebookSummary["run"]>,
+  path: string = summaryPath(),
+): Promise<Summary> {
+  return update(path, notebook, (entry) => {
+    entry.run = run;
+  });
+}
+
+/** One key figure that differs between two runs. */
+export interface FigureChange {
+  notebook: string;
+  figure: string;
+  before: Figure | undefined;
+  after: Figure | undefined;
+  /** after - before, when both are numbers. */
+  delta?: number;
+}
+
+/**
+ * Key figures that changed between two summaries (added, removed or different).
+ * Numbers closer than `tolerance` (absolute) count as equal.
+ */
+export function diffSummaries(before: Summary, after: Summary, tolerance = 0): FigureChange[] {
+  const changes: FigureChange[] = [];
+  const notebooks = new Set([...Object.keys(before.notebooks), ...Object.keys(after.notebooks)]);
+  for (const nb of [...notebooks].sort()) {
+    const a = before.notebooks[nb]?.figures ?? {};
+    const b = after.notebooks[nb]?.figures ?? {};
+    for (const fig of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const x = a[fig], y = b[fig];
+      if (typeof x === "number" && typeof y === "number") {
+        if (Math.abs(y - x) > tolerance) changes.push({ notebook: nb, figure: fig, before: x, after: y, delta: y - x });
+      } else if (x !== y) {
+        changes.push({ notebook: nb, figure: fig, before: x, after: y });
+      }
+    }
+  }
+  return changes;
+}

@@ -1,0 +1,40 @@
+/**
+ * Where the project keeps its caches and outputs. No module state: every call reads the environment.
+ *
+ * - `SHARELOCK_CACHE_DIR` (default `<repo>/.cache`): npm-free downloads, extracted Debian packages,
+ *   converted models, the feature store. Safe to delete; everything in it is rebuilt.
+ * - `SHARELOCK_OUTPUTS_DIR` (default `<repo>/outputs`): reports, results tables, `summary.json`.
+ *
+ * @example
+ * ```ts
+ * const { cache, outputs } = projectPaths();
+ * console.log(`features live under ${cache}/features`);
+ * ```
+ */
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Folders the project reads and writes. */
+export interface ProjectPaths {
+  /** Repository root (the folder holding `deno.json`). */
+  root: string;
+  /** Cache root: downloads, extracted packages, feature store. */
+  cache: string;
+  /** Outputs root: `reports/`, `results/`, `summary.json`. */
+  outputs: string;
+  /** Small committed data files (`data/`). */
+  data: string;
+}
+
+/** The repository root, found from this file's location (`lib/runtime/paths.ts`). */
+export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Resolve the project folders, honouring `SHARELOCK_CACHE_DIR` and `SHARELOCK_OUTPUTS_DIR`. */
+export function projectPaths(env: { get(key: string): string | undefined } = Deno.env): ProjectPaths {
+  return {
+    root: REPO_ROOT,
+    cache: resolve(env.get("SHARELOCK_CACHE_DIR") ?? join(REPO_ROOT, ".cache")),
+    outputs: resolve(env.get("SHARELOCK_OUTPUTS_DIR") ?? join(REPO_ROOT, "outputs")),
+    data: join(REPO_ROOT, "data"),
+  };
+}

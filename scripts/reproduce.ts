@@ -1,0 +1,84 @@
+/**
+ * `deno task reproduce`: set up, run every notebook in `notebooks/` headless, write the executed
+ * notebooks and HTML reports to `outputs/reports/`, update `outputs/summary.json` and print what changed
+ * since the last run. `deno task report NOTEBOOK...` does the same for the named notebooks only.
+ *
+ * Exit status 1 when any notebook failed (the others still run; the summary says which failed).
+ */
+import { basename, join, resolve } from "node:path";
+import { ensureEnvironment, SetupError } from "./setup.ts";
+import { runNotebooks } from "./notebook_runner.ts";
+import { diffSummaries, readSummary, recordRun, summaryPath } from "../lib/report/summary.ts";
+import { projectPaths } from "../lib/runtime/paths.ts";
+
+function allNotebooks(root: string): string[] {
+  return [...Deno.readDirSync(join(root, "notebooks"))]
+    .filter((e) => e.isFile && e.name.endsWith(".ipynb"))
+    .map((e) => join(root, "notebooks", e.name))
+    .sort();
+}
+
+function resolveNotebook(arg: string, root: string): string {
+  for (const p of [arg, join(root, arg), join(root, "notebooks", arg), join(root, "notebooks", `${arg}.ipynb`)]) {
+    try {
+      if (Deno.statSync(p).isFile) return resolve(p);
+    } catch { /* try the next form */ }
+  }
+  throw new SetupError(`no notebook "${arg}" (looked in ${join(root, "notebooks")}); choose one of: ${
+    allNotebooks(root).map((p) => basename(p, ".ipynb")).join(", ")
+  }`);
+}
+
+async function main() {
+  const paths = projectPaths();
+  const notebooks = Deno.args.length ? Deno.args.map((a) => resolveNotebook(a, paths.root)) : allNotebooks(paths.root);
+  const env = await ensureEnvironment();
+  const summaryFile = summaryPath(paths.outputs);
+  const before = await readSummary(summaryFile);
+  await Deno.mkdir(paths.outputs, { recursive: true });
+  await Deno.writeTextFile(join(paths.outputs, "summary.previous.json"), JSON.stringify(before, null, 2) + "\n");
+
+  const outDir = join(paths.outputs, "reports");
+  console.error(`Running ${notebooks.length} notebook(s); reports go to ${outDir}`);
+  const results = [];
+  for (const nb of notebooks) {
+    const [r] = await runNotebooks([nb], { outDir, ...env });
+    await recordRun(r.notebook, {
+      ok: r.ok,
+      seconds: r.seconds,
+      finished: new Date().toISOString(),
+      failedCell: r.failed_cell,
+      error: r.error,
+    }, summaryFile);
+    results.push(r);
+  }
+
+  console.log("\nnotebook                             status   seconds  report");
+  for (const r of results) {
+    console.log(`${r.notebook.padEnd(36)} ${(r.ok ? "ok" : "FAILED").padEnd(8)} ${r.seconds.toFixed(1).padStart(7)}  ${r.html ?? r.ipynb}`);
+    if (!r.ok) console.log(`    cell ${r.failed_cell ?? "?"}: ${r.error}`);
+  }
+  const changes = diffSummaries(before, await readSummary(summaryFile), 1e-9);
+  if (changes.length) {
+    console.log("\nKey figures that changed since the last run:");
+    for (const c of changes) {
+      const d = c.delta !== undefined ? ` (${c.delta >= 0 ? "+" : ""}${c.delta.toPrecision(3)})` : "";
+      console.log(`  ${c.notebook} / ${c.figure}: ${c.before ?? "-"} -> ${c.after ?? "-"}${d}`);
+    }
+  }
+  const failed = results.filter((r) => !r.ok);
+  console.log(`\n${results.length - failed.length} notebook(s) ok, ${failed.length} failed; summary: ${summaryFile}`);
+  if (failed.length) Deno.exit(1);
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (err) {
+    if (err instanceof SetupError) {
+      console.error(`\nStopped: ${err.message}`);
+      Deno.exit(1);
+    }
+    throw err;
+  }
+}

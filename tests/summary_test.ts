@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { diffSummaries, readSummary, recordFigures, recordRun, type Summary } from "../lib/report/summary.ts";
+import { junitCounts } from "../scripts/run_tests.ts";
+
+Deno.test("recordFigures merges into the summary file and keeps other notebooks", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "summary.json");
+  await recordFigures("a", { top1: 0.5, backend: "wasm" }, path);
+  await recordFigures("b", { r: 0.7 }, path);
+  await recordFigures("a", { top1: 0.6, nan: NaN }, path);
+  await recordRun("a", { ok: true, seconds: 1.5, finished: "now" }, path);
+  const s = await readSummary(path);
+  assert.deepEqual(s.notebooks.a.figures, { top1: 0.6, backend: "wasm", nan: null });
+  assert.deepEqual(s.notebooks.b.figures, { r: 0.7 });
+  assert.equal(s.notebooks.a.run?.ok, true);
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["summary.json"], "no temporary file left");
+});
+
+Deno.test("readSummary rejects a file that is not a summary, naming it", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "summary.json");
+  await Deno.writeTextFile(path, "{not json");
+  await assert.rejects(() => readSummary(path), new RegExp(path.replaceAll("/", "\\/")));
+  await Deno.writeTextFile(path, "[1]");
+  await assert.rejects(() => readSummary(path), /not a summary file/);
+});
+
+Deno.test("diffSummaries lists changed, added and removed figures", () => {
+  const a: Summary = { updated: "", notebooks: { x: { figures: { acc: 0.5, same: 1, gone: "y" } } } };
+  const b: Summary = { updated: "", notebooks: { x: { figures: { acc: 0.55, same: 1, new: 2 } } } };
+  const d = diffSummaries(a, b);
+  assert.deepEqual(d.map((c) => c.figure), ["acc", "gone", "new"]);
+  assert.ok(Math.abs(d[0].delta! - 0.05) < 1e-12);
+  assert.equal(diffSummaries(a, b, 0.1).length, 2, "a change within tolerance is not reported");
+});
+
+Deno.test("junitCounts counts passed, failed and skipped test cases", () => {
+  const xml = `<testsuites><testsuite name="a">
+    <testcase name="one" time="0.1"/>
+    <testcase name="two" time="0.1"><failure message="boom">x</failure></testcase>
+    <testcase name="three"><skipped/></testcase>
+    <testcase name="four" time="0.2"></testcase></testsuite></testsuites>`;
+  assert.deepEqual(junitCounts(xml), { passed: 2, failed: 1, skipped: 1 });
+});
