@@ -44,7 +44,7 @@ export interface ImageFolderOptions {
 }
 
 /** A dataset arranged as one folder per class. */
-export function loadImageFolder(root: string, opts: ImageFolderOptions = {}): Promise<Dataset> {
+export async function loadImageFolder(root: string, opts: ImageFolderOptions = {}): Promise<Dataset> {
   const name = opts.name ?? basename(root);
   requireDir(root, `dataset "${name}"`, HOW_TO_GET[name] ?? "Arrange it as <root>/<class>/<image>.");
   let dir = root;
@@ -79,7 +79,7 @@ export function loadImageFolder(root: string, opts: ImageFolderOptions = {}): Pr
       });
     }
   }
-  return Promise.resolve({ name, version: `folder:${root}`, items, classes: [...ids.keys()] });
+  return await Promise.resolve({ name, version: `folder:${root}`, items, classes: [...ids.keys()] });
 }
 
 /** COCO captions: one item per (image, caption); several captions per image share the image. */
@@ -114,7 +114,7 @@ export async function loadCocoCaptions(annotations: string, imageDir: string, na
 }
 
 /** Webdataset tar shards: each sample is `<key>.<jpg|png|webp>` with `<key>.txt` or `<key>.json` ({caption}). */
-export function loadWebDataset(shards: string[], name = "webdataset"): Promise<Dataset> {
+export async function loadWebDataset(shards: string[], name = "webdataset"): Promise<Dataset> {
   const items: Item[] = [];
   for (const shard of shards) {
     try {
@@ -155,5 +155,5 @@ export function loadWebDataset(shards: string[], name = "webdataset"): Promise<D
       });
     }
   }
-  return Promise.resolve({ name, version: `webdataset:${shards.length} shards`, items, classes: ["caption"] });
+  return await Promise.resolve({ name, version: `webdataset:${shards.length} shards`, items, classes: ["caption"] });
 }

@@ -1,0 +1,52 @@
+/**
+ * The embedded datasets by name, each built once into `<cache>/datasets/<name>.parquet` (the items
+ * table) plus `<name>.json` (version, class names, class texts); later loads read those files.
+ *
+ * @example
+ * ```ts
+ * const ds = await dataset("emoji-google");
+ * datasetFrame(ds).groupBy("group").len();
+ * ```
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type pl from "nodejs-polars";
+import { projectPaths } from "../runtime/paths.ts";
+import { writeJsonAtomic } from "../runtime/atomic.ts";
+import { type Dataset, itemsFrame, readItems, writeItems } from "./items.ts";
+import { loadEmoji } from "./emoji.ts";
+import { loadOpenClipart } from "./openclipart.ts";
+import { loadTuxPaint } from "./tuxpaint.ts";
+import { loadFashionMnist } from "./fashion_mnist.ts";
+
+/** Builders of the embedded datasets. */
+export const EMBEDDED_DATASETS: Record<string, () => Promise<Dataset>> = {
+  "emoji-google": () => loadEmoji({ style: "google" }),
+  "emoji-twitter": () => loadEmoji({ style: "twitter" }),
+  "openclipart": () => loadOpenClipart(),
+  "tuxpaint": () => loadTuxPaint(),
+  "fashion-mnist": () => loadFashionMnist({ perClass: 100 }),
+};
+
+/** Load an embedded dataset by name (built and cached on first use). */
+export async function dataset(name: string, cache = projectPaths().cache): Promise<Dataset> {
+  const build = EMBEDDED_DATASETS[name];
+  if (!build) throw new Error(`unknown dataset "${name}" (embedded: ${Object.keys(EMBEDDED_DATASETS).join(", ")})`);
+  const dir = join(cache, "datasets");
+  const table = join(dir, `${name}.parquet`), meta = join(dir, `${name}.json`);
+  if (existsSync(table) && existsSync(meta)) {
+    const m = JSON.parse(await Deno.readTextFile(meta)) as Omit<Dataset, "items">;
+    const items = readItems(table);
+    if (items.every((it) => !it.image_path || it.image_path.includes("::") || existsSync(it.image_path))) return { ...m, items };
+    // images moved or cache partly deleted: rebuild
+  }
+  const ds = await build();
+  await writeItems(ds, table);
+  await writeJsonAtomic(meta, { name: ds.name, version: ds.version, classes: ds.classes, classTexts: ds.classTexts ?? {} });
+  return ds;
+}
+
+/** A dataset's items as a polars DataFrame. */
+export function datasetFrame(ds: Dataset): pl.DataFrame {
+  return itemsFrame(ds.items);
+}

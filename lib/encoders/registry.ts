@@ -1,0 +1,45 @@
+/**
+ * Encoders by name, so that configs and notebooks can list them as strings:
+ * vision `mobilenet-v2`, `inception-v3`, `hf:<model id>` (DINOv2-style CLS);
+ * language `use-lite`, `word2vec-100d`, `random-word`, `random-text`,
+ * `hf:<model id>:<pooling>` with pooling `last-token` (decoders), `mean` or `cls` (encoders).
+ *
+ * @example
+ * ```ts
+ * const v = await visionEncoder("mobilenet-v2");
+ * const t = await languageEncoder("hf:onnx-community/Qwen2.5-0.5B:last-token");
+ * ```
+ */
+import { inceptionV3Encoder, mobileNetV2Encoder, useLiteEncoder } from "./tfjs_models.ts";
+import { wordVectorEncoder } from "./word_vectors.ts";
+import { randomTextEncoder } from "./random_text.ts";
+import { hfTextEncoder, hfVisionEncoder } from "./hf.ts";
+import type { LanguageEncoder, VisionEncoder } from "./types.ts";
+
+/** Vision encoders of the embedded default. */
+export const EMBEDDED_VISION = ["mobilenet-v2", "inception-v3"] as const;
+/** Language encoders of the embedded default, strongest first. */
+export const EMBEDDED_LANGUAGE = ["use-lite", "word2vec-100d", "random-word"] as const;
+
+/** Open a vision encoder by name. */
+export function visionEncoder(name: string): Promise<VisionEncoder> {
+  if (name === "mobilenet-v2") return mobileNetV2Encoder();
+  if (name === "inception-v3") return inceptionV3Encoder();
+  if (name.startsWith("hf:")) return hfVisionEncoder({ model: name.slice(3) });
+  throw new Error(`unknown vision encoder "${name}" (known: ${EMBEDDED_VISION.join(", ")}, hf:<model id>)`);
+}
+
+/** Open a language encoder by name. */
+export function languageEncoder(name: string): Promise<LanguageEncoder> {
+  if (name === "use-lite") return useLiteEncoder();
+  if (name === "word2vec-100d") return wordVectorEncoder();
+  if (name === "random-word") return Promise.resolve(randomTextEncoder({ unit: "word", dim: 512 }));
+  if (name === "random-text") return Promise.resolve(randomTextEncoder({ unit: "text", dim: 512 }));
+  if (name.startsWith("hf:")) {
+    const rest = name.slice(3);
+    const m = rest.match(/^(.*):(last-token|mean|cls)$/);
+    if (!m) throw new Error(`language encoder "${name}": give the pooling, e.g. hf:${rest}:last-token (decoders) or :mean (encoders)`);
+    return hfTextEncoder({ model: m[1], pooling: m[2] as "last-token" | "mean" | "cls" });
+  }
+  throw new Error(`unknown language encoder "${name}" (known: ${EMBEDDED_LANGUAGE.join(", ")}, random-text, hf:<model id>:<pooling>)`);
+}

@@ -1,0 +1,96 @@
+/**
+ * `deno task extract`: compute and store the features of the embedded default (or the named parts),
+ * resumably. Run it again after a crash or Ctrl-C: only what is missing is computed.
+ *
+ *   deno task extract                         # the whole embedded plan, one process per CPU core
+ *   deno task extract --jobs 1                # in this process only
+ *   deno task extract --encoder use-lite      # only this encoder (repeatable)
+ *   deno task extract --dataset openclipart   # only this dataset (repeatable)
+ *   deno task extract --shard 3/16            # one slice: a Slurm array task / Kubernetes indexed job
+ *                                             # (the shard also comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)
+ */
+import { parseArgs } from "node:util";
+import { EMBEDDED_PLAN } from "../lib/config.ts";
+import { dataset } from "../lib/data/registry.ts";
+import { loadWordNet } from "../lib/data/wordnet.ts";
+import { classRepresentations } from "../lib/data/class_texts.ts";
+import { languageEncoder, visionEncoder } from "../lib/encoders/registry.ts";
+import { extract, storeFor } from "../lib/store/extract.ts";
+import { parseShard, shardFromEnv, type Shard, WHOLE } from "../lib/store/shard.ts";
+import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
+import type { ExtractionPlan } from "../lib/config.ts";
+
+/** Every text the plan embeds with each language encoder (deduplicated). */
+export async function planTexts(plan: ExtractionPlan): Promise<string[]> {
+  const wordnet = await loadWordNet();
+  const texts = new Set<string>();
+  for (const name of plan.textDatasets) {
+    const ds = await dataset(name);
+    for (const it of ds.items) if (it.caption?.trim()) texts.add(it.caption);
+    const reps = classRepresentations(ds.classes.filter(Boolean), { templates: plan.templates, wordnet });
+    for (const list of [...Object.values(reps.templates), ...Object.values(reps.descriptions)]) for (const t of list) texts.add(t);
+  }
+  return [...texts];
+}
+
+/** Run the plan (or the selected part) for one shard; returns a line per job. */
+export async function runPlan(plan: ExtractionPlan, shard: Shard, only: { encoders?: string[]; datasets?: string[] } = {}) {
+  const want = (e: string) => !only.encoders?.length || only.encoders.includes(e);
+  const wantDs = (d: string) => !only.datasets?.length || only.datasets.includes(d);
+  await selectTfBackend();
+  const lines: string[] = [];
+  for (const job of plan.images) {
+    if (!want(job.encoder)) continue;
+    const enc = await visionEncoder(job.encoder);
+    const store = await storeFor(enc);
+    for (const name of job.datasets.filter(wantDs)) {
+      const ds = await dataset(name);
+      const items = ds.items.filter((it) => it.image_path).map((it) => ({ id: it.item_id, input: it.image_path! }));
+      const r = await extract(store, enc, items, { shard, onError: "skip", batchSize: 16, label: `${job.encoder} / ${name}` });
+      lines.push(`${job.encoder} / ${name}: ${r.computed} computed, ${r.cached} cached, ${r.skipped} skipped, ${r.seconds.toFixed(1)} s`);
+    }
+    enc.dispose();
+  }
+  const langs = plan.language.filter(want);
+  if (langs.length && (!only.datasets?.length || plan.textDatasets.some(wantDs))) {
+    const texts = await planTexts({ ...plan, textDatasets: plan.textDatasets.filter(wantDs) });
+    for (const name of langs) {
+      const enc = await languageEncoder(name);
+      const store = await storeFor(enc);
+      const r = await extract(store, enc, texts.map((t, i) => ({ id: `text-${i}`, input: t })), { shard, batchSize: 64, label: `${name} / ${texts.length} texts` });
+      lines.push(`${name} / texts: ${r.computed} computed, ${r.cached} cached, ${r.seconds.toFixed(1)} s${enc.oovRate ? `, out-of-vocabulary ${(100 * enc.oovRate()).toFixed(1)}% of new words` : ""}`);
+      enc.dispose();
+    }
+  }
+  return lines;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { encoder: { type: "string", multiple: true }, dataset: { type: "string", multiple: true }, shard: { type: "string" }, jobs: { type: "string" } },
+  });
+  const only = { encoders: values.encoder, datasets: values.dataset };
+  const shard = values.shard ? parseShard(values.shard) : shardFromEnv(Deno.env.toObject());
+  const jobs = Number(values.jobs ?? (shard ? 1 : Math.max(1, Math.min(4, navigator.hardwareConcurrency))));
+  const t0 = performance.now();
+  if (shard || jobs === 1) {
+    for (const line of await runPlan(EMBEDDED_PLAN, shard ?? WHOLE, only)) console.log(`[extract ${(shard ?? WHOLE).index}/${(shard ?? WHOLE).count}] ${line}`);
+  } else {
+    // Warm the shared pieces once (asset downloads, dataset tables, word-vector conversion) so that the
+    // workers do not race to build them, then one worker per core, each its own slice.
+    for (const name of new Set([...EMBEDDED_PLAN.images.flatMap((j) => j.datasets), ...EMBEDDED_PLAN.textDatasets])) {
+      if (!only.datasets?.length || only.datasets.includes(name)) await dataset(name);
+    }
+    if (!only.encoders?.length || only.encoders.includes("word2vec-100d")) await languageEncoder("word2vec-100d");
+    const extra = [...(values.encoder ?? []).flatMap((e) => ["--encoder", e]), ...(values.dataset ?? []).flatMap((d) => ["--dataset", d])];
+    const children = Array.from({ length: jobs }, (_, i) =>
+      new Deno.Command(Deno.execPath(), { args: ["run", "-A", import.meta.filename!, "--shard", `${i}/${jobs}`, ...extra] }).spawn());
+    const codes = await Promise.all(children.map((c) => c.status));
+    if (codes.some((c) => !c.success)) {
+      console.error("[extract] a worker failed; run the command again to finish what is missing");
+      Deno.exit(1);
+    }
+  }
+  console.log(`[extract] done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
