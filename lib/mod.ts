@@ -1,18 +1,55 @@
 /**
  * sharelock-notebooks: the one module notebooks import. Re-exports only; no logic lives here.
+ * The order follows the method's data flow: runtime, data, encoders, feature store, report.
  *
  * @example
  * ```ts
  * import * as sl from "../lib/mod.ts";
- * const backend = await sl.selectTfBackend();
- * sl.table([{ backend: backend.backend, reason: backend.reason }]);
+ * await sl.selectTfBackend();
+ * const ds = await sl.dataset("emoji-google");
+ * const img = await sl.imageFeatures(ds.items, await sl.visionEncoder("mobilenet-v2"));
+ * const txt = await sl.textFeatures(ds.classes.map((c) => `a drawing of a ${c}.`), await sl.languageEncoder("use-lite"));
  * ```
  * @module
  */
+export * from "./config.ts";
+
 export * from "./runtime/paths.ts";
 export * from "./runtime/atomic.ts";
 export * from "./runtime/progress.ts";
+export * from "./runtime/random.ts";
 export * from "./runtime/tf_backend.ts";
 export * from "./runtime/onnx_device.ts";
+
+export * from "./data/assets.ts";
+export * from "./data/items.ts";
+export * from "./data/registry.ts";
+export * from "./data/emoji.ts";
+export * from "./data/openclipart.ts";
+export * from "./data/tuxpaint.ts";
+export * from "./data/fashion_mnist.ts";
+export * from "./data/wordnet.ts";
+export * from "./data/paper_datasets.ts";
+export * from "./data/tar.ts";
+export * from "./data/templates.ts";
+export * from "./data/class_texts.ts";
+export * from "./data/splits.ts";
+
+export * from "./encoders/types.ts";
+export * from "./encoders/image_io.ts";
+export * from "./encoders/registry.ts";
+export * from "./encoders/tfjs_models.ts";
+export * from "./encoders/hf.ts";
+export * from "./encoders/word_vectors.ts";
+export * from "./encoders/random_text.ts";
+export * from "./encoders/use_tokenizer.ts";
+
+export * from "./store/feature_store.ts";
+export * from "./store/shard.ts";
+export * from "./store/extract.ts";
+export * from "./features.ts";
+
+export * from "./onnx/proto.ts";
+
 export * from "./report/display.ts";
 export * from "./report/summary.ts";

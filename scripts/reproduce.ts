@@ -1,7 +1,9 @@
 /**
- * `deno task reproduce`: set up, run every notebook in `notebooks/` headless, write the executed
+ * `deno task reproduce`: set up, extract the embedded default's features (one worker per core; cached,
+ * so a second run does no model work), run every notebook in `notebooks/` headless, write the executed
  * notebooks and HTML reports to `outputs/reports/`, update `outputs/summary.json` and print what changed
- * since the last run. `deno task report NOTEBOOK...` does the same for the named notebooks only.
+ * since the last run. `deno task report NOTEBOOK...` does the same for the named notebooks only (they
+ * extract what they need themselves); `--no-extract` skips the extraction stage.
  *
  * Exit status 1 when any notebook failed (the others still run; the summary says which failed).
  */
@@ -31,8 +33,16 @@ function resolveNotebook(arg: string, root: string): string {
 
 async function main() {
   const paths = projectPaths();
-  const notebooks = Deno.args.length ? Deno.args.map((a) => resolveNotebook(a, paths.root)) : allNotebooks(paths.root);
+  const args = Deno.args.filter((a) => a !== "--no-extract");
+  const notebooks = args.length ? args.map((a) => resolveNotebook(a, paths.root)) : allNotebooks(paths.root);
   const env = await ensureEnvironment();
+  if (!args.length && !Deno.args.includes("--no-extract")) {
+    console.error("Extracting the embedded default's features (cached after the first run) ...");
+    const t0 = performance.now();
+    const ok = (await new Deno.Command(Deno.execPath(), { args: ["run", "-A", join(paths.root, "scripts", "extract.ts")], cwd: paths.root }).spawn().status).success;
+    if (!ok) throw new SetupError("feature extraction failed (see above); run `deno task extract` to resume it");
+    await recordRun("features", { ok, seconds: +((performance.now() - t0) / 1000).toFixed(1), finished: new Date().toISOString() }, summaryPath(paths.outputs));
+  }
   const summaryFile = summaryPath(paths.outputs);
   const before = await readSummary(summaryFile);
   await Deno.mkdir(paths.outputs, { recursive: true });

@@ -1,0 +1,50 @@
+/**
+ * Classification metrics from a score matrix: top-1, top-5 and mean per-class recall (balanced
+ * accuracy, the probing section's "average per-class accuracy").
+ *
+ * @example
+ * ```ts
+ * const m = classificationMetrics(scores, nClasses, labels);  // { top1, top5, meanPerClassRecall, n }
+ * ```
+ */
+
+/** Accuracy figures of one evaluation. */
+export interface ClassificationMetrics {
+  top1: number;
+  top5: number;
+  meanPerClassRecall: number;
+  /** Recall per class (NaN for classes with no test item). */
+  perClassRecall: number[];
+  n: number;
+}
+
+/** Rank of the true class in a row of scores (0 = best); ties count against the true class. Pure. */
+export function rankOf(scores: Float32Array, row: number, nClasses: number, label: number): number {
+  const base = row * nClasses, s = scores[base + label];
+  let rank = 0;
+  for (let c = 0; c < nClasses; c++) if (c !== label && scores[base + c] >= s) rank++;
+  return rank;
+}
+
+/** Metrics of scores [n x nClasses] against labels. Pure. */
+export function classificationMetrics(scores: Float32Array, nClasses: number, labels: ArrayLike<number>, k = 5): ClassificationMetrics {
+  const n = labels.length;
+  if (scores.length !== n * nClasses) throw new Error(`scores hold ${scores.length} values, expected ${n} x ${nClasses}`);
+  let top1 = 0, topk = 0;
+  const hit = new Array(nClasses).fill(0), count = new Array(nClasses).fill(0);
+  for (let i = 0; i < n; i++) {
+    const r = rankOf(scores, i, nClasses, labels[i]);
+    if (r === 0) (top1++, hit[labels[i]]++);
+    if (r < k) topk++;
+    count[labels[i]]++;
+  }
+  const perClassRecall = count.map((c, j) => (c ? hit[j] / c : NaN));
+  const present = perClassRecall.filter((x) => !Number.isNaN(x));
+  return {
+    top1: top1 / n,
+    top5: topk / n,
+    meanPerClassRecall: present.reduce((a, b) => a + b, 0) / present.length,
+    perClassRecall,
+    n,
+  };
+}

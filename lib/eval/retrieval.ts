@@ -1,0 +1,66 @@
+/**
+ * Image-text retrieval (recall@k both ways) and Winoground-style text / image / group scores.
+ *
+ * @example
+ * ```ts
+ * retrievalRecall(images, captions, captionImage);   // { imageToText: {1: .., 5: .., 10: ..}, textToImage: {...} }
+ * winogroundScores([{ images: [0, 1], texts: [0, 1] }], sim, nTexts);
+ * ```
+ */
+import type { Matrix } from "../store/feature_store.ts";
+import { normalizeRows, similarity } from "./similarity.ts";
+
+/** Recall@k both ways. */
+export interface RetrievalRecall {
+  imageToText: Record<number, number>;
+  textToImage: Record<number, number>;
+}
+
+/**
+ * Recall@k for images against captions; `textImage[t]` is the image row of caption t. An image counts as
+ * retrieved at k when any of its captions is among its k best texts.
+ */
+export function retrievalRecall(images: Matrix, texts: Matrix, textImage: ArrayLike<number>, ks = [1, 5, 10]): RetrievalRecall {
+  const s = similarity(normalizeRows(images), normalizeRows(texts));
+  const nI = images.rows, nT = texts.rows;
+  const i2t: Record<number, number> = {}, t2i: Record<number, number> = {};
+  for (const k of ks) (i2t[k] = 0, t2i[k] = 0);
+  for (let i = 0; i < nI; i++) {
+    let bestOwn = -Infinity;
+    for (let t = 0; t < nT; t++) if (textImage[t] === i) bestOwn = Math.max(bestOwn, s[i * nT + t]);
+    if (bestOwn === -Infinity) continue;
+    let rank = 0;
+    for (let t = 0; t < nT; t++) if (textImage[t] !== i && s[i * nT + t] >= bestOwn) rank++;
+    for (const k of ks) if (rank < k) i2t[k]++;
+  }
+  for (let t = 0; t < nT; t++) {
+    const own = s[textImage[t] * nT + t];
+    let rank = 0;
+    for (let i = 0; i < nI; i++) if (i !== textImage[t] && s[i * nT + t] >= own) rank++;
+    for (const k of ks) if (rank < k) t2i[k]++;
+  }
+  const withText = new Set(Array.from(textImage)).size;
+  for (const k of ks) (i2t[k] /= withText, t2i[k] /= nT);
+  return { imageToText: i2t, textToImage: t2i };
+}
+
+/** A Winoground group: two images and two captions; caption j describes image j. */
+export interface WinogroundGroup {
+  images: [number, number];
+  texts: [number, number];
+}
+
+/** Text, image and group scores (chance: 0.25, 0.25, 1/6). `sim(i, t)` scores image i with text t. */
+export function winogroundScores(groups: WinogroundGroup[], sim: (image: number, text: number) => number) {
+  let text = 0, image = 0, group = 0;
+  for (const g of groups) {
+    const [i0, i1] = g.images, [c0, c1] = g.texts;
+    const t = sim(i0, c0) > sim(i0, c1) && sim(i1, c1) > sim(i1, c0);
+    const im = sim(i0, c0) > sim(i1, c0) && sim(i1, c1) > sim(i0, c1);
+    if (t) text++;
+    if (im) image++;
+    if (t && im) group++;
+  }
+  const n = groups.length;
+  return { text: text / n, image: image / n, group: group / n, n, chance: { text: 0.25, image: 0.25, group: 1 / 6 } };
+}

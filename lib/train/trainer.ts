@@ -1,0 +1,249 @@
+/**
+ * Projection training as in the paper: frozen image features (identity, L2-normalised), frozen text
+ * features through a trainable projection, contrastive loss at a fixed temperature, Adam with coupled
+ * weight decay, cosine schedule with warm-up, global-norm clipping, gradient accumulation, a seeded
+ * validation split and early stopping on validation loss, keeping the best weights.
+ *
+ * Data are pairs of an image row and the text rows that describe it (captions, or a class's templates
+ * and description sentences); each step draws one of an image's texts at random. Batches are gathered
+ * row by row from the matrices: no copy of the dataset per step.
+ *
+ * @example
+ * ```ts
+ * const run = await trainProjection({ images, texts, textsOf }, { ...PROBING_DEFAULTS, seed: 0 });
+ * const protos = run.projection.project(classTextMatrix);
+ * ```
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Matrix } from "../store/feature_store.ts";
+import { type Rng, seededRandom, shuffle } from "../runtime/random.ts";
+import { createProjection, type Projection, type ProjectionConfig, type Weights } from "./projection.ts";
+import { clipLoss, PAPER_LOGIT_SCALE, sigLipLoss } from "./losses.ts";
+import { adam, clipGlobalNorm, cosineWithWarmup } from "./optim.ts";
+import { l2Normalize } from "./ops.ts";
+import { progress, type ProgressSink } from "../runtime/progress.ts";
+
+/** Training pairs: image i is described by the text rows `textsOf[i]`. */
+export interface PairData {
+  images: Matrix;
+  texts: Matrix;
+  textsOf: ArrayLike<number>[];
+}
+
+/** Everything that shapes a training run. */
+export interface TrainConfig {
+  /** Text-side projection (input and output sizes come from the data). */
+  projection: Omit<ProjectionConfig, "inDim" | "outDim">;
+  /** Optional vision-side projection (default: identity, as the paper). */
+  visionProjection?: Omit<ProjectionConfig, "inDim" | "outDim"> & { outDim: number };
+  loss: "clip" | "siglip";
+  /** Fixed logit scale (CLIP: 1/0.07; SigLIP: 10). */
+  logitScale: number;
+  /** SigLIP's fixed bias. */
+  sigLipBias: number;
+  lr: number;
+  weightDecay: number;
+  decay: "coupled" | "decoupled";
+  warmup: number;
+  maxSteps: number;
+  batchSize: number;
+  accumulation: number;
+  clipNorm: number;
+  /** Validation pairs: at most this many ... */
+  valSize: number;
+  /** ... and at most this share of the images. */
+  valFraction: number;
+  /** Validate every this many optimiser steps. */
+  evalEvery: number;
+  /** Stop after this many checks without an improvement of at least `minDelta`. */
+  patience: number;
+  minDelta: number;
+  seed: number;
+  progress?: ProgressSink | false;
+  label?: string;
+}
+
+/** The paper's defaults (official code), Section 5 (MLP on captions). */
+export const PAPER_DEFAULTS: TrainConfig = {
+  projection: { kind: "mlp", hidden: 4096, layers: 4, dropout: 0.2, batchNorm: true },
+  loss: "clip",
+  logitScale: PAPER_LOGIT_SCALE,
+  sigLipBias: -10,
+  lr: 1e-3,
+  weightDecay: 1e-4,
+  decay: "coupled",
+  warmup: 150,
+  maxSteps: 5000,
+  batchSize: 1024,
+  accumulation: 16,
+  clipNorm: 1.0,
+  valSize: 50_000,
+  valFraction: 0.1,
+  evalEvery: 1,
+  patience: 50,
+  minDelta: 0.1,
+  seed: 42,
+};
+
+/** Section 3-4 (strict zero-shot probing): a linear projection, otherwise the paper's settings. */
+export const PROBING_DEFAULTS: TrainConfig = { ...PAPER_DEFAULTS, projection: { kind: "linear" } };
+
+/** One row of the training history. */
+export interface HistoryRow {
+  step: number;
+  lr: number;
+  loss: number;
+  gradNorm: number;
+  valLoss?: number;
+}
+
+/** What a run returns. */
+export interface TrainResult {
+  projection: Projection;
+  visionProjection?: Projection;
+  history: HistoryRow[];
+  bestStep: number;
+  bestValLoss: number;
+  steps: number;
+  stoppedEarly: boolean;
+  seconds: number;
+  backend: string;
+  config: TrainConfig;
+}
+
+function gather(m: Matrix, rows: ArrayLike<number>): tf.Tensor2D {
+  const out = new Float32Array(rows.length * m.dim);
+  for (let i = 0; i < rows.length; i++) out.set(m.data.subarray(rows[i] * m.dim, (rows[i] + 1) * m.dim), i * m.dim);
+  return tf.tensor2d(out, [rows.length, m.dim]);
+}
+
+/** Split image indices into train and validation, seeded. Pure. */
+export function validationSplit(n: number, cfg: Pick<TrainConfig, "valSize" | "valFraction" | "seed">): { train: number[]; val: number[] } {
+  const order = shuffle(Array.from({ length: n }, (_, i) => i), seededRandom(cfg.seed * 31 + 7));
+  const nVal = n < 10 ? 0 : Math.min(cfg.valSize, Math.floor(n * cfg.valFraction));
+  return { val: order.slice(0, nVal).sort((a, b) => a - b), train: order.slice(nVal) };
+}
+
+/** Train a text projection (and optionally a vision projection) on pairs. Reproducible from the seed. */
+export async function trainProjection(data: PairData, config: Partial<TrainConfig> = {}): Promise<TrainResult> {
+  const cfg: TrainConfig = { ...PROBING_DEFAULTS, ...config };
+  const t0 = performance.now();
+  if (data.textsOf.length !== data.images.rows) {
+    throw new Error(`pairs: ${data.images.rows} images but ${data.textsOf.length} text lists`);
+  }
+  data.textsOf.forEach((list, i) => {
+    if (!list.length) throw new Error(`pairs: image row ${i} has no text`);
+  });
+  const rng: Rng = seededRandom(cfg.seed);
+  const textProj = createProjection({ ...cfg.projection, inDim: data.texts.dim, outDim: cfg.visionProjection?.outDim ?? data.images.dim }, cfg.seed);
+  const visProj = cfg.visionProjection
+    ? createProjection({ ...cfg.visionProjection, inDim: data.images.dim, outDim: cfg.visionProjection.outDim }, cfg.seed + 1000)
+    : undefined;
+  const params = [...textProj.trainable, ...(visProj?.trainable ?? [])];
+  const opt = adam(params, { lr: cfg.lr, weightDecay: cfg.weightDecay, decay: cfg.decay });
+  const { train, val } = validationSplit(data.images.rows, cfg);
+  const batch = Math.max(2, Math.min(cfg.batchSize, train.length));
+  const valText = val.map((i) => data.textsOf[i][rng.int(data.textsOf[i].length)]);
+  const lossOf = (img: tf.Tensor2D, txt: tf.Tensor2D, training: boolean, dropRng?: Rng) => {
+    const zi = visProj ? visProj.forward(img, training, dropRng) : l2Normalize(img);
+    const zt = textProj.forward(txt, training, dropRng);
+    return cfg.loss === "clip" ? clipLoss(zi, zt, cfg.logitScale) : sigLipLoss(zi, zt, cfg.logitScale, cfg.sigLipBias);
+  };
+  const validate = (): number => {
+    if (!val.length) return NaN;
+    let sum = 0, count = 0;
+    for (let s = 0; s < val.length; s += batch) {
+      const rows = val.slice(s, s + batch);
+      if (rows.length < 2) continue;
+      const l = tf.tidy(() => lossOf(gather(data.images, rows), gather(data.texts, valText.slice(s, s + batch)), false).dataSync()[0]);
+      sum += l * rows.length;
+      count += rows.length;
+    }
+    return count ? sum / count : NaN;
+  };
+
+  let order = shuffle(train, rng), cursor = 0;
+  const nextBatch = (): number[] => {
+    if (cursor + batch > order.length) {
+      order = shuffle(train, rng);
+      cursor = 0;
+    }
+    cursor += batch;
+    return order.slice(cursor - batch, cursor);
+  };
+
+  const history: HistoryRow[] = [];
+  let best = { loss: Infinity, step: 0, weights: textProj.snapshot() as Weights, vis: visProj?.snapshot() };
+  // The best checkpoint is the lowest validation loss; early stopping counts checks without an
+  // improvement of at least minDelta (Lightning's ModelCheckpoint + EarlyStopping, as the official code).
+  let checksWithout = 0, stoppedEarly = false, step = 0, stopRef = Infinity;
+  const bar = cfg.progress === false ? undefined : progress(cfg.maxSteps, cfg.label ?? `training (${cfg.projection.kind}, seed ${cfg.seed})`, { sink: cfg.progress || "auto" });
+  try {
+    for (step = 0; step < cfg.maxSteps; step++) {
+      const lr = cosineWithWarmup(step, { baseLr: cfg.lr, warmup: cfg.warmup, total: cfg.maxSteps });
+      let acc: tf.Tensor[] | null = null;
+      let lossSum = 0;
+      for (let a = 0; a < cfg.accumulation; a++) {
+        const rows = nextBatch();
+        const textRows = rows.map((i) => data.textsOf[i][rng.int(data.textsOf[i].length)]);
+        const dropRng = seededRandom(cfg.seed * 1_000_003 + step * 97 + a);
+        const { value, grads } = tf.tidy(() => {
+          const img = gather(data.images, rows), txt = gather(data.texts, textRows);
+          return tf.variableGrads(() => tf.div(lossOf(img, txt, true, dropRng), cfg.accumulation) as tf.Scalar, params);
+        });
+        lossSum += value.dataSync()[0];
+        value.dispose();
+        const g = params.map((p) => grads[p.name]);
+        if (!acc) acc = g;
+        else {
+          const next: tf.Tensor[] = acc.map((x, i) => tf.add(x, g[i]));
+          acc.forEach((x) => x.dispose());
+          g.forEach((x) => x.dispose());
+          acc = next;
+        }
+      }
+      const clipped = clipGlobalNorm(acc!, cfg.clipNorm);
+      opt.step(clipped.grads, lr);
+      if (clipped.grads !== acc) clipped.grads.forEach((x) => x.dispose());
+      acc!.forEach((x) => x.dispose());
+      const row: HistoryRow = { step: step + 1, lr, loss: lossSum, gradNorm: clipped.norm };
+      if ((step + 1) % cfg.evalEvery === 0 && val.length) {
+        row.valLoss = validate();
+        if (row.valLoss < best.loss) best = { loss: row.valLoss, step: step + 1, weights: textProj.snapshot(), vis: visProj?.snapshot() };
+        if (row.valLoss < stopRef - cfg.minDelta) {
+          stopRef = row.valLoss;
+          checksWithout = 0;
+        } else if (++checksWithout >= cfg.patience) {
+          history.push(row);
+          stoppedEarly = true;
+          step++;
+          bar?.tick(1, `early stop, best step ${best.step}`);
+          break;
+        }
+      }
+      history.push(row);
+      bar?.tick(1, `loss ${lossSum.toFixed(3)}${row.valLoss !== undefined ? ` val ${row.valLoss.toFixed(3)}` : ""}`);
+    }
+  } finally {
+    await bar?.done();
+    opt.dispose();
+  }
+  if (val.length) {
+    textProj.restore(best.weights);
+    if (visProj && best.vis) visProj.restore(best.vis);
+  } else {
+    best = { ...best, loss: NaN, step };
+  }
+  return {
+    projection: textProj,
+    visionProjection: visProj,
+    history,
+    bestStep: best.step,
+    bestValLoss: best.loss,
+    steps: step,
+    stoppedEarly,
+    seconds: (performance.now() - t0) / 1000,
+    backend: tf.getBackend(),
+    config: cfg,
+  };
+}

@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import * as ort from "onnxruntime-node";
+import { join } from "node:path";
+import { clipLoss, clipLossReference, sigLipLoss } from "../lib/train/losses.ts";
+import { adam, clipGlobalNorm, cosineWithWarmup } from "../lib/train/optim.ts";
+import { createProjection } from "../lib/train/projection.ts";
+import { linear, matMulFast, matMulT } from "../lib/train/ops.ts";
+import { trainProjection, validationSplit } from "../lib/train/trainer.ts";
+import { decodeSafetensors, loadProjection, projectionToOnnx, saveProjection } from "../lib/train/checkpoint.ts";
+import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
+import { toyPairs } from "./fixtures/toy.ts";
+
+await selectTfBackend("auto");
+const near = (a: number, b: number, tol = 1e-5, msg = "") => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${msg} ${a} vs ${b}`);
+
+// A 3x3 example: three image and three text embeddings (unit rows), scale 2.
+const IMG = [[1, 0, 0], [0, 1, 0], [0.6, 0.8, 0]];
+const TXT = [[0.8, 0.6, 0], [0, 0, 1], [0, 1, 0]];
+
+Deno.test("CLIP loss matches a hand computation on a 3x3 example", () => {
+  // logits = 2 * IMG @ TXT^T = [[1.6,0,0],[1.2,0,2],[1.92,0,1.6]]
+  const lse = (xs: number[]) => Math.log(xs.reduce((a, x) => a + Math.exp(x), 0));
+  const L = [[1.6, 0, 0], [1.2, 0, 2], [1.92, 0, 1.6]];
+  const rows = (lse(L[0]) - 1.6 + lse(L[1]) - 0 + lse(L[2]) - 1.6) / 3;
+  const cols = (lse([1.6, 1.2, 1.92]) - 1.6 + lse([0, 0, 0]) - 0 + lse([0, 2, 1.6]) - 1.6) / 3;
+  const byHand = (rows + cols) / 2;
+  near(clipLossReference(IMG, TXT, 2), byHand, 1e-12, "reference");
+  near(tf.tidy(() => clipLoss(tf.tensor2d(IMG), tf.tensor2d(TXT), 2).dataSync()[0]), byHand, 1e-5, "tfjs");
+});
+
+Deno.test("CLIP loss gradient matches the analytic gradient", () => {
+  // dL/dS_ij = [softmax_row(S)_ij - d_ij + softmax_col(S)_ij - d_ij] / (2n);  dL/dTXT = scale * (dL/dS)^T @ IMG
+  const n = 3, scale = 2;
+  const S = IMG.map((a) => TXT.map((b) => scale * a.reduce((s, x, k) => s + x * b[k], 0)));
+  const rowSm = S.map((r) => r.map((x) => Math.exp(x) / r.reduce((a, y) => a + Math.exp(y), 0)));
+  const colSum = [0, 1, 2].map((j) => S.reduce((a, r) => a + Math.exp(r[j]), 0));
+  const dS = S.map((r, i) => r.map((x, j) => (rowSm[i][j] - +(i === j) + Math.exp(x) / colSum[j] - +(i === j)) / (2 * n)));
+  const dTxt = [0, 1, 2].map((j) => [0, 1, 2].map((k) => scale * dS.reduce((a, r, i) => a + r[j] * IMG[i][k], 0)));
+  const g = tf.tidy(() => tf.grad((t: tf.Tensor) => clipLoss(tf.tensor2d(IMG), t as tf.Tensor2D, scale))(tf.tensor2d(TXT)).arraySync() as number[][]);
+  dTxt.forEach((row, j) => row.forEach((v, k) => near(g[j][k], v, 1e-5, `dTXT[${j}][${k}]`)));
+});
+
+Deno.test("fast-path matmul gradients equal plain autograd", () => {
+  const a = tf.randomNormal([5, 4], 0, 1, "float32", 1) as tf.Tensor2D, b = tf.randomNormal([4, 3], 0, 1, "float32", 2) as tf.Tensor2D;
+  const f = (x: tf.Tensor2D, y: tf.Tensor2D) => tf.sum(tf.square(matMulFast(x, y)));
+  const g = (x: tf.Tensor2D, y: tf.Tensor2D) => tf.sum(tf.square(tf.matMul(x, y)));
+  const [fa, fb] = tf.grads(f as never)([a, b]), [ga, gb] = tf.grads(g as never)([a, b]);
+  assert.ok(tf.max(tf.abs(tf.sub(fa, ga))).dataSync()[0] < 1e-4);
+  assert.ok(tf.max(tf.abs(tf.sub(fb, gb))).dataSync()[0] < 1e-4);
+  const c = tf.randomNormal([6, 4], 0, 1, "float32", 3) as tf.Tensor2D;
+  assert.ok(tf.max(tf.abs(tf.sub(matMulT(a, c), tf.matMul(a, c, false, true)))).dataSync()[0] < 1e-5);
+  tf.dispose([a, b, c, fa, fb, ga, gb]);
+});
+
+Deno.test("SigLIP loss: matched pairs score lower than shuffled ones", () => {
+  const img = tf.tensor2d(IMG), txt = tf.tensor2d(TXT), good = tf.tensor2d(IMG);
+  assert.ok(sigLipLoss(img, good).dataSync()[0] < sigLipLoss(img, txt).dataSync()[0]);
+  tf.dispose([img, txt, good]);
+});
+
+Deno.test("cosine schedule: linear warm-up, peak, half cosine to zero", () => {
+  const c = { baseLr: 1e-3, warmup: 150, total: 5000 };
+  near(cosineWithWarmup(0, c), 1e-3 / 150, 1e-12);
+  near(cosineWithWarmup(149, c), 1e-3, 1e-12, "end of warm-up is the peak");
+  near(cosineWithWarmup(150, c), 1e-3, 1e-12);
+  near(cosineWithWarmup(150 + 2425, c), 0.5e-3, 1e-9, "half-way");
+  near(cosineWithWarmup(5000, c), 0, 1e-12);
+});
+
+Deno.test("global-norm clipping bounds the norm and keeps directions", () => {
+  const g = [tf.tensor1d([3, 0]), tf.tensor1d([0, 4])];
+  const { grads, norm } = clipGlobalNorm(g, 1);
+  near(norm, 5, 1e-6);
+  const total = Math.sqrt(grads.reduce((a, t) => a + tf.sum(tf.square(t)).dataSync()[0], 0));
+  near(total, 1, 1e-5);
+  near(grads[0].dataSync()[0] / grads[1].dataSync()[1], 0.75, 1e-5);
+  assert.equal(clipGlobalNorm(g, 10).grads, g, "below the bound nothing changes");
+});
+
+Deno.test("coupled weight decay (Adam, the paper) differs from decoupled (AdamW) as it should", () => {
+  // zero gradient, one step: coupled -> g = wd * p, Adam normalises it: p - lr * sign(p);
+  // decoupled -> p * (1 - lr * wd)
+  const run = (decay: "coupled" | "decoupled") => {
+    const p = tf.variable(tf.tensor1d([2, -3]));
+    const opt = adam([p], { weightDecay: 0.1, decay });
+    opt.step([tf.zeros([2])], 0.01);
+    const out = [...p.dataSync()];
+    p.dispose();
+    opt.dispose();
+    return out;
+  };
+  const c = run("coupled"), d = run("decoupled");
+  near(c[0], 2 - 0.01, 1e-5);
+  near(c[1], -3 + 0.01, 1e-5);
+  near(d[0], 2 * (1 - 0.01 * 0.1), 1e-6);
+  near(d[1], -3 * (1 - 0.01 * 0.1), 1e-6);
+});
+
+Deno.test("projections: PyTorch-style init, MLP shape and parameter count, BatchNorm statistics, dropout only in training", () => {
+  const p = createProjection({ kind: "mlp", inDim: 8, outDim: 6, hidden: 16, layers: 3, dropout: 0.5 }, 0);
+  assert.equal(p.parameters, 8 * 16 + 16 + 32 + 16 * 16 + 16 + 32 + 16 * 6 + 6);
+  const w = p.snapshot();
+  assert.deepEqual(w["layers.0.linear.weight"].shape, [16, 8], "PyTorch layout [out, in]");
+  assert.ok(w["layers.0.linear.weight"].data.every((v) => Math.abs(v) <= 1 / Math.sqrt(8)));
+  const x = tf.randomNormal([32, 8], 3, 2, "float32", 5) as tf.Tensor2D;
+  const before = [...p.snapshot()["layers.0.bn.running_mean"].data];
+  const y1 = p.forward(x, true), y2 = p.forward(x, true);
+  assert.notDeepEqual([...y1.dataSync()], [...y2.dataSync()], "dropout differs between training passes");
+  assert.notDeepEqual([...p.snapshot()["layers.0.bn.running_mean"].data], before, "running mean updated");
+  const e1 = p.forward(x, false), e2 = p.forward(x, false);
+  assert.deepEqual([...e1.dataSync()], [...e2.dataSync()], "evaluation is deterministic");
+  const norms = tf.norm(e1, 2, 1).dataSync();
+  norms.forEach((n) => near(n, 1, 1e-5, "unit rows"));
+  assert.deepEqual(createProjection({ kind: "linear", inDim: 4, outDim: 2 }, 0).config.kind, "linear");
+  assert.throws(() => createProjection({ kind: "mlp", inDim: 4, outDim: 2, layers: 1 }, 0), /at least 2 layers/);
+  tf.dispose([x, y1, y2, e1, e2]);
+  p.dispose();
+});
+
+Deno.test("validation split is seeded and disjoint from training", () => {
+  const a = validationSplit(100, { valSize: 50, valFraction: 0.2, seed: 3 });
+  assert.equal(a.val.length, 20);
+  assert.equal(new Set([...a.train, ...a.val]).size, 100);
+  assert.deepEqual(validationSplit(100, { valSize: 50, valFraction: 0.2, seed: 3 }).val, a.val);
+  assert.equal(validationSplit(100, { valSize: 5, valFraction: 0.2, seed: 3 }).val.length, 5);
+});
+
+const quick = { maxSteps: 40, batchSize: 32, accumulation: 2, warmup: 5, lr: 1e-2, evalEvery: 5, patience: 100, minDelta: 0, progress: false as const };
+
+Deno.test("training is reproducible from its seed (same loss curve twice) and the loss decreases", async () => {
+  const data = toyPairs({ seed: 1 }).seen;
+  const a = await trainProjection(data, { ...quick, seed: 7 });
+  const b = await trainProjection(data, { ...quick, seed: 7 });
+  const c = await trainProjection(data, { ...quick, seed: 8 });
+  assert.deepEqual(a.history.map((h) => h.loss), b.history.map((h) => h.loss));
+  assert.notDeepEqual(a.history.map((h) => h.loss), c.history.map((h) => h.loss));
+  const first = a.history.slice(0, 5).reduce((s, h) => s + h.loss, 0), last = a.history.slice(-5).reduce((s, h) => s + h.loss, 0);
+  assert.ok(last < 0.7 * first, `loss ${first / 5} -> ${last / 5}`);
+  [a, b, c].forEach((r) => r.projection.dispose());
+});
+
+Deno.test("no tensor leaks: the tensor count is the same after 5 and after 25 steps", async () => {
+  const data = toyPairs({ seed: 2 }).seen;
+  const start = tf.memory().numTensors;
+  const count = async (steps: number) => {
+    const r = await trainProjection(data, { ...quick, maxSteps: steps, seed: 1, projection: { kind: "mlp", hidden: 16, layers: 3 } });
+    r.projection.dispose();
+    return tf.memory().numTensors;
+  };
+  assert.equal(await count(5), start);
+  assert.equal(await count(25), start);
+});
+
+Deno.test("early stopping stops after `patience` checks without improvement and keeps the best weights", async () => {
+  const data = toyPairs({ seed: 3 }).seen;
+  const r = await trainProjection(data, { ...quick, maxSteps: 400, evalEvery: 1, patience: 3, minDelta: 10, seed: 0 });
+  assert.equal(r.stoppedEarly, true);
+  assert.ok(r.steps < 10, `stopped at ${r.steps}`);
+  const best = Math.min(...r.history.filter((h) => h.valLoss !== undefined).map((h) => h.valLoss!));
+  near(r.bestValLoss, best, 1e-9);
+  r.projection.dispose();
+});
+
+Deno.test("safetensors save/load round trip and ONNX export agree with the TF.js forward pass", async () => {
+  const dir = await Deno.makeTempDir();
+  const p = createProjection({ kind: "mlp", inDim: 6, outDim: 4, hidden: 8, layers: 3 }, 3);
+  const x = tf.randomNormal([5, 6], 0, 1, "float32", 9) as tf.Tensor2D;
+  p.forward(x, true).dispose(); // move the BatchNorm statistics away from their initial values
+  const m = { data: x.dataSync() as Float32Array, rows: 5, dim: 6 };
+  const ref = p.project(m);
+  const path = join(dir, "p.safetensors");
+  await saveProjection(path, p, { text_encoder: { name: "use-lite" } });
+  const { projection, metadata } = await loadProjection(path);
+  assert.equal(JSON.parse(metadata.text_encoder).name, "use-lite");
+  projection.project(m).data.forEach((v, i) => near(v, ref.data[i], 1e-6));
+  assert.throws(() => decodeSafetensors(new Uint8Array(4)), /too short/);
+  const session = await ort.InferenceSession.create(projectionToOnnx(p));
+  const out = await session.run({ text_features: new ort.Tensor("float32", m.data, [5, 6]) });
+  (out.embedding.data as Float32Array).forEach((v, i) => near(v, ref.data[i], 1e-4, `onnx ${i}`));
+  tf.dispose(x);
+  p.dispose();
+  projection.dispose();
+});
+
+Deno.test("linear ops keep gradients for every input", () => {
+  const x = tf.ones([2, 3]) as tf.Tensor2D, w = tf.ones([3, 2]) as tf.Tensor2D, b = tf.zeros([2]) as tf.Tensor1D;
+  const grads = tf.grads((a, c, d) => tf.sum(linear(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D)))([x, w, b]);
+  assert.deepEqual(grads.map((g) => g.shape), [[2, 3], [3, 2], [2]]);
+  assert.deepEqual([...grads[2].dataSync()], [2, 2]);
+  tf.dispose([x, w, b, ...grads]);
+});
