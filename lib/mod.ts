@@ -53,3 +53,25 @@ export * from "./onnx/proto.ts";
 
 export * from "./report/display.ts";
 export * from "./report/summary.ts";
+
+export * from "./train/ops.ts";
+export * from "./train/losses.ts";
+export * from "./train/optim.ts";
+export * from "./train/projection.ts";
+export * from "./train/trainer.ts";
+export * from "./train/checkpoint.ts";
+
+export * from "./eval/similarity.ts";
+export * from "./eval/metrics.ts";
+export * from "./eval/zeroshot.ts";
+export * from "./eval/retrieval.ts";
+
+export * from "./baselines/asif.ts";
+export * from "./baselines/linear_probe.ts";
+
+export * from "./stats/correlation.ts";
+export * from "./stats/intervals.ts";
+export * from "./stats/aggregate.ts";
+
+export * from "./experiments/probing.ts";
+export * from "./data/multilingual.ts";

@@ -6,8 +6,13 @@
  * decoding and resizing images, and the feature store's cost; the goal is a pipeline around the model
  * (decode, resize, batching, store) under 20% of the model's own time. Store write and read MB/s.
  *
+ * Training (`outputs/bench/training.json`): one optimiser step (forward, backward, Adam) of the text
+ * projection with the CLIP loss, median ms over several steps after warm-up, for the linear and MLP
+ * projections at the embedded default's shapes and at the paper's, with the GFLOP/s reached and the
+ * backend's plain-matmul GFLOP/s for comparison.
+ *
  *   deno task bench                 # everything
- *   deno task bench extraction      # one group
+ *   deno task bench extraction      # one group (extraction, training)
  */
 import { join } from "node:path";
 import { projectPaths } from "../lib/runtime/paths.ts";
@@ -18,6 +23,11 @@ import { preprocessImage } from "../lib/encoders/image_io.ts";
 import { languageEncoder, visionEncoder } from "../lib/encoders/registry.ts";
 import { openStore } from "../lib/store/feature_store.ts";
 import { table } from "../lib/report/display.ts";
+import * as tf from "@tensorflow/tfjs";
+import { createProjection, type ProjectionConfig } from "../lib/train/projection.ts";
+import { clipLoss } from "../lib/train/losses.ts";
+import { adam } from "../lib/train/optim.ts";
+import { l2Normalize } from "../lib/train/ops.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -96,12 +106,91 @@ export async function benchExtraction(): Promise<Record<string, unknown>[]> {
   return rows;
 }
 
+/** A training shape: text dim -> (hidden...) -> image dim at a batch size. */
+interface Shape {
+  name: string;
+  projection: ProjectionConfig;
+  batch: number;
+  steps: number;
+}
+
+/** The shapes measured (A, B, C as in the speed issue; plus the paper's linear probe). */
+export const TRAINING_SHAPES: Shape[] = [
+  { name: "A: linear 512 -> 1792, batch 512", projection: { kind: "linear", inDim: 512, outDim: 1792 }, batch: 512, steps: 10 },
+  { name: "B: 512 -> 1024 -> 1792, batch 512", projection: { kind: "mlp", inDim: 512, outDim: 1792, hidden: 1024, layers: 2, dropout: 0.2 }, batch: 512, steps: 10 },
+  { name: "paper linear 4096 -> 1024, batch 1024", projection: { kind: "linear", inDim: 4096, outDim: 1024 }, batch: 1024, steps: 5 },
+  { name: "C: paper MLP 4096 -> 3x4096 -> 1024, batch 1024", projection: { kind: "mlp", inDim: 4096, outDim: 1024, hidden: 4096, layers: 4, dropout: 0.2 }, batch: 1024, steps: 2 },
+];
+
+/** Matmul FLOPs of one step: forward + backward (3x forward) of every layer, plus the logits. Pure. */
+export function stepFlops(p: ProjectionConfig, batch: number): number {
+  const dims = p.kind === "linear" ? [p.inDim, p.outDim] : [p.inDim, ...Array((p.layers ?? 4) - 1).fill(p.hidden ?? 4096), p.outDim];
+  let f = 0;
+  for (let i = 0; i + 1 < dims.length; i++) f += 2 * batch * dims[i] * dims[i + 1];
+  return 3 * (f + 2 * batch * batch * p.outDim);
+}
+
+/** Plain matmul GFLOP/s of the backend (1024^3). */
+function matmulGflops(): number {
+  const a = tf.randomNormal([1024, 1024]), b = tf.randomNormal([1024, 1024]);
+  tf.matMul(a, b).dispose();
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    times.push(performance.now() - t);
+    c.dispose();
+  }
+  tf.dispose([a, b]);
+  return (2 * 1024 ** 3) / (median(times) / 1000) / 1e9;
+}
+
+/** ms per training step for each shape on the current backend. */
+export async function benchTraining(): Promise<Record<string, unknown>[]> {
+  const backend = await selectTfBackend();
+  const peak = matmulGflops();
+  const rows: Record<string, unknown>[] = [];
+  for (const shape of TRAINING_SHAPES) {
+    const p = createProjection(shape.projection, 0);
+    const opt = adam(p.trainable, { lr: 1e-3, weightDecay: 1e-4 });
+    const x = tf.randomNormal([shape.batch, shape.projection.inDim], 0, 1, "float32", 1) as tf.Tensor2D;
+    const img = tf.tidy(() => l2Normalize(tf.randomNormal([shape.batch, shape.projection.outDim], 0, 1, "float32", 2) as tf.Tensor2D));
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => clipLoss(img, p.forward(x, true)), p.trainable);
+      opt.step(p.trainable.map((v) => grads[v.name]), 1e-3);
+      const loss = value.dataSync()[0];
+      tf.dispose([value, ...Object.values(grads)]);
+      return loss;
+    };
+    step(); // warm-up
+    const times: number[] = [];
+    for (let i = 0; i < shape.steps; i++) {
+      const t = performance.now();
+      step();
+      times.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    const ms = median(times), flops = stepFlops(shape.projection, shape.batch);
+    rows.push({
+      shape: shape.name, engine: `tfjs-${backend.backend}`, threads: 1, steps: shape.steps,
+      ms_per_step: +ms.toFixed(1), gflops: +(flops / (ms / 1000) / 1e9).toFixed(2),
+      backend_matmul_gflops: +peak.toFixed(1), parameters: p.parameters,
+    });
+    console.error(`[bench] ${shape.name}: ${ms.toFixed(0)} ms/step`);
+    tf.dispose([x, img]);
+    opt.dispose();
+    p.dispose();
+  }
+  return rows;
+}
+
 if (import.meta.main) {
-  const groups = Deno.args.length ? Deno.args : ["extraction"];
+  const groups = Deno.args.length ? Deno.args : ["extraction", "training"];
   const out = join(projectPaths().outputs, "bench");
   for (const g of groups) {
-    if (g !== "extraction") throw new Error(`unknown benchmark group "${g}" (known: extraction)`);
-    const rows = await benchExtraction();
+    if (g !== "extraction" && g !== "training") throw new Error(`unknown benchmark group "${g}" (known: extraction, training)`);
+    const rows = g === "extraction" ? await benchExtraction() : await benchTraining();
     await writeJsonAtomic(join(out, `${g}.json`), { machine: `${Deno.build.os}-${Deno.build.arch}, ${navigator.hardwareConcurrency} cores`, date: new Date().toISOString(), rows });
     console.log(table(rows, { caption: `${g} (${join(out, `${g}.json`)})`, digits: 2 }).bundle["text/plain"]);
   }

@@ -58,7 +58,7 @@ export async function runPlan(plan: ExtractionPlan, shard: Shard, only: { encode
       const enc = await languageEncoder(name);
       const store = await storeFor(enc);
       const r = await extract(store, enc, texts.map((t, i) => ({ id: `text-${i}`, input: t })), { shard, batchSize: 64, label: `${name} / ${texts.length} texts` });
-      lines.push(`${name} / texts: ${r.computed} computed, ${r.cached} cached, ${r.seconds.toFixed(1)} s${enc.oovRate ? `, out-of-vocabulary ${(100 * enc.oovRate()).toFixed(1)}% of new words` : ""}`);
+      lines.push(`${name} / texts: ${r.computed} computed, ${r.cached} cached, ${r.seconds.toFixed(1)} s${enc.oovRate && r.computed ? `, out-of-vocabulary ${(100 * enc.oovRate()).toFixed(1)}% of word tokens` : ""}`);
       enc.dispose();
     }
   }

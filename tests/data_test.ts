@@ -152,3 +152,20 @@ Deno.test("paper dataset adapters: image folders, COCO captions, webdataset shar
   assert.throws(() => listTar(join(root, "bad.tar")), /bad tar header checksum/);
   await assert.rejects(() => loadWebDataset([join(root, "missing.tar")]), /shard not found/);
 });
+
+Deno.test("multilingual: class names by code point, missing translations listed, templates per language", async () => {
+  const { codeKey, translateClasses, MULTILINGUAL_TEMPLATES, emojiNamesIn } = await import("../lib/data/multilingual.ts");
+  assert.equal(codeKey("1f600"), "1F600");
+  assert.equal(codeKey("2764-FE0F"), "2764");
+  const item = (id: string, cls: number, name: string) => ({ item_id: `emoji-google/${id}`, image_path: null, class_id: cls, class_name: name, caption: null, group: null, split: "all", source: "t" });
+  const names = new Map([["1F600", "faccina con un gran sorriso"], ["2764", "cuore rosso"]]);
+  const t = translateClasses([item("1f600", 0, "grinning face"), item("2764-fe0f", 1, "red heart"), item("1f9ff", 2, "nazar amulet")], names);
+  assert.deepEqual(t.names, ["faccina con un gran sorriso", "cuore rosso", null]);
+  assert.deepEqual(t.missing, ["nazar amulet"]);
+  for (const lang of ["en", "zh", "ja", "it"] as const) assert.ok(MULTILINGUAL_TEMPLATES[lang].every((x) => x.includes("{}")));
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(join(dir, "it"));
+  await Deno.writeTextFile(join(dir, "it", "data.json"), JSON.stringify([{ hexcode: "1F600", label: "faccina" }]));
+  assert.equal((await emojiNamesIn("it", dir)).get("1F600"), "faccina");
+  await assert.rejects(() => emojiNamesIn("xx", dir), /no emoji names for language "xx"/);
+});

@@ -21,6 +21,18 @@ export const EMBEDDED_VISION = ["mobilenet-v2", "inception-v3"] as const;
 /** Language encoders of the embedded default, strongest first. */
 export const EMBEDDED_LANGUAGE = ["use-lite", "word2vec-100d", "random-word"] as const;
 
+/**
+ * Which languages a language encoder was trained on, in words (for multilingual tables: say plainly
+ * when an encoder is English-only).
+ */
+export function encoderLanguages(name: string): string {
+  if (name === "use-lite") return "English only (USE lite's SentencePiece vocabulary and training data are English)";
+  if (name === "word2vec-100d") return "English only (English word vectors; other scripts are out of vocabulary)";
+  if (name.startsWith("random")) return "none (random vectors: any script, no meaning)";
+  if (name.startsWith("hf:")) return "depends on the model (see its model card)";
+  return "unknown";
+}
+
 /** Open a vision encoder by name. */
 export function visionEncoder(name: string): Promise<VisionEncoder> {
   if (name === "mobilenet-v2") return mobileNetV2Encoder();

@@ -34,7 +34,8 @@ export function sigLipLoss(img: tf.Tensor2D, txt: tf.Tensor2D, scale = 10, bias 
     const logits = tf.add(tf.mul(matMulT(img, txt), scale), bias);
     const n = logits.shape[0];
     const z = tf.sub(tf.mul(tf.eye(n), 2), 1);
-    return tf.div(tf.neg(tf.sum(tf.logSigmoid(tf.mul(z, logits)))), n) as tf.Scalar;
+    // log sigmoid(x) = -softplus(-x); tf.logSigmoid's custom gradient breaks inside tidy under variableGrads
+    return tf.div(tf.sum(tf.softplus(tf.neg(tf.mul(z, logits)))), n) as tf.Scalar;
   });
 }
 

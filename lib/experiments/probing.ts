@@ -1,0 +1,142 @@
+/**
+ * Strict zero-shot probing (Sections 3-4): train a linear projection on SEEN classes (each image's texts
+ * are its class's texts: names through templates, or description sentences), then classify images of
+ * UNSEEN classes among the unseen classes only. Reports average per-class accuracy (the paper's metric),
+ * top-1 and top-5.
+ *
+ * @example
+ * ```ts
+ * const ctx = await probingContext({ dataset: "emoji-google", vision: "mobilenet-v2" });
+ * const res = await probingRun(ctx, { text: "use-lite", representation: "templates", seed: 0 });
+ * res.unseen.meanPerClassRecall;
+ * ```
+ */
+import type { Dataset, Item } from "../data/items.ts";
+import { dataset as loadDataset } from "../data/registry.ts";
+import { applySplit, type ClassSplit, splitClasses } from "../data/splits.ts";
+import { classRepresentations } from "../data/class_texts.ts";
+import { DRAWING_TEMPLATES } from "../data/templates.ts";
+import { loadWordNet } from "../data/wordnet.ts";
+import { imageFeatures, textFeatures } from "../features.ts";
+import { languageEncoder, visionEncoder } from "../encoders/registry.ts";
+import type { LanguageEncoder } from "../encoders/types.ts";
+import type { Matrix } from "../store/feature_store.ts";
+import { selectRows } from "../eval/similarity.ts";
+import { classificationMetrics, type ClassificationMetrics } from "../eval/metrics.ts";
+import { classPrototypes, sentenceAveragedScores, zeroShotScores } from "../eval/zeroshot.ts";
+import { trainProjection, type TrainConfig } from "../train/trainer.ts";
+
+/** Class representations the probing compares. */
+export type Representation = "templates" | "descriptions";
+
+/** Everything shared by the runs on one dataset and vision encoder. */
+export interface ProbingContext {
+  dataset: Dataset;
+  split: ClassSplit;
+  items: Item[];
+  images: Matrix;
+  seenClasses: string[];
+  unseenClasses: string[];
+  /** Texts of each class, per representation (classes without any text are left out of both sides). */
+  texts: Record<Representation, Record<string, string[]>>;
+  vision: string;
+}
+
+/** Options of {@link probingContext}. */
+export interface ProbingContextOptions {
+  dataset: string;
+  vision: string;
+  unseenFraction?: number;
+  splitSeed?: number;
+  /** Split whole groups (emoji subcategories) rather than classes (default true when items have groups). */
+  byGroup?: boolean;
+  templates?: readonly string[];
+}
+
+/** Load the dataset, split classes, extract image features and build class texts. */
+export async function probingContext(opts: ProbingContextOptions): Promise<ProbingContext> {
+  const ds = await loadDataset(opts.dataset);
+  const groupOf = new Map(ds.items.map((it) => [it.class_name, it.group ?? it.class_name]));
+  const byGroup = opts.byGroup ?? ds.items.every((it) => it.group);
+  const split = splitClasses(ds.classes.filter(Boolean), {
+    unseenFraction: opts.unseenFraction ?? 0.25,
+    seed: opts.splitSeed ?? 0,
+    groupOf: byGroup ? (c) => groupOf.get(c)! : undefined,
+  });
+  const wordnet = await loadWordNet();
+  const reps = classRepresentations(ds.classes.filter(Boolean), { templates: opts.templates ?? DRAWING_TEMPLATES, wordnet });
+  const feats = await imageFeatures(applySplit(ds.items, split), await visionEncoder(opts.vision));
+  return {
+    dataset: ds,
+    split,
+    items: feats.items,
+    images: feats.matrix,
+    seenClasses: [...split.seen].sort(),
+    unseenClasses: [...split.unseen].sort(),
+    texts: { templates: reps.templates, descriptions: reps.descriptions },
+    vision: opts.vision,
+  };
+}
+
+/** One probing run. */
+export interface ProbingResult {
+  text: string;
+  representation: Representation;
+  seed: number;
+  unseen: ClassificationMetrics;
+  /** Accuracy on seen classes' images among seen classes (how well the training fit). */
+  seen: ClassificationMetrics;
+  unseenClasses: number;
+  trainSeconds: number;
+  steps: number;
+}
+
+/** Build text matrices for a class list: rows of all texts and their class index. */
+async function classTextMatrix(classes: string[], texts: Record<string, string[]>, enc: LanguageEncoder) {
+  const all: string[] = [], classOf: number[] = [];
+  classes.forEach((c, i) => texts[c].forEach((t) => (all.push(t), classOf.push(i))));
+  return { matrix: await textFeatures(all, enc, { progress: false }), classOf };
+}
+
+/** Train on seen classes and evaluate on unseen ones. */
+export async function probingRun(
+  ctx: ProbingContext,
+  opts: { text: string | LanguageEncoder; representation: Representation; seed: number; train?: Partial<TrainConfig> },
+): Promise<ProbingResult> {
+  const enc = typeof opts.text === "string" ? await languageEncoder(opts.text) : opts.text;
+  const texts = ctx.texts[opts.representation];
+  const has = (c: string) => (texts[c]?.length ?? 0) > 0;
+  const seen = ctx.seenClasses.filter(has), unseen = ctx.unseenClasses.filter(has);
+  if (unseen.length < 2) throw new Error(`probing: only ${unseen.length} unseen classes have ${opts.representation}`);
+  const seenT = await classTextMatrix(seen, texts, enc);
+  const rowsOfClass = new Map<string, number[]>();
+  seenT.classOf.forEach((ci, r) => rowsOfClass.set(seen[ci], [...(rowsOfClass.get(seen[ci]) ?? []), r]));
+  const trainIdx = ctx.items.map((it, i) => (rowsOfClass.has(it.class_name) ? i : -1)).filter((i) => i >= 0);
+  const run = await trainProjection(
+    { images: selectRows(ctx.images, trainIdx), texts: seenT.matrix, textsOf: trainIdx.map((i) => rowsOfClass.get(ctx.items[i].class_name)!) },
+    { seed: opts.seed, label: `${enc.identity.name} / ${opts.representation} / seed ${opts.seed}`, ...opts.train },
+  );
+  const evaluate = async (classes: string[]) => {
+    const idx = ctx.items.map((it, i) => (classes.includes(it.class_name) ? i : -1)).filter((i) => i >= 0);
+    const labels = idx.map((i) => classes.indexOf(ctx.items[i].class_name));
+    const t = await classTextMatrix(classes, texts, enc);
+    const projected = run.projection.project(t.matrix);
+    const images = selectRows(ctx.images, idx);
+    const scores = opts.representation === "descriptions"
+      ? sentenceAveragedScores(images, projected, t.classOf, classes.length)
+      : zeroShotScores(images, classPrototypes(projected, t.classOf, classes.length));
+    return classificationMetrics(scores, classes.length, labels);
+  };
+  const result: ProbingResult = {
+    text: enc.identity.name,
+    representation: opts.representation,
+    seed: opts.seed,
+    unseen: await evaluate(unseen),
+    seen: await evaluate(seen),
+    unseenClasses: unseen.length,
+    trainSeconds: run.seconds,
+    steps: run.steps,
+  };
+  run.projection.dispose();
+  return result;
+}

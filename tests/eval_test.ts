@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
+import { classificationMetrics } from "../lib/eval/metrics.ts";
+import { classPrototypes, sentenceAveragedScores, zeroShotScores } from "../lib/eval/zeroshot.ts";
+import { retrievalRecall, winogroundScores } from "../lib/eval/retrieval.ts";
+import { normalizeRows, selectRows, similarity } from "../lib/eval/similarity.ts";
+import { asifScores } from "../lib/baselines/asif.ts";
+import { linearProbe } from "../lib/baselines/linear_probe.ts";
+import { trainProjection } from "../lib/train/trainer.ts";
+import { toyPairs } from "./fixtures/toy.ts";
+import type { Matrix } from "../lib/store/feature_store.ts";
+
+await selectTfBackend();
+const M = (rows: number[][]): Matrix => ({ data: Float32Array.from(rows.flat()), rows: rows.length, dim: rows[0].length });
+
+Deno.test("metrics: top-1, top-5 and mean per-class recall on an unbalanced set", () => {
+  // 3 classes; class 0 has 4 items (3 right), class 1 has 1 item (right), class 2 has 1 item (wrong, ranked 2nd)
+  const scores = Float32Array.from([
+    [9, 1, 0], [9, 1, 0], [9, 1, 0], [1, 9, 0], // class 0 items
+    [0, 9, 1], // class 1
+    [0, 9, 5], // class 2: second
+  ].flat());
+  const m = classificationMetrics(scores, 3, [0, 0, 0, 0, 1, 2], 2);
+  assert.equal(m.top1, 4 / 6);
+  assert.equal(m.top5, 1, "top-k with k = 2 here");
+  assert.deepEqual(m.perClassRecall, [0.75, 1, 0]);
+  assert.equal(m.meanPerClassRecall, (0.75 + 1 + 0) / 3, "balanced accuracy differs from top-1 on unbalanced data");
+  assert.throws(() => classificationMetrics(scores, 4, [0]), /expected 1 x 4/);
+});
+
+Deno.test("zero-shot: template prototypes are normalised averages; sentence scores average per class", () => {
+  const texts = M([[2, 0], [0, 2], [0, 3], [1, 1]]);
+  const protos = classPrototypes(texts, [0, 0, 1, 1], 2);
+  const s = Math.SQRT1_2;
+  assert.deepEqual([...protos.data].map((x) => +x.toFixed(5)), [s, s, 0.38268, 0.92388].map((x) => +x.toFixed(5)));
+  const scores = zeroShotScores(M([[1, 0]]), protos);
+  assert.ok(Math.abs(scores[0] - 100 * s) < 1e-3);
+  const avg = sentenceAveragedScores(M([[1, 0]]), texts, [0, 0, 1, 1], 2);
+  assert.ok(Math.abs(avg[0] - 50) < 1e-3 && Math.abs(avg[1] - 100 * s / 2) < 1e-3);
+  assert.throws(() => classPrototypes(texts, [0, 0, 0, 0], 2), /no text for class\(es\) 1/);
+});
+
+Deno.test("similarity helpers", () => {
+  assert.deepEqual([...normalizeRows(M([[3, 4], [0, 0]])).data].map((x) => +x.toFixed(6)), [0.6, 0.8, 0, 0]);
+  assert.deepEqual([...selectRows(M([[1], [2], [3]]), [2, 0]).data], [3, 1]);
+  assert.deepEqual([...similarity(M([[1, 2]]), M([[3, 4], [1, 0]]))], [11, 1]);
+  assert.throws(() => similarity(M([[1]]), M([[1, 2]])), /1-d rows against 2-d/);
+});
+
+Deno.test("retrieval recall@k both ways, with several captions per image", () => {
+  const images = M([[1, 0], [0, 1]]);
+  const texts = M([[1, 0.1], [0.9, 0.2], [0.2, 1], [1, 0]]); // captions 0,1 -> image 0; 2,3 -> image 1
+  const r = retrievalRecall(images, texts, [0, 0, 1, 1], [1, 2]);
+  assert.equal(r.imageToText[1], 0.5, "image 0's best text is caption 3, which belongs to image 1");
+  assert.equal(r.imageToText[2], 1, "its own caption 0 is second");
+  assert.equal(r.textToImage[1], 0.75, "caption 3 points at the wrong image");
+  assert.equal(r.textToImage[2], 1);
+});
+
+Deno.test("Winoground text / image / group scores", () => {
+  // group A: all right; group B: text right, image wrong
+  const S: Record<string, number> = { "0,0": 5, "0,1": 1, "1,0": 1, "1,1": 5, "2,2": 5, "2,3": 1, "3,2": 6, "3,3": 7 };
+  const sim = (i: number, t: number) => S[`${i},${t}`];
+  const w = winogroundScores([{ images: [0, 1], texts: [0, 1] }, { images: [2, 3], texts: [2, 3] }], sim);
+  assert.deepEqual([w.text, w.image, w.group], [1, 0.5, 0.5]);
+  assert.equal(w.chance.group, 1 / 6);
+});
+
+const train = { maxSteps: 150, batchSize: 64, accumulation: 1, warmup: 10, lr: 1e-2, evalEvery: 10, patience: 100, minDelta: 0, progress: false as const, seed: 0 };
+
+function unseenAccuracy(world: ReturnType<typeof toyPairs>, projection: { project(m: Matrix): Matrix }) {
+  const u = world.unseen;
+  const protos = classPrototypes(projection.project(u.texts), u.textClass, u.nClasses);
+  return classificationMetrics(zeroShotScores(u.images, protos), u.nClasses, u.labels).meanPerClassRecall;
+}
+
+Deno.test("training on SEEN toy classes reaches high accuracy on UNSEEN ones when texts share the images' structure, chance when they are random", async () => {
+  const real = toyPairs({ seed: 4 });
+  const r = await trainProjection(real.seen, train);
+  const acc = unseenAccuracy(real, r.projection);
+  assert.ok(acc > 0.7, `unseen accuracy with structured texts: ${acc} (chance 0.1)`);
+  const random = toyPairs({ seed: 4, randomText: true });
+  const rr = await trainProjection(random.seen, train);
+  const accRandom = unseenAccuracy(random, rr.projection);
+  assert.ok(accRandom < 0.3, `unseen accuracy with random texts: ${accRandom} (chance 0.1)`);
+  r.projection.dispose();
+  rr.projection.dispose();
+});
+
+Deno.test("the MLP projection and SigLIP loss also transfer to unseen toy classes", async () => {
+  const world = toyPairs({ seed: 5 });
+  const r = await trainProjection(world.seen, { ...train, loss: "siglip", logitScale: 10, projection: { kind: "mlp", hidden: 64, layers: 2, dropout: 0 } });
+  const acc = unseenAccuracy(world, r.projection);
+  assert.ok(acc > 0.5, `MLP + SigLIP unseen accuracy ${acc}`);
+  r.projection.dispose();
+});
+
+Deno.test("ASIF: training-free matching through anchors beats chance on the toy world", () => {
+  const world = toyPairs({ seed: 6, seenClasses: 40 });
+  const anchors = { images: world.seen.images, texts: selectRows(world.seen.texts, world.seen.textsOf.map((t) => t[0])) };
+  const u = world.unseen;
+  const protoTexts = classPrototypes(u.texts, u.textClass, u.nClasses);
+  const scores = asifScores(u.images, protoTexts, anchors, { k: 60, p: 4 });
+  const acc = classificationMetrics(scores, u.nClasses, u.labels).top1;
+  assert.ok(acc > 0.3, `ASIF unseen accuracy ${acc} (chance 0.1)`);
+  assert.throws(() => asifScores(u.images, protoTexts, { images: anchors.images, texts: u.texts }), /same count/);
+});
+
+Deno.test("linear probe separates seen classes of the toy world", async () => {
+  const world = toyPairs({ seed: 7 });
+  const labels = world.seen.textsOf.map((t) => Math.floor(t[0] / 3));
+  const probe = await linearProbe(world.seen.images, labels, 30, { steps: 200, lr: 0.05 });
+  const acc = classificationMetrics(probe.scores(world.seen.images), 30, labels).top1;
+  assert.ok(acc > 0.8, `probe accuracy ${acc}`);
+  probe.dispose();
+});
