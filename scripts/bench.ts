@@ -28,6 +28,12 @@ import { createProjection, type ProjectionConfig } from "../lib/train/projection
 import { clipLoss } from "../lib/train/losses.ts";
 import { adam } from "../lib/train/optim.ts";
 import { l2Normalize } from "../lib/train/ops.ts";
+import { onnxEngine, type StepEngine, tfjsEngine } from "../lib/train/engines.ts";
+import { seededRandom } from "../lib/runtime/random.ts";
+import { ensureDebAsset } from "../lib/data/assets.ts";
+import { pythonPath } from "./setup.ts";
+import { layerDims } from "../lib/train/step_graph.ts";
+import { projectionDefaults } from "../lib/train/projection.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -116,10 +122,10 @@ interface Shape {
 
 /** The shapes measured (A, B, C as in the speed issue; plus the paper's linear probe). */
 export const TRAINING_SHAPES: Shape[] = [
-  { name: "A: linear 512 -> 1792, batch 512", projection: { kind: "linear", inDim: 512, outDim: 1792 }, batch: 512, steps: 10 },
-  { name: "B: 512 -> 1024 -> 1792, batch 512", projection: { kind: "mlp", inDim: 512, outDim: 1792, hidden: 1024, layers: 2, dropout: 0.2 }, batch: 512, steps: 10 },
-  { name: "paper linear 4096 -> 1024, batch 1024", projection: { kind: "linear", inDim: 4096, outDim: 1024 }, batch: 1024, steps: 5 },
-  { name: "C: paper MLP 4096 -> 3x4096 -> 1024, batch 1024", projection: { kind: "mlp", inDim: 4096, outDim: 1024, hidden: 4096, layers: 4, dropout: 0.2 }, batch: 1024, steps: 2 },
+  { name: "A: linear 512 -> 1792, batch 512", projection: { kind: "linear", inDim: 512, outDim: 1792 }, batch: 512, steps: 20 },
+  { name: "B: 512 -> 1024 -> 1792, batch 512", projection: { kind: "mlp", inDim: 512, outDim: 1792, hidden: 1024, layers: 2, dropout: 0.2 }, batch: 512, steps: 20 },
+  { name: "paper linear 4096 -> 1024, batch 1024", projection: { kind: "linear", inDim: 4096, outDim: 1024 }, batch: 1024, steps: 20 },
+  { name: "C: paper MLP 4096 -> 3x4096 -> 1024, batch 1024", projection: { kind: "mlp", inDim: 4096, outDim: 1024, hidden: 4096, layers: 4, dropout: 0.2 }, batch: 1024, steps: 20 },
 ];
 
 /** Matmul FLOPs of one step: forward + backward (3x forward) of every layer, plus the logits. Pure. */
@@ -146,46 +152,151 @@ function matmulGflops(): number {
   return (2 * 1024 ** 3) / (median(times) / 1000) / 1e9;
 }
 
-/** ms per training step for each shape on the current backend. */
-export async function benchTraining(): Promise<Record<string, unknown>[]> {
-  const backend = await selectTfBackend();
-  const peak = matmulGflops();
-  const rows: Record<string, unknown>[] = [];
-  for (const shape of TRAINING_SHAPES) {
-    const p = createProjection(shape.projection, 0);
-    const opt = adam(p.trainable, { lr: 1e-3, weightDecay: 1e-4 });
-    const x = tf.randomNormal([shape.batch, shape.projection.inDim], 0, 1, "float32", 1) as tf.Tensor2D;
-    const img = tf.tidy(() => l2Normalize(tf.randomNormal([shape.batch, shape.projection.outDim], 0, 1, "float32", 2) as tf.Tensor2D));
-    const step = () => {
-      const { value, grads } = tf.variableGrads(() => clipLoss(img, p.forward(x, true)), p.trainable);
-      opt.step(p.trainable.map((v) => grads[v.name]), 1e-3);
-      const loss = value.dataSync()[0];
-      tf.dispose([value, ...Object.values(grads)]);
-      return loss;
-    };
-    step(); // warm-up
-    const times: number[] = [];
-    for (let i = 0; i < shape.steps; i++) {
-      const t = performance.now();
-      step();
-      times.push(performance.now() - t);
-      await new Promise((r) => setTimeout(r, 0));
-    }
-    const ms = median(times), flops = stepFlops(shape.projection, shape.batch);
-    rows.push({
-      shape: shape.name, engine: `tfjs-${backend.backend}`, threads: 1, steps: shape.steps,
-      ms_per_step: +ms.toFixed(1), gflops: +(flops / (ms / 1000) / 1e9).toFixed(2),
-      backend_matmul_gflops: +peak.toFixed(1), parameters: p.parameters,
+/** TF.js on wasm takes ~19 s per step of shape C: it gets this many timed steps there. */
+const SLOW_STEPS = 3;
+
+/**
+ * PyTorch on the same shapes, inputs and initial weights (`bench_torch.py`), with OpenBLAS (Debian's
+ * default BLAS for python3-torch is the slow reference one). Returns rows by shape name, or why not.
+ */
+async function torchReference(
+  inputs: { name: string; projection: ProjectionConfig; batch: number; steps: number; txt: Float32Array; img: Float32Array; weights: Record<string, { data: Float32Array }> }[],
+): Promise<{ rows: Map<string, { torch_ms_per_step: number; initial_loss: number; threads: number; torch: string }>; blas: string } | { error: string }> {
+  const python = pythonPath();
+  const has = async () => (await new Deno.Command(python, { args: ["-c", "import torch, numpy"], stdout: "null", stderr: "null" }).output()).success;
+  if (!(await has())) {
+    if (Deno.uid?.() !== 0) return { error: `PyTorch not installed for ${python}: sudo apt-get install python3-torch` };
+    console.error("[bench] installing Debian's python3-torch for the PyTorch reference (apt-get install python3-torch) ...");
+    await new Deno.Command("apt-get", { args: ["install", "-y", "--no-install-recommends", "python3-torch"], env: { DEBIAN_FRONTEND: "noninteractive" }, stdout: "null" }).output();
+    if (!(await has())) return { error: "PyTorch could not be installed (apt-get install python3-torch failed)" };
+  }
+  let blas = "Debian default BLAS (reference; OpenBLAS not available)";
+  const env: Record<string, string> = {};
+  try {
+    const dir = await ensureDebAsset("libopenblas0-pthread");
+    env.LD_LIBRARY_PATH = `${dir}/usr/lib/x86_64-linux-gnu/openblas-pthread`;
+    env.OPENBLAS_NUM_THREADS = String(navigator.hardwareConcurrency);
+    blas = `OpenBLAS (Debian libopenblas0-pthread, ${navigator.hardwareConcurrency} threads, via LD_LIBRARY_PATH)`;
+  } catch (err) {
+    console.error(`[bench] OpenBLAS unavailable: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const dir = await Deno.makeTempDir();
+  const write = async (name: string, a: Float32Array) => {
+    await Deno.writeFile(join(dir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return join(dir, name);
+  };
+  const shapes = [];
+  for (const [k, x] of inputs.entries()) {
+    const cfg = projectionDefaults(x.projection);
+    const weights: Record<string, string> = {};
+    for (const [n, w] of Object.entries(x.weights)) weights[n] = await write(`s${k}-${n}.f32`, w.data);
+    shapes.push({
+      name: x.name, dims: layerDims(cfg), batch: x.batch, steps: x.steps, batchNorm: cfg.kind === "mlp" && cfg.batchNorm,
+      dropout: cfg.kind === "mlp" ? cfg.dropout : 0, txt: await write(`s${k}-txt.f32`, x.txt), img: await write(`s${k}-img.f32`, x.img), weights,
     });
-    console.error(`[bench] ${shape.name}: ${ms.toFixed(0)} ms/step`);
-    tf.dispose([x, img]);
-    opt.dispose();
-    p.dispose();
+  }
+  await Deno.writeTextFile(join(dir, "manifest.json"), JSON.stringify({ shapes }));
+  const out = await new Deno.Command(python, { args: [new URL("./bench_torch.py", import.meta.url).pathname, dir], env, stdout: "piped", stderr: "piped" }).output();
+  await Deno.remove(dir, { recursive: true });
+  if (!out.success) return { error: `the PyTorch reference failed: ${new TextDecoder().decode(out.stderr).trim().split("\n").at(-1)}` };
+  const rows = new Map();
+  for (const line of new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.startsWith("{"))) {
+    const r = JSON.parse(line);
+    rows.set(r.shape, r);
+  }
+  return { rows, blas };
+}
+
+/** Inputs of a shape: seeded text and image batches and the initial weights (shared with PyTorch). */
+function shapeInputs(shape: Shape) {
+  const rng = seededRandom(1);
+  const txt = Float32Array.from({ length: shape.batch * shape.projection.inDim }, () => rng.normal());
+  const img = Float32Array.from({ length: shape.batch * shape.projection.outDim }, () => rng.normal());
+  return { txt, img };
+}
+
+/** One row: `shape` on one engine and thread count, in this process. */
+async function trainingRow(shapeIndex: number, engineName: "tfjs" | "onnx", threads: number): Promise<Record<string, unknown>> {
+  const backend = await selectTfBackend();
+  const shape = TRAINING_SHAPES[shapeIndex];
+  const { txt, img } = shapeInputs(shape);
+  const p = createProjection(shape.projection, 0);
+  const loss = { loss: "clip" as const, scale: 1 / 0.07 }, opt = { lr: 1e-3, weightDecay: 1e-4 };
+  const engine: StepEngine = engineName === "tfjs" ? tfjsEngine(p, undefined, loss, opt) : await onnxEngine(p, loss, opt, threads);
+  const step = async () => {
+    const l = await engine.accumulate(img, txt, shape.batch, seededRandom(2), 1);
+    engine.update(1e-3, 1.0);
+    return l;
+  };
+  const initialLoss = await step(); // warm-up, at the initial weights
+  const steps = engineName === "tfjs" && shape.projection.kind === "mlp" && shape.batch >= 1024 ? SLOW_STEPS : shape.steps;
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t = performance.now();
+    await step();
+    times.push(performance.now() - t);
+  }
+  const ms = median(times), flops = stepFlops(shape.projection, shape.batch);
+  const row = {
+    shape: shape.name, engine: engineName === "tfjs" ? `tfjs-${backend.backend}` : "onnxruntime", threads, steps, initial_loss: initialLoss,
+    ms_per_step: +ms.toFixed(1), gflops: +(flops / (ms / 1000) / 1e9).toFixed(2),
+    tfjs_matmul_gflops: +matmulGflops().toFixed(1), parameters: p.parameters,
+  };
+  engine.dispose();
+  p.dispose();
+  return row;
+}
+
+/**
+ * ms per training step for each shape and engine (TF.js on the current backend; onnxruntime on 1 and
+ * all cores), each row in its own process (the wasm heap of one shape never limits the next), then the
+ * PyTorch reference on the same inputs and initial weights.
+ */
+export async function benchTraining(): Promise<Record<string, unknown>[]> {
+  await selectTfBackend();
+  const rows: Record<string, unknown>[] = [];
+  const cores = navigator.hardwareConcurrency;
+  const torchInputs: Parameters<typeof torchReference>[0] = [];
+  for (const [k, shape] of TRAINING_SHAPES.entries()) {
+    const init = createProjection(shape.projection, 0);
+    torchInputs.push({ ...shape, ...shapeInputs(shape), weights: init.snapshot() });
+    init.dispose();
+    for (const [engine, threads] of [["tfjs", 1], ...[...new Set([1, cores])].map((t) => ["onnx", t])] as ["tfjs" | "onnx", number][]) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", import.meta.filename!, "--training-row", String(k), engine, String(threads)],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const line = new TextDecoder().decode(out.stdout).split("\n").find((l) => l.startsWith("{"));
+      const row = line ? JSON.parse(line) : {
+        shape: shape.name, engine, threads, ms_per_step: null,
+        note: `failed: ${new TextDecoder().decode(out.stderr).split("\n").find((l) => /Error|Abort/.test(l))?.trim() ?? "no output"}`,
+      };
+      console.error(`[bench] ${shape.name} / ${row.engine} x${threads}: ${row.ms_per_step ?? row.note} ms/step`);
+      rows.push(row);
+    }
+  }
+  const torch = await torchReference(torchInputs);
+  for (const row of rows) {
+    if ("error" in torch) {
+      row.torch_ms_per_step = null;
+      row.ratio = null;
+      row.torch_note = torch.error;
+      continue;
+    }
+    const ref = torch.rows.get(row.shape as string);
+    row.torch_ms_per_step = ref?.torch_ms_per_step ?? null;
+    row.ratio = ref && row.ms_per_step ? +((row.ms_per_step as number) / ref.torch_ms_per_step).toFixed(2) : null;
+    row.torch_initial_loss = ref?.initial_loss ?? null;
+    row.torch_note = `PyTorch ${ref?.torch ?? "?"}, ${torch.blas}, ${ref?.threads ?? "?"} threads` +
+      ((TRAINING_SHAPES.find((s) => s.name === row.shape)?.projection.kind === "mlp") ? "; initial losses differ by dropout masks" : "");
   }
   return rows;
 }
 
-if (import.meta.main) {
+if (import.meta.main && Deno.args[0] === "--training-row") {
+  console.log(JSON.stringify(await trainingRow(Number(Deno.args[1]), Deno.args[2] as "tfjs" | "onnx", Number(Deno.args[3]))));
+} else if (import.meta.main) {
   const groups = Deno.args.length ? Deno.args : ["extraction", "training"];
   const out = join(projectPaths().outputs, "bench");
   for (const g of groups) {

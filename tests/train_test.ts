@@ -145,7 +145,7 @@ Deno.test("no tensor leaks: the tensor count is the same after 5 and after 25 st
   const data = toyPairs({ seed: 2 }).seen;
   const start = tf.memory().numTensors;
   const count = async (steps: number) => {
-    const r = await trainProjection(data, { ...quick, maxSteps: steps, seed: 1, projection: { kind: "mlp", hidden: 16, layers: 3 } });
+    const r = await trainProjection(data, { ...quick, maxSteps: steps, seed: 1, engine: "tfjs", projection: { kind: "mlp", hidden: 16, layers: 3 } });
     r.projection.dispose();
     return tf.memory().numTensors;
   };
@@ -190,4 +190,52 @@ Deno.test("linear ops keep gradients for every input", () => {
   assert.deepEqual(grads.map((g) => g.shape), [[2, 3], [3, 2], [2]]);
   assert.deepEqual([...grads[2].dataSync()], [2, 2]);
   tf.dispose([x, w, b, ...grads]);
+});
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1e-12, Math.abs(b));
+
+for (const [name, extra] of [
+  ["linear, CLIP", {}],
+  ["MLP with BatchNorm and dropout, CLIP, accumulation 2", { projection: { kind: "mlp", hidden: 32, layers: 3, dropout: 0.2 } }],
+  ["MLP, SigLIP", { loss: "siglip", logitScale: 10, projection: { kind: "mlp", hidden: 32, layers: 2, dropout: 0.1 } }],
+] as const) {
+  Deno.test(`engines: onnx and tfjs give the same loss curve on the same seed (${name})`, async () => {
+    const data = toyPairs({ seed: 9 }).seen;
+    const cfg = { ...quick, maxSteps: 30, evalEvery: 10, seed: 3, ...extra };
+    const a = await trainProjection(data, { ...cfg, engine: "tfjs" });
+    const b = await trainProjection(data, { ...cfg, engine: "onnx" });
+    assert.equal(a.engine, "tfjs");
+    assert.equal(b.engine, "onnx");
+    assert.equal(b.history.length, a.history.length);
+    assert.equal(a.history.length, 30);
+    a.history.forEach((h, i) => {
+      assert.ok(rel(b.history[i].loss, h.loss) < 1e-4, `step ${i + 1}: onnx ${b.history[i].loss} vs tfjs ${h.loss}`);
+      if (h.valLoss !== undefined) assert.ok(rel(b.history[i].valLoss!, h.valLoss) < 1e-4, `val at step ${i + 1}`);
+    });
+    const m = { data: data.texts.data.subarray(0, 5 * data.texts.dim), rows: 5, dim: data.texts.dim };
+    const pa = a.projection.project(m), pb = b.projection.project(m);
+    pa.data.forEach((v, i) => near(pb.data[i], v, 1e-3, "trained weights agree"));
+    a.projection.dispose();
+    b.projection.dispose();
+  });
+}
+
+Deno.test("engine choice: auto is onnx on CPU backends, tfjs on native TensorFlow or with a vision projection", async () => {
+  const { chooseEngine } = await import("../lib/train/engines.ts");
+  assert.equal(chooseEngine("auto", { tfBackend: "wasm", visionProjection: false }), "onnx");
+  assert.equal(chooseEngine("auto", { tfBackend: "tensorflow", visionProjection: false }), "tfjs");
+  assert.equal(chooseEngine("auto", { tfBackend: "wasm", visionProjection: true }), "tfjs");
+  assert.throws(() => chooseEngine("onnx", { tfBackend: "wasm", visionProjection: true }), /text projection only/);
+});
+
+Deno.test("onnx engine: memory does not grow over steps", async () => {
+  const world = toyPairs({ seed: 1, perClass: 40 });
+  const big = { images: world.seen.images, texts: world.seen.texts, textsOf: world.seen.textsOf };
+  const rss: number[] = [];
+  for (const steps of [20, 200]) {
+    const r = await trainProjection(big, { ...quick, engine: "onnx", maxSteps: steps, projection: { kind: "mlp", hidden: 256, layers: 3 } });
+    r.projection.dispose();
+    rss.push(Deno.memoryUsage().rss);
+  }
+  assert.ok(rss[1] - rss[0] < 64 * 1024 * 1024, `RSS grew by ${((rss[1] - rss[0]) / 2 ** 20).toFixed(0)} MiB from 20 to 200 steps`);
 });

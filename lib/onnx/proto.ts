@@ -65,16 +65,20 @@ export function tensorProto(name: string, type: OnnxType, dims: number[], data: 
   return w.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).done();
 }
 
-/** A graph input or output with a shape of numbers and symbolic names. */
-export function valueInfo(name: string, type: OnnxType, shape: (number | string)[]): Bytes {
-  const shapeW = new Writer();
-  for (const d of shape) {
-    const dim = new Writer();
-    if (typeof d === "number") dim.int(1, d);
-    else dim.string(2, d);
-    shapeW.bytes(1, dim.done());
+/** A graph input or output with a shape of numbers and symbolic names (`null`: shape not stated). */
+export function valueInfo(name: string, type: OnnxType, shape: (number | string)[] | null): Bytes {
+  const tt = new Writer().int(1, ELEM[type]);
+  if (shape) {
+    const shapeW = new Writer();
+    for (const d of shape) {
+      const dim = new Writer();
+      if (typeof d === "number") dim.int(1, d);
+      else dim.string(2, d);
+      shapeW.bytes(1, dim.done());
+    }
+    tt.bytes(2, shapeW.done());
   }
-  const tensorType = new Writer().int(1, ELEM[type]).bytes(2, shapeW.done()).done();
+  const tensorType = tt.done();
   const typeProto = new Writer().bytes(1, tensorType).done();
   return new Writer().string(1, name).bytes(2, typeProto).done();
 }
@@ -113,4 +117,60 @@ export function onnxModel(g: { nodes: Bytes[]; inputs: Bytes[]; outputs: Bytes[]
   for (const o of g.outputs) graph.bytes(12, o);
   const opset = new Writer().string(1, "").int(2, g.opset ?? 17).done();
   return new Writer().int(1, 8).string(2, "sharelock-notebooks").bytes(7, graph.done()).bytes(8, opset).done();
+}
+
+/**
+ * A small graph builder: `g.op("MatMul", [a, b])` adds a node and returns its output name.
+ *
+ * @example
+ * ```ts
+ * const g = new GraphBuilder();
+ * const x = g.input("x", "float32", ["batch", 4]);
+ * g.output(g.op("Relu", [x]), "y");
+ * const bytes = g.model("tiny");
+ * ```
+ */
+export class GraphBuilder {
+  #nodes: Bytes[] = [];
+  #inits: Bytes[] = [];
+  #inputs: Bytes[] = [];
+  #outputs: Bytes[] = [];
+  #n = 0;
+  #consts = new Map<string, string>();
+
+  /** Declare a graph input. */
+  input(name: string, type: OnnxType, shape: (number | string)[] | null): string {
+    this.#inputs.push(valueInfo(name, type, shape));
+    return name;
+  }
+
+  /** Add a node; returns the name of its (first) output. */
+  op(type: string, inputs: string[], attrs: Record<string, Attr> = {}, outputs?: string[]): string {
+    const outs = outputs ?? [`${type.toLowerCase()}_${this.#n++}`];
+    this.#nodes.push(node(type, inputs, outs, attrs, `n${this.#n++}_${type}`));
+    return outs[0];
+  }
+
+  /** A float32 or int64 constant (deduplicated by value). */
+  const(values: number[], type: OnnxType = "float32", dims: number[] = [values.length]): string {
+    const key = `${type}:${dims}:${values}`;
+    const known = this.#consts.get(key);
+    if (known) return known;
+    const name = `const_${this.#n++}`;
+    this.#inits.push(tensorProto(name, type, dims, type === "int64" ? BigInt64Array.from(values.map(BigInt)) : Float32Array.from(values)));
+    this.#consts.set(key, name);
+    return name;
+  }
+
+  /** Expose `value` as a graph output named `name`. */
+  output(value: string, name: string, type: OnnxType = "float32"): string {
+    this.op("Identity", [value], {}, [name]);
+    this.#outputs.push(valueInfo(name, type, null));
+    return name;
+  }
+
+  /** The model bytes (opset 17). */
+  model(name: string): Bytes {
+    return onnxModel({ name, nodes: this.#nodes, inputs: this.#inputs, outputs: this.#outputs, initializers: this.#inits });
+  }
 }

@@ -68,8 +68,9 @@ export function adam(params: tf.Variable[], cfg: AdamConfig = {}): Optimizer {
     step(grads, lr) {
       t++;
       const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
-      tf.tidy(() => {
-        params.forEach((p, i) => {
+      // one tidy per parameter: temporaries of a 16M-weight matrix are freed before the next one
+      params.forEach((p, i) => {
+        tf.tidy(() => {
           let g = grads[i];
           if (wd && decay === "coupled") g = tf.add(g, tf.mul(p, wd));
           m[i].assign(tf.add(tf.mul(m[i], b1), tf.mul(g, 1 - b1)));

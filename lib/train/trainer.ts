@@ -16,11 +16,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Matrix } from "../store/feature_store.ts";
+import { createEngine, type EngineName } from "./engines.ts";
 import { type Rng, seededRandom, shuffle } from "../runtime/random.ts";
-import { createProjection, type Projection, type ProjectionConfig, type Weights } from "./projection.ts";
-import { clipLoss, PAPER_LOGIT_SCALE, sigLipLoss } from "./losses.ts";
-import { adam, clipGlobalNorm, cosineWithWarmup } from "./optim.ts";
-import { l2Normalize } from "./ops.ts";
+import { createProjection, type Projection, type ProjectionConfig } from "./projection.ts";
+import { PAPER_LOGIT_SCALE } from "./losses.ts";
+import { cosineWithWarmup } from "./optim.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 
 /** Training pairs: image i is described by the text rows `textsOf[i]`. */
@@ -59,6 +59,8 @@ export interface TrainConfig {
   patience: number;
   minDelta: number;
   seed: number;
+  /** Training engine: `auto` (onnxruntime on CPU, TF.js on the native TensorFlow backend), `tfjs`, `onnx`. */
+  engine: EngineName;
   progress?: ProgressSink | false;
   label?: string;
 }
@@ -83,6 +85,7 @@ export const PAPER_DEFAULTS: TrainConfig = {
   patience: 50,
   minDelta: 0.1,
   seed: 42,
+  engine: "auto",
 };
 
 /** Section 3-4 (strict zero-shot probing): a linear projection, otherwise the paper's settings. */
@@ -105,16 +108,18 @@ export interface TrainResult {
   bestStep: number;
   bestValLoss: number;
   steps: number;
+  /** The engine that trained ("tfjs" or "onnx"). */
+  engine: string;
   stoppedEarly: boolean;
   seconds: number;
   backend: string;
   config: TrainConfig;
 }
 
-function gather(m: Matrix, rows: ArrayLike<number>): tf.Tensor2D {
+function gather(m: Matrix, rows: ArrayLike<number>): Float32Array {
   const out = new Float32Array(rows.length * m.dim);
   for (let i = 0; i < rows.length; i++) out.set(m.data.subarray(rows[i] * m.dim, (rows[i] + 1) * m.dim), i * m.dim);
-  return tf.tensor2d(out, [rows.length, m.dim]);
+  return out;
 }
 
 /** Split image indices into train and validation, seeded. Pure. */
@@ -139,23 +144,21 @@ export async function trainProjection(data: PairData, config: Partial<TrainConfi
   const visProj = cfg.visionProjection
     ? createProjection({ ...cfg.visionProjection, inDim: data.images.dim, outDim: cfg.visionProjection.outDim }, cfg.seed + 1000)
     : undefined;
-  const params = [...textProj.trainable, ...(visProj?.trainable ?? [])];
-  const opt = adam(params, { lr: cfg.lr, weightDecay: cfg.weightDecay, decay: cfg.decay });
+  const engine = await createEngine(cfg.engine, textProj, visProj, { loss: cfg.loss, scale: cfg.logitScale, bias: cfg.sigLipBias }, {
+    lr: cfg.lr,
+    weightDecay: cfg.weightDecay,
+    decay: cfg.decay,
+  });
   const { train, val } = validationSplit(data.images.rows, cfg);
   const batch = Math.max(2, Math.min(cfg.batchSize, train.length));
   const valText = val.map((i) => data.textsOf[i][rng.int(data.textsOf[i].length)]);
-  const lossOf = (img: tf.Tensor2D, txt: tf.Tensor2D, training: boolean, dropRng?: Rng) => {
-    const zi = visProj ? visProj.forward(img, training, dropRng) : l2Normalize(img);
-    const zt = textProj.forward(txt, training, dropRng);
-    return cfg.loss === "clip" ? clipLoss(zi, zt, cfg.logitScale) : sigLipLoss(zi, zt, cfg.logitScale, cfg.sigLipBias);
-  };
-  const validate = (): number => {
+  const validate = async (): Promise<number> => {
     if (!val.length) return NaN;
     let sum = 0, count = 0;
     for (let s = 0; s < val.length; s += batch) {
       const rows = val.slice(s, s + batch);
       if (rows.length < 2) continue;
-      const l = tf.tidy(() => lossOf(gather(data.images, rows), gather(data.texts, valText.slice(s, s + batch)), false).dataSync()[0]);
+      const l = await engine.evalLoss(gather(data.images, rows), gather(data.texts, valText.slice(s, s + batch)), rows.length);
       sum += l * rows.length;
       count += rows.length;
     }
@@ -173,43 +176,26 @@ export async function trainProjection(data: PairData, config: Partial<TrainConfi
   };
 
   const history: HistoryRow[] = [];
-  let best = { loss: Infinity, step: 0, weights: textProj.snapshot() as Weights, vis: visProj?.snapshot() };
+  let best = { loss: Infinity, step: 0, state: engine.snapshot() };
   // The best checkpoint is the lowest validation loss; early stopping counts checks without an
   // improvement of at least minDelta (Lightning's ModelCheckpoint + EarlyStopping, as the official code).
   let checksWithout = 0, stoppedEarly = false, step = 0, stopRef = Infinity;
-  const bar = cfg.progress === false ? undefined : progress(cfg.maxSteps, cfg.label ?? `training (${cfg.projection.kind}, seed ${cfg.seed})`, { sink: cfg.progress || "auto" });
+  const bar = cfg.progress === false ? undefined : progress(cfg.maxSteps, cfg.label ?? `training (${cfg.projection.kind}, ${engine.name}, seed ${cfg.seed})`, { sink: cfg.progress || "auto" });
   try {
     for (step = 0; step < cfg.maxSteps; step++) {
       const lr = cosineWithWarmup(step, { baseLr: cfg.lr, warmup: cfg.warmup, total: cfg.maxSteps });
-      let acc: tf.Tensor[] | null = null;
       let lossSum = 0;
       for (let a = 0; a < cfg.accumulation; a++) {
         const rows = nextBatch();
         const textRows = rows.map((i) => data.textsOf[i][rng.int(data.textsOf[i].length)]);
         const dropRng = seededRandom(cfg.seed * 1_000_003 + step * 97 + a);
-        const { value, grads } = tf.tidy(() => {
-          const img = gather(data.images, rows), txt = gather(data.texts, textRows);
-          return tf.variableGrads(() => tf.div(lossOf(img, txt, true, dropRng), cfg.accumulation) as tf.Scalar, params);
-        });
-        lossSum += value.dataSync()[0];
-        value.dispose();
-        const g = params.map((p) => grads[p.name]);
-        if (!acc) acc = g;
-        else {
-          const next: tf.Tensor[] = acc.map((x, i) => tf.add(x, g[i]));
-          acc.forEach((x) => x.dispose());
-          g.forEach((x) => x.dispose());
-          acc = next;
-        }
+        lossSum += await engine.accumulate(gather(data.images, rows), gather(data.texts, textRows), rows.length, dropRng, 1 / cfg.accumulation);
       }
-      const clipped = clipGlobalNorm(acc!, cfg.clipNorm);
-      opt.step(clipped.grads, lr);
-      if (clipped.grads !== acc) clipped.grads.forEach((x) => x.dispose());
-      acc!.forEach((x) => x.dispose());
-      const row: HistoryRow = { step: step + 1, lr, loss: lossSum, gradNorm: clipped.norm };
+      const gradNorm = engine.update(lr, cfg.clipNorm);
+      const row: HistoryRow = { step: step + 1, lr, loss: lossSum, gradNorm };
       if ((step + 1) % cfg.evalEvery === 0 && val.length) {
-        row.valLoss = validate();
-        if (row.valLoss < best.loss) best = { loss: row.valLoss, step: step + 1, weights: textProj.snapshot(), vis: visProj?.snapshot() };
+        row.valLoss = await validate();
+        if (row.valLoss < best.loss) best = { loss: row.valLoss, step: step + 1, state: engine.snapshot() };
         if (row.valLoss < stopRef - cfg.minDelta) {
           stopRef = row.valLoss;
           checksWithout = 0;
@@ -226,22 +212,20 @@ export async function trainProjection(data: PairData, config: Partial<TrainConfi
     }
   } finally {
     await bar?.done();
-    opt.dispose();
   }
-  if (val.length) {
-    textProj.restore(best.weights);
-    if (visProj && best.vis) visProj.restore(best.vis);
-  } else {
-    best = { ...best, loss: NaN, step };
-  }
+  if (val.length) engine.restore(best.state);
+  else best = { ...best, loss: NaN, step };
+  const trained = engine.finish();
+  engine.dispose();
   return {
-    projection: textProj,
-    visionProjection: visProj,
+    projection: trained.text,
+    visionProjection: trained.vision,
     history,
     bestStep: best.step,
     bestValLoss: best.loss,
     steps: step,
     stoppedEarly,
+    engine: engine.name,
     seconds: (performance.now() - t0) / 1000,
     backend: tf.getBackend(),
     config: cfg,

@@ -1,0 +1,261 @@
+/**
+ * Training engines: what runs one training step. The trainer (batching, caption draws, schedule, early
+ * stopping) is the same for both; the engines compute loss and gradients and apply the optimiser.
+ *
+ * - `tfjs`: TensorFlow.js autograd with fast-path matmuls; any backend (tfjs-node-gpu on CUDA machines),
+ *   and the only engine that trains a vision-side projection;
+ * - `onnx`: the hand-written step graph (`step_graph.ts`) on onnxruntime-node, multi-threaded on CPU,
+ *   with Adam, clipping and accumulation over Float32Arrays in TypeScript.
+ *
+ * `auto` picks `tfjs` on the native TensorFlow backend or when a vision projection is trained, else `onnx`.
+ * Both give the same loss curve on the same seed (tested to 1e-4 relative).
+ *
+ * @example
+ * ```ts
+ * const engine = await createEngine("auto", projection, { loss: "clip", scale: 1 / 0.07 }, adamConfig);
+ * engine.accumulate(img, txt, rows, dropRng, 1);
+ * engine.update(lr, 1.0);
+ * ```
+ */
+import * as tf from "@tensorflow/tfjs";
+import * as ort from "onnxruntime-node";
+import type { Rng } from "../runtime/random.ts";
+import type { Projection, Weights } from "./projection.ts";
+import { clipLoss, sigLipLoss } from "./losses.ts";
+import { adam, type AdamConfig, clipGlobalNorm } from "./optim.ts";
+import { l2Normalize } from "./ops.ts";
+import { type GraphLoss, layerDims, stepGraph } from "./step_graph.ts";
+
+/** What a training step needs from an engine. */
+export interface StepEngine {
+  readonly name: "tfjs" | "onnx";
+  /** Add the gradients of one micro-batch (loss times `scale`) to the accumulator; returns that loss. */
+  accumulate(img: Float32Array, txt: Float32Array, rows: number, dropRng: Rng, scale: number): Promise<number>;
+  /** Clip the accumulated gradients to `clipNorm`, take an optimiser step at `lr`, clear; returns the norm before clipping. */
+  update(lr: number, clipNorm: number): number;
+  /** Loss in evaluation mode (no dropout, BatchNorm running statistics). */
+  evalLoss(img: Float32Array, txt: Float32Array, rows: number): Promise<number>;
+  /** Opaque copy of the state that matters for the best checkpoint. */
+  snapshot(): unknown;
+  restore(state: unknown): void;
+  /** The trained text projection (and vision projection) as TF.js modules, for evaluation and saving. */
+  finish(): { text: Projection; vision?: Projection };
+  dispose(): void;
+}
+
+/** Which engine trains. */
+export type EngineName = "auto" | "tfjs" | "onnx";
+
+/** Resolve `auto`. Pure. */
+export function chooseEngine(name: EngineName, opts: { tfBackend: string; visionProjection: boolean }): "tfjs" | "onnx" {
+  if (name !== "auto") {
+    if (name === "onnx" && opts.visionProjection) throw new Error("the onnx engine trains the text projection only; use engine: \"tfjs\" with a vision projection");
+    return name;
+  }
+  return opts.tfBackend === "tensorflow" || opts.visionProjection ? "tfjs" : "onnx";
+}
+
+/** The TF.js engine. */
+export function tfjsEngine(text: Projection, vision: Projection | undefined, loss: GraphLoss, opt: AdamConfig): StepEngine {
+  const params = [...text.trainable, ...(vision?.trainable ?? [])];
+  const optimizer = adam(params, opt);
+  let acc: tf.Tensor[] | null = null;
+  const lossOf = (img: tf.Tensor2D, txt: tf.Tensor2D, training: boolean, rng?: Rng) => {
+    const zi = vision ? vision.forward(img, training, rng) : l2Normalize(img);
+    const zt = text.forward(txt, training, rng);
+    return loss.loss === "clip" ? clipLoss(zi, zt, loss.scale) : sigLipLoss(zi, zt, loss.scale, loss.bias ?? -10);
+  };
+  return {
+    name: "tfjs",
+    accumulate(img, txt, rows, dropRng, scale) {
+      const { value, grads } = tf.tidy(() => {
+        const i = tf.tensor2d(img, [rows, img.length / rows]), t = tf.tensor2d(txt, [rows, txt.length / rows]);
+        return tf.variableGrads(() => tf.mul(lossOf(i, t, true, dropRng), scale) as tf.Scalar, params);
+      });
+      const l = value.dataSync()[0];
+      value.dispose();
+      const g = params.map((p) => grads[p.name]);
+      if (!acc) acc = g;
+      else {
+        const next = acc.map((x, k) => tf.add(x, g[k]));
+        tf.dispose([...acc, ...g]);
+        acc = next;
+      }
+      return Promise.resolve(l);
+    },
+    update(lr, clipNorm) {
+      const clipped = clipGlobalNorm(acc!, clipNorm);
+      optimizer.step(clipped.grads, lr);
+      if (clipped.grads !== acc) tf.dispose(clipped.grads);
+      tf.dispose(acc!);
+      acc = null;
+      return clipped.norm;
+    },
+    evalLoss(img, txt, rows) {
+      return Promise.resolve(tf.tidy(() => lossOf(tf.tensor2d(img, [rows, img.length / rows]), tf.tensor2d(txt, [rows, txt.length / rows]), false).dataSync()[0]));
+    },
+    snapshot: () => ({ text: text.snapshot(), vision: vision?.snapshot() }),
+    restore(s) {
+      const st = s as { text: Weights; vision?: Weights };
+      text.restore(st.text);
+      if (vision && st.vision) vision.restore(st.vision);
+    },
+    finish: () => ({ text, vision }),
+    dispose: () => optimizer.dispose(),
+  };
+}
+
+interface Param {
+  name: string;
+  data: Float32Array;
+  grad: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+/** The onnxruntime engine (text projection only). */
+export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamConfig, threads = navigator.hardwareConcurrency): Promise<StepEngine> {
+  const cfg = text.config;
+  const dims = layerDims(cfg);
+  const L = dims.length - 1;
+  const hasBn = cfg.kind === "mlp" && cfg.batchNorm;
+  const dropout = cfg.kind === "mlp" && cfg.dropout > 0;
+  // weights in the graph's layout ([in, out]) from the projection's PyTorch layout ([out, in])
+  const w0 = text.snapshot();
+  const params: Param[] = [];
+  const stats: { mean: Float32Array; variance: Float32Array }[] = [];
+  const add = (name: string, data: Float32Array) =>
+    params.push({ name, data, grad: new Float32Array(data.length), m: new Float32Array(data.length), v: new Float32Array(data.length) });
+  for (let i = 0; i < L; i++) {
+    const W = w0[`layers.${i}.linear.weight`];
+    const [out, inn] = W.shape;
+    const t = new Float32Array(inn * out);
+    for (let r = 0; r < out; r++) for (let c = 0; c < inn; c++) t[c * out + r] = W.data[r * inn + c];
+    add(`W${i}`, t);
+    add(`b${i}`, w0[`layers.${i}.linear.bias`].data.slice());
+    if (hasBn && i < L - 1) {
+      add(`g${i}`, w0[`layers.${i}.bn.weight`].data.slice());
+      add(`be${i}`, w0[`layers.${i}.bn.bias`].data.slice());
+      stats[i] = { mean: w0[`layers.${i}.bn.running_mean`].data.slice(), variance: w0[`layers.${i}.bn.running_var`].data.slice() };
+    }
+  }
+  const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+  const train = await ort.InferenceSession.create(stepGraph(cfg, loss, "train"), options);
+  const evaluate = await ort.InferenceSession.create(stepGraph(cfg, loss, "eval"), options);
+  const gradName = (n: string) => `d${n}`;
+  const b1 = opt.beta1 ?? 0.9, b2 = opt.beta2 ?? 0.999, eps = opt.eps ?? 1e-8, wd = opt.weightDecay ?? 0;
+  const coupled = (opt.decay ?? "coupled") === "coupled";
+  let t = 0;
+  const feedsFor = (img: Float32Array, txt: Float32Array, rows: number, scale: number) => {
+    const feeds: Record<string, ort.Tensor> = {
+      img: new ort.Tensor("float32", img, [rows, dims[L]]),
+      txt: new ort.Tensor("float32", txt, [rows, dims[0]]),
+      gscale: new ort.Tensor("float32", Float32Array.of(scale), [1]),
+    };
+    for (const p of params) {
+      const shape = p.name.startsWith("W") ? [dims[+p.name.slice(1)], dims[+p.name.slice(1) + 1]] : [p.data.length];
+      feeds[p.name] = new ort.Tensor("float32", p.data, shape);
+    }
+    return feeds;
+  };
+  return {
+    name: "onnx",
+    async accumulate(img, txt, rows, dropRng, scale) {
+      const feeds = feedsFor(img, txt, rows, scale);
+      if (dropout) {
+        const keep = 1 - cfg.dropout;
+        for (let i = 0; i < L - 1; i++) {
+          // same draws, in the same order, as Projection.forward
+          const mask = Float32Array.from({ length: rows * dims[i + 1] }, () => (dropRng.next() < keep ? 1 / keep : 0));
+          feeds[`mask${i}`] = new ort.Tensor("float32", mask, [rows, dims[i + 1]]);
+        }
+      }
+      const out = await train.run(feeds);
+      for (const p of params) {
+        const gd = out[gradName(p.name)].data as Float32Array;
+        for (let k = 0; k < gd.length; k++) p.grad[k] += gd[k];
+      }
+      if (hasBn) {
+        for (let i = 0; i < L - 1; i++) {
+          const mean = out[`mean${i}`].data as Float32Array, variance = out[`var${i}`].data as Float32Array;
+          const s = stats[i], unbias = rows / Math.max(1, rows - 1);
+          for (let k = 0; k < mean.length; k++) {
+            s.mean[k] = 0.9 * s.mean[k] + 0.1 * mean[k];
+            s.variance[k] = 0.9 * s.variance[k] + 0.1 * variance[k] * unbias;
+          }
+        }
+      }
+      return (out.loss.data as Float32Array)[0];
+    },
+    update(lr, clipNorm) {
+      let sq = 0;
+      for (const p of params) for (let k = 0; k < p.grad.length; k++) sq += p.grad[k] * p.grad[k];
+      const norm = Math.sqrt(sq);
+      const coef = Math.min(1, clipNorm / (norm + 1e-6));
+      t++;
+      const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
+      for (const p of params) {
+        const { data, grad, m, v } = p;
+        for (let k = 0; k < data.length; k++) {
+          let gk = grad[k] * coef;
+          if (coupled) gk += wd * data[k];
+          m[k] = b1 * m[k] + (1 - b1) * gk;
+          v[k] = b2 * v[k] + (1 - b2) * gk * gk;
+          const upd = m[k] / c1 / (Math.sqrt(v[k] / c2) + eps);
+          data[k] = data[k] - lr * upd - (coupled ? 0 : lr * wd * data[k]);
+        }
+        grad.fill(0);
+      }
+      return norm;
+    },
+    async evalLoss(img, txt, rows) {
+      const feeds = feedsFor(img, txt, rows, 1);
+      stats.forEach((s, i) => {
+        feeds[`rm${i}`] = new ort.Tensor("float32", s.mean, [s.mean.length]);
+        feeds[`rv${i}`] = new ort.Tensor("float32", s.variance, [s.variance.length]);
+      });
+      return ((await evaluate.run(feeds)).loss.data as Float32Array)[0];
+    },
+    snapshot: () => ({ params: params.map((p) => p.data.slice()), stats: stats.map((s) => s && { mean: s.mean.slice(), variance: s.variance.slice() }) }),
+    restore(state) {
+      const st = state as { params: Float32Array[]; stats: { mean: Float32Array; variance: Float32Array }[] };
+      params.forEach((p, i) => p.data.set(st.params[i]));
+      st.stats.forEach((s, i) => s && (stats[i].mean.set(s.mean), stats[i].variance.set(s.variance)));
+    },
+    finish() {
+      const w: Weights = {};
+      const byName = new Map(params.map((p) => [p.name, p.data]));
+      for (let i = 0; i < L; i++) {
+        const [inn, out] = [dims[i], dims[i + 1]];
+        const W = byName.get(`W${i}`)!, tw = new Float32Array(inn * out);
+        for (let r = 0; r < inn; r++) for (let c = 0; c < out; c++) tw[c * inn + r] = W[r * out + c];
+        w[`layers.${i}.linear.weight`] = { shape: [out, inn], data: tw };
+        w[`layers.${i}.linear.bias`] = { shape: [out], data: byName.get(`b${i}`)! };
+        if (hasBn && i < L - 1) {
+          w[`layers.${i}.bn.weight`] = { shape: [out], data: byName.get(`g${i}`)! };
+          w[`layers.${i}.bn.bias`] = { shape: [out], data: byName.get(`be${i}`)! };
+          w[`layers.${i}.bn.running_mean`] = { shape: [out], data: stats[i].mean };
+          w[`layers.${i}.bn.running_var`] = { shape: [out], data: stats[i].variance };
+        }
+      }
+      text.restore(w);
+      return { text };
+    },
+    dispose() {
+      void train.release();
+      void evaluate.release();
+    },
+  };
+}
+
+/** Build the engine for a run. */
+export async function createEngine(
+  name: EngineName,
+  text: Projection,
+  vision: Projection | undefined,
+  loss: GraphLoss,
+  opt: AdamConfig,
+): Promise<StepEngine> {
+  const which = chooseEngine(name, { tfBackend: tf.getBackend(), visionProjection: !!vision });
+  return which === "tfjs" ? tfjsEngine(text, vision, loss, opt) : await onnxEngine(text, loss, opt);
+}
