@@ -45,7 +45,7 @@ export const EMBEDDED_PLAN: ExtractionPlan = {
 /**
  * Training settings of the embedded probing runs (linear projection, CPU). Measured on emoji-google with
  * MobileNetV2 features, 398 unseen classes: USE-lite 3.8% average per-class accuracy (chance 0.25%),
- * random-text 0.3%, early-stopped after ~325 steps (~50 s on one wasm thread). The paper's settings
+ * random-text 0.3%, early-stopped after ~325 steps (about 5 s on the onnx engine, 50 s on TF.js wasm). The paper's settings
  * (batch 1024 x 16, 5,000 steps, patience 50, min delta 0.1) are `PROBING_DEFAULTS`.
  */
 export const EMBEDDED_PROBING: Partial<TrainConfig> = {
