@@ -75,3 +75,4 @@ export * from "./stats/aggregate.ts";
 
 export * from "./experiments/probing.ts";
 export * from "./data/multilingual.ts";
+export * from "./baselines/lit.ts";

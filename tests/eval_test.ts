@@ -114,3 +114,29 @@ Deno.test("linear probe separates seen classes of the toy world", async () => {
   assert.ok(acc > 0.8, `probe accuracy ${acc}`);
   probe.dispose();
 });
+
+Deno.test("LiT-style bag-of-words tower: learns seen words, knows nothing of unseen ones", async () => {
+  const { bagOfWordsEncoder } = await import("../lib/baselines/lit.ts");
+  const bow = bagOfWordsEncoder(["red apple", "red car", "green apple"], { maxVocab: 3 });
+  assert.equal(bow.identity.dim, 3);
+  const [a, b] = await bow.embed(["red apple", "blue whale"]);
+  assert.ok(Math.abs(Math.hypot(...a) - 1) < 1e-6);
+  assert.deepEqual([...b], [0, 0, 0], "unseen words give nothing");
+  assert.equal(bow.oovRate!(), 2 / 4);
+  assert.throws(() => bagOfWordsEncoder(["!!!"]), /no words/);
+  // trained on seen classes' words, it cannot transfer to classes named with new words
+  const world = toyPairs({ seed: 11, seenClasses: 20, unseenClasses: 5 });
+  const names = (c: number) => `class word${c}`;
+  const seenTexts = Array.from({ length: 20 }, (_, c) => names(c));
+  const tower = bagOfWordsEncoder(seenTexts);
+  const tx = await tower.embed(seenTexts);
+  const texts = { data: Float32Array.from(tx.flatMap((v) => [...v])), rows: 20, dim: tower.identity.dim };
+  const r = await trainProjection({ images: world.seen.images, texts, textsOf: world.seen.textsOf.map((t) => [Math.floor(t[0] / 3)]) }, train);
+  const unseen = await tower.embed(Array.from({ length: 5 }, (_, u) => names(20 + u)));
+  const protos = r.projection.project({ data: Float32Array.from(unseen.flatMap((v) => [...v])), rows: 5, dim: tower.identity.dim });
+  const acc = classificationMetrics(zeroShotScores(world.unseen.images, protos), 5, world.unseen.labels).meanPerClassRecall;
+  assert.ok(acc <= 0.4, `bag-of-words tower on unseen names: ${acc} (chance 0.2)`);
+  const seenAcc = classificationMetrics(zeroShotScores(world.seen.images, r.projection.project(texts)), 20, world.seen.textsOf.map((t) => Math.floor(t[0] / 3))).top1;
+  assert.ok(seenAcc > 0.7, `but it fits the seen classes: ${seenAcc}`);
+  r.projection.dispose();
+});

@@ -132,9 +132,10 @@ export function onnxModel(g: { nodes: Bytes[]; inputs: Bytes[]; outputs: Bytes[]
  */
 export class GraphBuilder {
   #nodes: Bytes[] = [];
-  #inits: Bytes[] = [];
+  #inits: [string, Bytes][] = [];
   #inputs: Bytes[] = [];
   #outputs: Bytes[] = [];
+  #used = new Set<string>();
   #n = 0;
   #consts = new Map<string, string>();
 
@@ -147,6 +148,7 @@ export class GraphBuilder {
   /** Add a node; returns the name of its (first) output. */
   op(type: string, inputs: string[], attrs: Record<string, Attr> = {}, outputs?: string[]): string {
     const outs = outputs ?? [`${type.toLowerCase()}_${this.#n++}`];
+    for (const i of inputs) this.#used.add(i);
     this.#nodes.push(node(type, inputs, outs, attrs, `n${this.#n++}_${type}`));
     return outs[0];
   }
@@ -157,7 +159,7 @@ export class GraphBuilder {
     const known = this.#consts.get(key);
     if (known) return known;
     const name = `const_${this.#n++}`;
-    this.#inits.push(tensorProto(name, type, dims, type === "int64" ? BigInt64Array.from(values.map(BigInt)) : Float32Array.from(values)));
+    this.#inits.push([name, tensorProto(name, type, dims, type === "int64" ? BigInt64Array.from(values.map(BigInt)) : Float32Array.from(values))]);
     this.#consts.set(key, name);
     return name;
   }
@@ -169,8 +171,9 @@ export class GraphBuilder {
     return name;
   }
 
-  /** The model bytes (opset 17). */
+  /** The model bytes (opset 17). Constants no node uses are left out. */
   model(name: string): Bytes {
-    return onnxModel({ name, nodes: this.#nodes, inputs: this.#inputs, outputs: this.#outputs, initializers: this.#inits });
+    const inits = this.#inits.filter(([n]) => this.#used.has(n)).map(([, b]) => b);
+    return onnxModel({ name, nodes: this.#nodes, inputs: this.#inputs, outputs: this.#outputs, initializers: inits });
   }
 }
