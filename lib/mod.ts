@@ -16,6 +16,7 @@ export * from "./config.ts";
 
 export * from "./runtime/paths.ts";
 export * from "./runtime/atomic.ts";
+export * from "./runtime/jupyter.ts";
 export * from "./runtime/progress.ts";
 export * from "./runtime/random.ts";
 export * from "./runtime/tf_backend.ts";

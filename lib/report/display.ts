@@ -14,7 +14,7 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import type pl from "nodejs-polars";
-import { jupyter } from "../runtime/progress.ts";
+import { escapeHtml, jupyter } from "../runtime/jupyter.ts";
 
 /** A MIME bundle (`text/html`, `image/svg+xml`, `text/markdown`, `text/plain`, ...). */
 export type MimeBundle = Record<string, string>;
@@ -37,10 +37,6 @@ export async function show(item: Displayable): Promise<void> {
   const j = jupyter();
   if (j) await j.display(item.bundle, { raw: true });
   else console.log(item.bundle["text/plain"] ?? "");
-}
-
-export function escapeHtml(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 }
 
 function formatCell(v: unknown, digits: number): string {

@@ -9,6 +9,7 @@
  * await bar.done();
  * ```
  */
+import { escapeHtml, jupyter } from "./jupyter.ts";
 
 /** A running progress display. */
 export interface Progress {
@@ -60,28 +61,12 @@ export function formatProgress(s: ProgressState): string {
   }${s.note ? `  ${s.note}` : ""}`;
 }
 
-function escapeHtml(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
-}
-
 /** HTML bar for the notebook display. Pure. */
 export function progressHtml(s: ProgressState): string {
   const pct = s.total > 0 ? Math.min(100, (100 * s.done) / s.total) : 0;
   return `<div style="font-family:monospace;font-size:12px"><div style="width:320px;height:10px;background:#e5e7eb;` +
     `display:inline-block;vertical-align:middle"><div style="width:${pct.toFixed(1)}%;height:10px;background:#2563eb">` +
     `</div></div> ${escapeHtml(formatProgress(s))}</div>`;
-}
-
-// deno-lint-ignore no-explicit-any
-type Jupyter = { display(obj: unknown, opts: { raw: boolean; update?: boolean; display_id?: string }): Promise<any> };
-
-/** The Deno kernel's display API, or undefined outside a notebook. */
-export function jupyter(): Jupyter | undefined {
-  try {
-    return (Deno as unknown as { jupyter?: Jupyter }).jupyter;
-  } catch {
-    return undefined; // the getter throws outside `deno jupyter`
-  }
 }
 
 function resolveSink(sink: ProgressSink): Exclude<ProgressSink, "auto"> {

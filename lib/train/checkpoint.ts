@@ -11,7 +11,7 @@
  * ```
  */
 import { writeFileAtomic } from "../runtime/atomic.ts";
-import { createProjection, type Projection, type ProjectionConfig, type Weights } from "./projection.ts";
+import { createProjection, type Projection, type ProjectionConfig, transposeMatrix, type Weights } from "./projection.ts";
 import { node, onnxModel, tensorProto, valueInfo } from "../onnx/proto.ts";
 
 /** Encode named float32 tensors as safetensors bytes. Pure. */
@@ -87,8 +87,7 @@ export function projectionToOnnx(p: Projection): Uint8Array {
   for (let i = 0; i < nLayers; i++) {
     const W = w[`layers.${i}.linear.weight`], b = w[`layers.${i}.linear.bias`];
     const [out, inn] = W.shape;
-    const wt = new Float32Array(inn * out); // back to [in, out] for MatMul
-    for (let r = 0; r < out; r++) for (let c = 0; c < inn; c++) wt[c * out + r] = W.data[r * inn + c];
+    const wt = transposeMatrix(W.data, out, inn); // back to [in, out] for MatMul
     inits.push(tensorProto(`W${i}`, "float32", [inn, out], wt), tensorProto(`b${i}`, "float32", [out], b.data));
     nodes.push(node("MatMul", [x, `W${i}`], [`mm${i}`]), node("Add", [`mm${i}`, `b${i}`], [`h${i}`]));
     x = `h${i}`;

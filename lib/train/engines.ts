@@ -20,7 +20,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import type { Rng } from "../runtime/random.ts";
-import type { Projection, Weights } from "./projection.ts";
+import { dropoutMask, type Projection, transposeMatrix, type Weights } from "./projection.ts";
 import { clipLoss, sigLipLoss } from "./losses.ts";
 import { adam, type AdamConfig, clipGlobalNorm } from "./optim.ts";
 import { l2Normalize } from "./ops.ts";
@@ -128,10 +128,7 @@ export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamCon
     params.push({ name, data, grad: new Float32Array(data.length), m: new Float32Array(data.length), v: new Float32Array(data.length) });
   for (let i = 0; i < L; i++) {
     const W = w0[`layers.${i}.linear.weight`];
-    const [out, inn] = W.shape;
-    const t = new Float32Array(inn * out);
-    for (let r = 0; r < out; r++) for (let c = 0; c < inn; c++) t[c * out + r] = W.data[r * inn + c];
-    add(`W${i}`, t);
+    add(`W${i}`, transposeMatrix(W.data, W.shape[0], W.shape[1]));
     add(`b${i}`, w0[`layers.${i}.linear.bias`].data.slice());
     if (hasBn && i < L - 1) {
       add(`g${i}`, w0[`layers.${i}.bn.weight`].data.slice());
@@ -163,11 +160,9 @@ export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamCon
     async accumulate(img, txt, rows, dropRng, scale) {
       const feeds = feedsFor(img, txt, rows, scale);
       if (dropout) {
-        const keep = 1 - cfg.dropout;
         for (let i = 0; i < L - 1; i++) {
           // same draws, in the same order, as Projection.forward
-          const mask = Float32Array.from({ length: rows * dims[i + 1] }, () => (dropRng.next() < keep ? 1 / keep : 0));
-          feeds[`mask${i}`] = new ort.Tensor("float32", mask, [rows, dims[i + 1]]);
+          feeds[`mask${i}`] = new ort.Tensor("float32", dropoutMask(dropRng, rows * dims[i + 1], cfg.dropout), [rows, dims[i + 1]]);
         }
       }
       const out = await train.run(feeds);
@@ -227,9 +222,7 @@ export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamCon
       const byName = new Map(params.map((p) => [p.name, p.data]));
       for (let i = 0; i < L; i++) {
         const [inn, out] = [dims[i], dims[i + 1]];
-        const W = byName.get(`W${i}`)!, tw = new Float32Array(inn * out);
-        for (let r = 0; r < inn; r++) for (let c = 0; c < out; c++) tw[c * inn + r] = W[r * out + c];
-        w[`layers.${i}.linear.weight`] = { shape: [out, inn], data: tw };
+        w[`layers.${i}.linear.weight`] = { shape: [out, inn], data: transposeMatrix(byName.get(`W${i}`)!, inn, out) };
         w[`layers.${i}.linear.bias`] = { shape: [out], data: byName.get(`b${i}`)! };
         if (hasBn && i < L - 1) {
           w[`layers.${i}.bn.weight`] = { shape: [out], data: byName.get(`g${i}`)! };

@@ -57,6 +57,22 @@ export interface Projection {
   dispose(): void;
 }
 
+/** Transpose a row-major [rows x cols] matrix (PyTorch [out, in] <-> graph [in, out]). Pure. */
+export function transposeMatrix(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  return out;
+}
+
+/**
+ * An inverted-dropout mask (kept units scaled by 1/keep) drawn from `rng`. Both training engines draw
+ * their masks here, in layer order, so that they see the same masks for the same seed.
+ */
+export function dropoutMask(rng: Rng, size: number, rate: number): Float32Array {
+  const keep = 1 - rate;
+  return Float32Array.from({ length: size }, () => (rng.next() < keep ? 1 / keep : 0));
+}
+
 /** Fill in the paper's defaults. Pure. */
 export function projectionDefaults(c: ProjectionConfig): Required<ProjectionConfig> {
   return { hidden: 4096, layers: 4, dropout: 0.2, batchNorm: true, ...c };
@@ -119,10 +135,7 @@ export function createProjection(config: ProjectionConfig, seed: number): Projec
       }
       h = tf.relu(h);
       if (training && cfg.dropout > 0) {
-        const r = dropRng ?? ownDropout;
-        const keep = 1 - cfg.dropout;
-        const mask = Float32Array.from({ length: h.size }, () => (r.next() < keep ? 1 / keep : 0));
-        h = tf.mul(h, tf.tensor2d(mask, h.shape));
+        h = tf.mul(h, tf.tensor2d(dropoutMask(dropRng ?? ownDropout, h.size, cfg.dropout), h.shape));
       }
     });
     return l2Normalize(h);

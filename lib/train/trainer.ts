@@ -17,6 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Matrix } from "../store/feature_store.ts";
 import { createEngine, type EngineName } from "./engines.ts";
+import { selectRows } from "../eval/similarity.ts";
 import { type Rng, seededRandom, shuffle } from "../runtime/random.ts";
 import { createProjection, type Projection, type ProjectionConfig } from "./projection.ts";
 import { PAPER_LOGIT_SCALE } from "./losses.ts";
@@ -116,11 +117,7 @@ export interface TrainResult {
   config: TrainConfig;
 }
 
-function gather(m: Matrix, rows: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(rows.length * m.dim);
-  for (let i = 0; i < rows.length; i++) out.set(m.data.subarray(rows[i] * m.dim, (rows[i] + 1) * m.dim), i * m.dim);
-  return out;
-}
+const gather = (m: Matrix, rows: ArrayLike<number>): Float32Array => selectRows(m, rows).data;
 
 /** Split image indices into train and validation, seeded. Pure. */
 export function validationSplit(n: number, cfg: Pick<TrainConfig, "valSize" | "valFraction" | "seed">): { train: number[]; val: number[] } {
