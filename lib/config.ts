@@ -8,7 +8,7 @@
  * ```
  */
 import { DRAWING_TEMPLATES } from "./data/templates.ts";
-import type { TrainConfig } from "./train/trainer.ts";
+import { PROBING_DEFAULTS, type TrainConfig } from "./train/trainer.ts";
 
 /** One image-feature job: an encoder over datasets. */
 export interface ImageJob {
@@ -58,4 +58,50 @@ export const EMBEDDED_PROBING: Partial<TrainConfig> = {
   patience: 6,
   minDelta: 0.005,
   valFraction: 0.1,
+};
+
+/** What the strict zero-shot probing notebook runs. */
+export interface ProbingNotebookConfig {
+  scale: "embedded" | "paper";
+  datasets: string[];
+  vision: string;
+  /** Language encoders (registry names; `lit-bag-of-words` = the from-scratch baseline). */
+  language: string[];
+  representations: ("templates" | "descriptions" | "llm-descriptions")[];
+  seeds: number[];
+  unseenFraction: number;
+  train: Partial<TrainConfig>;
+  /** ASIF baseline with this language encoder (null: none). */
+  asifWith: string | null;
+}
+
+/** Notebook 01, embedded default (offline, 2 CPU cores). */
+export const PROBING_NOTEBOOK_EMBEDDED: ProbingNotebookConfig = {
+  scale: "embedded",
+  datasets: ["emoji-google"],
+  vision: "mobilenet-v2",
+  language: ["use-lite", "word2vec-100d", "random-word", "random-text", "lit-bag-of-words"],
+  representations: ["templates", "descriptions", "llm-descriptions"],
+  seeds: [0, 1, 2, 3, 4],
+  unseenFraction: 0.25,
+  train: EMBEDDED_PROBING,
+  asifWith: "use-lite",
+};
+
+/**
+ * Notebook 01 at the paper's scale: DINOv2 ViT-L/14 and Hugging Face language models (ONNX exports with
+ * `last_hidden_state`; decoders with last-token pooling), AWA2 / CUB / FGVC-Aircraft from
+ * `SHARELOCK_DATA_DIR`, the paper's training settings. Unseen classes are drawn at random (the paper
+ * uses the proposed splits of Xian et al. for AWA2 and CUB).
+ */
+export const PROBING_NOTEBOOK_PAPER: ProbingNotebookConfig = {
+  scale: "paper",
+  datasets: ["awa2", "cub", "aircraft"],
+  vision: "hf:onnx-community/dinov2-large",
+  language: ["hf:onnx-community/Qwen2.5-0.5B:last-token", "hf:Xenova/bert-base-uncased:mean", "random-text"],
+  representations: ["templates", "descriptions", "llm-descriptions"],
+  seeds: [0, 1, 2, 3, 4],
+  unseenFraction: 0.25,
+  train: { ...PROBING_DEFAULTS, valSize: 50_000 },
+  asifWith: null,
 };

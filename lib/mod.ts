@@ -77,3 +77,6 @@ export * from "./stats/aggregate.ts";
 export * from "./experiments/probing.ts";
 export * from "./data/multilingual.ts";
 export * from "./baselines/lit.ts";
+export * from "./report/results.ts";
+export * from "./data/llm_descriptions.ts";
+export * from "./runtime/memo.ts";

@@ -169,3 +169,16 @@ Deno.test("multilingual: class names by code point, missing translations listed,
   assert.equal((await emojiNamesIn("it", dir)).get("1F600"), "faccina");
   await assert.rejects(() => emojiNamesIn("xx", dir), /no emoji names for language "xx"/);
 });
+
+Deno.test("LLM descriptions: say why when no model is set; generate once and cache per class", async () => {
+  const { llmDescriptions } = await import("../lib/data/llm_descriptions.ts");
+  const none = await llmDescriptions(["cat"], { model: undefined });
+  if (!Deno.env.get("SHARELOCK_LLM")) assert.match(none.reason ?? "", /no text-generation model is configured/);
+  const cache = await Deno.makeTempDir();
+  let calls = 0;
+  const generate = (p: string) => (calls++, Promise.resolve(`A ${p.split(": ")[1].trim().replace(".", "")} is an animal. It purrs.`));
+  const a = await llmDescriptions(["cat", "lynx"], { generate, cache });
+  assert.deepEqual(a.texts.cat, ["A cat is an animal.", "It purrs."]);
+  await llmDescriptions(["cat", "lynx", "puma"], { generate, cache });
+  assert.equal(calls, 3, "cached classes are not generated again");
+});

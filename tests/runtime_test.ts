@@ -63,3 +63,14 @@ Deno.test("atomic JSON write and read, with a clear error for a corrupt file", a
   await Deno.writeTextFile(`${dir}/bad.json`, "{");
   await assert.rejects(() => readJsonOr(`${dir}/bad.json`, 0), /bad\.json is not valid JSON/);
 });
+
+Deno.test("memoJson computes once per key and stores atomically", async () => {
+  const { memoJson } = await import("../lib/runtime/memo.ts");
+  const cache = await Deno.makeTempDir();
+  let calls = 0;
+  const f = () => (calls++, Promise.resolve({ v: 42 }));
+  assert.deepEqual(await memoJson("t", { a: 1, b: [2] }, f, cache), { v: 42 });
+  assert.deepEqual(await memoJson("t", { b: [2], a: 1 }, f, cache), { v: 42 }, "key order does not matter");
+  await memoJson("t", { a: 2 }, f, cache);
+  assert.equal(calls, 2);
+});

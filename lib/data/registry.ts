@@ -18,6 +18,16 @@ import { loadEmoji } from "./emoji.ts";
 import { loadOpenClipart } from "./openclipart.ts";
 import { loadTuxPaint } from "./tuxpaint.ts";
 import { loadFashionMnist } from "./fashion_mnist.ts";
+import { loadImageFolder } from "./paper_datasets.ts";
+
+/** The paper's probing datasets, read from `SHARELOCK_DATA_DIR/<name>` (one folder per class). */
+export const PAPER_FOLDER_DATASETS = ["awa2", "cub", "aircraft", "imagenet"] as const;
+
+function paperFolder(name: string): Promise<Dataset> {
+  const root = Deno.env.get("SHARELOCK_DATA_DIR");
+  if (!root) throw new Error(`dataset "${name}" is read from $SHARELOCK_DATA_DIR/${name}/<class>/<image>, and SHARELOCK_DATA_DIR is not set`);
+  return loadImageFolder(join(root, name), { name });
+}
 
 /** Builders of the embedded datasets. */
 export const EMBEDDED_DATASETS: Record<string, () => Promise<Dataset>> = {
@@ -30,8 +40,9 @@ export const EMBEDDED_DATASETS: Record<string, () => Promise<Dataset>> = {
 
 /** Load an embedded dataset by name (built and cached on first use). */
 export async function dataset(name: string, cache = projectPaths().cache): Promise<Dataset> {
+  if ((PAPER_FOLDER_DATASETS as readonly string[]).includes(name)) return paperFolder(name);
   const build = EMBEDDED_DATASETS[name];
-  if (!build) throw new Error(`unknown dataset "${name}" (embedded: ${Object.keys(EMBEDDED_DATASETS).join(", ")})`);
+  if (!build) throw new Error(`unknown dataset "${name}" (embedded: ${Object.keys(EMBEDDED_DATASETS).join(", ")}; on disk: ${PAPER_FOLDER_DATASETS.join(", ")})`);
   const dir = join(cache, "datasets");
   const table = join(dir, `${name}.parquet`), meta = join(dir, `${name}.json`);
   if (existsSync(table) && existsSync(meta)) {

@@ -99,6 +99,7 @@ function visionEncoder(
 
 /** MobileNetV2 (1.4) pooled features, 1792-d. */
 export async function mobileNetV2Encoder(opts: TfjsVisionOptions = {}): Promise<VisionEncoder> {
+  await tf.ready(); // the backend chosen by selectTfBackend, else TF.js's highest-priority one
   const pkg = opts.packageDir ?? await ensureNpmAsset(NPM_ASSETS.nsfwjs);
   const artifacts = loadUmdArtifacts(join(pkg, "dist", "models", "mobilenet_v2_mid"));
   const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
@@ -121,6 +122,7 @@ export async function mobileNetV2Encoder(opts: TfjsVisionOptions = {}): Promise<
 
 /** InceptionV3 features at `flatten_1`, 2048-d, 299x299 input. */
 export async function inceptionV3Encoder(opts: TfjsVisionOptions = {}): Promise<VisionEncoder> {
+  await tf.ready();
   const pkg = opts.packageDir ?? await ensureNpmAsset(NPM_ASSETS.nsfwjs);
   const artifacts = loadUmdArtifacts(join(pkg, "dist", "models", "inception_v3"));
   const full = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
@@ -151,6 +153,7 @@ export interface UseLiteOptions {
 
 /** Universal Sentence Encoder lite, 512-d sentence embeddings. */
 export async function useLiteEncoder(opts: UseLiteOptions = {}): Promise<LanguageEncoder> {
+  await tf.ready();
   const pkg = opts.packageDir ?? await ensureNpmAsset(NPM_ASSETS.useLite);
   const dist = join(pkg, "dist");
   const json = JSON.parse(await Deno.readTextFile(join(dist, "model.json"))) as {

@@ -25,9 +25,13 @@ import { selectRows } from "../eval/similarity.ts";
 import { classificationMetrics, type ClassificationMetrics } from "../eval/metrics.ts";
 import { classPrototypes, sentenceAveragedScores, zeroShotScores } from "../eval/zeroshot.ts";
 import { trainProjection, type TrainConfig } from "../train/trainer.ts";
+import { bagOfWordsEncoder } from "../baselines/lit.ts";
+import { asifScores } from "../baselines/asif.ts";
+import { llmDescriptions } from "../data/llm_descriptions.ts";
+import { memoJson } from "../runtime/memo.ts";
 
 /** Class representations the probing compares. */
-export type Representation = "templates" | "descriptions";
+export type Representation = "templates" | "descriptions" | "llm-descriptions";
 
 /** Everything shared by the runs on one dataset and vision encoder. */
 export interface ProbingContext {
@@ -39,6 +43,8 @@ export interface ProbingContext {
   unseenClasses: string[];
   /** Texts of each class, per representation (classes without any text are left out of both sides). */
   texts: Record<Representation, Record<string, string[]>>;
+  /** Why a representation has no texts (e.g. no text-generation model for LLM descriptions). */
+  missing: Partial<Record<Representation, string>>;
   vision: string;
 }
 
@@ -66,6 +72,7 @@ export async function probingContext(opts: ProbingContextOptions): Promise<Probi
   const wordnet = await loadWordNet();
   const reps = classRepresentations(ds.classes.filter(Boolean), { templates: opts.templates ?? DRAWING_TEMPLATES, wordnet });
   const feats = await imageFeatures(applySplit(ds.items, split), await visionEncoder(opts.vision));
+  const llm = await llmDescriptions(ds.classes.filter(Boolean));
   return {
     dataset: ds,
     split,
@@ -73,7 +80,8 @@ export async function probingContext(opts: ProbingContextOptions): Promise<Probi
     images: feats.matrix,
     seenClasses: [...split.seen].sort(),
     unseenClasses: [...split.unseen].sort(),
-    texts: { templates: reps.templates, descriptions: reps.descriptions },
+    texts: { templates: reps.templates, descriptions: reps.descriptions, "llm-descriptions": llm.texts },
+    missing: llm.reason ? { "llm-descriptions": llm.reason } : {},
     vision: opts.vision,
   };
 }
@@ -103,10 +111,13 @@ export async function probingRun(
   ctx: ProbingContext,
   opts: { text: string | LanguageEncoder; representation: Representation; seed: number; train?: Partial<TrainConfig> },
 ): Promise<ProbingResult> {
-  const enc = typeof opts.text === "string" ? await languageEncoder(opts.text) : opts.text;
   const texts = ctx.texts[opts.representation];
   const has = (c: string) => (texts[c]?.length ?? 0) > 0;
   const seen = ctx.seenClasses.filter(has), unseen = ctx.unseenClasses.filter(has);
+  // the LiT-style tower learns its vocabulary from the seen classes' texts only
+  const enc = opts.text === "lit-bag-of-words"
+    ? bagOfWordsEncoder(seen.flatMap((c) => texts[c]))
+    : typeof opts.text === "string" ? await languageEncoder(opts.text) : opts.text;
   if (unseen.length < 2) throw new Error(`probing: only ${unseen.length} unseen classes have ${opts.representation}`);
   const seenT = await classTextMatrix(seen, texts, enc);
   const rowsOfClass = new Map<string, number[]>();
@@ -139,4 +150,81 @@ export async function probingRun(
   };
   run.projection.dispose();
   return result;
+}
+
+/**
+ * ASIF on the same split: anchors are the seen images paired with one of their class's texts (raw text
+ * features, no training); unseen images are matched to unseen classes through the anchors.
+ */
+export async function probingAsif(
+  ctx: ProbingContext,
+  opts: { text: string; representation: Representation; k?: number; p?: number },
+): Promise<ClassificationMetrics> {
+  const enc = await languageEncoder(opts.text);
+  const texts = ctx.texts[opts.representation];
+  const has = (c: string) => (texts[c]?.length ?? 0) > 0;
+  const unseen = ctx.unseenClasses.filter(has);
+  const anchorIdx = ctx.items.map((it, i) => (ctx.split.seen.has(it.class_name) && has(it.class_name) ? i : -1)).filter((i) => i >= 0);
+  const anchorTexts = await textFeatures(anchorIdx.map((i) => texts[ctx.items[i].class_name][0]), enc, { progress: false });
+  const t = await classTextMatrix(unseen, texts, enc);
+  const idx = ctx.items.map((it, i) => (unseen.includes(it.class_name) ? i : -1)).filter((i) => i >= 0);
+  const scores = asifScores(selectRows(ctx.images, idx), classPrototypes(t.matrix, t.classOf, unseen.length), {
+    images: selectRows(ctx.images, anchorIdx),
+    texts: anchorTexts,
+  }, { k: opts.k, p: opts.p });
+  return classificationMetrics(scores, unseen.length, idx.map((i) => unseen.indexOf(ctx.items[i].class_name)));
+}
+
+/**
+ * Check before any work that every dataset and encoder of a configuration can be loaded; returns one
+ * line per problem (empty when all is there), so that a paper-scale run fails early and says what is
+ * missing.
+ */
+export async function preflight(cfg: { datasets: string[]; vision: string; language: string[] }): Promise<string[]> {
+  const problems: string[] = [];
+  for (const name of cfg.datasets) {
+    try {
+      const ds = await loadDataset(name);
+      if (!ds.items.length) problems.push(`dataset ${name}: no items`);
+    } catch (err) {
+      problems.push(`dataset ${name}: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  try {
+    (await visionEncoder(cfg.vision)).dispose();
+  } catch (err) {
+    problems.push(`vision encoder ${cfg.vision}: ${(err as Error).message.split("\n").slice(0, 2).join(" ")}`);
+  }
+  for (const name of cfg.language.filter((n) => n !== "lit-bag-of-words")) {
+    try {
+      (await languageEncoder(name)).dispose();
+    } catch (err) {
+      problems.push(`language encoder ${name}: ${(err as Error).message.split("\n").slice(0, 2).join(" ")}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * {@link probingRun}, cached: the result is stored under the cache, keyed by the dataset (and version),
+ * the vision encoder, the split, the language encoder, the representation, the seed and the training
+ * settings, so that a notebook rerun only trains what changed.
+ */
+export function cachedProbingRun(
+  ctx: ProbingContext,
+  opts: { text: string; representation: Representation; seed: number; train?: Partial<TrainConfig> },
+): Promise<ProbingResult> {
+  const { progress: _p, label: _l, ...train } = opts.train ?? {};
+  const key = {
+    v: 1,
+    dataset: `${ctx.dataset.name} ${ctx.dataset.version}`,
+    vision: ctx.vision,
+    unseen: ctx.unseenClasses,
+    text: opts.text,
+    representation: opts.representation,
+    texts: opts.representation === "llm-descriptions" ? ctx.texts[opts.representation] : null,
+    seed: opts.seed,
+    train,
+  };
+  return memoJson("probing", key, () => probingRun(ctx, opts));
 }

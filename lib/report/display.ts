@@ -12,6 +12,8 @@
  * ```
  */
 import * as Plot from "@observablehq/plot";
+import sharp from "sharp";
+import { readImageBytes } from "../encoders/image_io.ts";
 import { parseHTML } from "linkedom";
 import type pl from "nodejs-polars";
 import { escapeHtml, jupyter } from "../runtime/jupyter.ts";
@@ -110,4 +112,27 @@ export function markdown(text: string): Displayable {
 /** Raw HTML (image grids and the like). */
 export function html(markup: string, plain = "[html]"): Displayable {
   return displayable({ "text/html": markup, "text/plain": plain });
+}
+
+/** One tile of an image grid. */
+export interface GridTile {
+  image: string;
+  caption: string;
+}
+
+/** A grid of images with captions, embedded as base64 PNG thumbnails (they survive the HTML export). */
+export async function imageGrid(tiles: GridTile[], opts: { size?: number; columns?: number; title?: string } = {}): Promise<Displayable> {
+  const size = opts.size ?? 72, cols = opts.columns ?? 8;
+  const cells = await Promise.all(tiles.map(async (t) => {
+    let img = `<div style="width:${size}px;height:${size}px;background:#eee"></div>`;
+    try {
+      const png = await sharp(await readImageBytes(t.image)).flatten({ background: "#ffffff" })
+        .resize(size, size, { fit: "contain", background: "#ffffff" }).png().toBuffer();
+      img = `<img src="data:image/png;base64,${png.toString("base64")}" width="${size}" height="${size}" alt="${escapeHtml(t.caption)}"/>`;
+    } catch { /* unreadable image: grey tile */ }
+    return `<figure style="margin:4px;width:${size + 40}px;text-align:center;font-size:10px">${img}<figcaption>${escapeHtml(t.caption)}</figcaption></figure>`;
+  }));
+  const title = opts.title ? `<div style="font-weight:bold">${escapeHtml(opts.title)}</div>` : "";
+  const html = `${title}<div style="display:grid;grid-template-columns:repeat(${cols}, ${size + 48}px)">${cells.join("")}</div>`;
+  return displayable({ "text/html": html, "text/plain": tiles.map((t) => t.caption).join(", ") });
 }
