@@ -80,3 +80,4 @@ export * from "./baselines/lit.ts";
 export * from "./report/results.ts";
 export * from "./data/llm_descriptions.ts";
 export * from "./runtime/memo.ts";
+export * from "./experiments/capability.ts";

@@ -125,3 +125,17 @@ Deno.test("Universal Sentence Encoder lite (real weights): paraphrases closer th
   await assert.rejects(() => enc.embed(["fine", " "]), /use-lite: empty text at position 1/);
   enc.dispose();
 });
+
+Deno.test("PCA word vectors: eigenvectors of a known matrix, and a projection keeping the main direction", async () => {
+  const { symmetricEigen, pcaWordTable } = await import("../lib/encoders/word_vectors.ts");
+  const e = symmetricEigen(Float64Array.of(2, 1, 1, 2), 2);
+  assert.ok(Math.abs(e.values[0] - 3) < 1e-9 && Math.abs(e.values[1] - 1) < 1e-9);
+  assert.ok(Math.abs(Math.abs(e.vectors[0][0]) - Math.SQRT1_2) < 1e-9);
+  // points spread along (1, 1) with little noise: the first component is that direction
+  const vecs = Float32Array.of(1, 1.1, 2, 1.9, 3, 3.05, -1, -0.9, -2, -2.1);
+  const t = pcaWordTable({ words: ["a", "b", "c", "d", "e"], vectors: vecs, dim: 2, source: "toy" }, 1);
+  assert.equal(t.dim, 1);
+  const xs = [...t.vectors];
+  assert.ok(xs[2] * xs[4] < 0 && Math.abs(xs[2]) > Math.abs(xs[0]), `projections ${xs}`);
+  assert.throws(() => pcaWordTable({ words: ["a"], vectors: Float32Array.of(1, 2), dim: 2, source: "t" }, 3), /outside 1\.\.2/);
+});

@@ -11,7 +11,7 @@
  * ```
  */
 import { inceptionV3Encoder, mobileNetV2Encoder, useLiteEncoder } from "./tfjs_models.ts";
-import { wordVectorEncoder } from "./word_vectors.ts";
+import { pcaWordVectorEncoder, wordVectorEncoder } from "./word_vectors.ts";
 import { randomTextEncoder } from "./random_text.ts";
 import { hfTextEncoder, hfVisionEncoder } from "./hf.ts";
 import type { LanguageEncoder, VisionEncoder } from "./types.ts";
@@ -27,7 +27,7 @@ export const EMBEDDED_LANGUAGE = ["use-lite", "word2vec-100d", "random-word"] as
  */
 export function encoderLanguages(name: string): string {
   if (name === "use-lite") return "English only (USE lite's SentencePiece vocabulary and training data are English)";
-  if (name === "word2vec-100d") return "English only (English word vectors; other scripts are out of vocabulary)";
+  if (name.startsWith("word2vec")) return "English only (English word vectors; other scripts are out of vocabulary)";
   if (name.startsWith("random")) return "none (random vectors: any script, no meaning)";
   if (name.startsWith("hf:")) return "depends on the model (see its model card)";
   return "unknown";
@@ -45,6 +45,8 @@ export function visionEncoder(name: string): Promise<VisionEncoder> {
 export function languageEncoder(name: string): Promise<LanguageEncoder> {
   if (name === "use-lite") return useLiteEncoder();
   if (name === "word2vec-100d") return wordVectorEncoder();
+  const pca = name.match(/^word2vec-pca-(\d+)$/);
+  if (pca) return pcaWordVectorEncoder(Number(pca[1]));
   if (name === "random-word") return Promise.resolve(randomTextEncoder({ unit: "word", dim: 512 }));
   if (name === "random-text") return Promise.resolve(randomTextEncoder({ unit: "text", dim: 512 }));
   if (name.startsWith("hf:")) {
@@ -53,5 +55,5 @@ export function languageEncoder(name: string): Promise<LanguageEncoder> {
     if (!m) throw new Error(`language encoder "${name}": give the pooling, e.g. hf:${rest}:last-token (decoders) or :mean (encoders)`);
     return hfTextEncoder({ model: m[1], pooling: m[2] as "last-token" | "mean" | "cls" });
   }
-  throw new Error(`unknown language encoder "${name}" (known: ${EMBEDDED_LANGUAGE.join(", ")}, random-text, hf:<model id>:<pooling>)`);
+  throw new Error(`unknown language encoder "${name}" (known: ${EMBEDDED_LANGUAGE.join(", ")}, word2vec-pca-<k>, random-text, hf:<model id>:<pooling>)`);
 }

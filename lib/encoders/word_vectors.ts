@@ -117,4 +117,86 @@ export async function wordVectorEncoder(): Promise<LanguageEncoder> {
   return wordVectorEncoderFrom(await readWordTable(dir, `${asset.name}@${asset.version}`), "word2vec-100d");
 }
 
+/** Eigenvectors of a symmetric matrix (cyclic Jacobi), largest eigenvalue first. Pure. */
+export function symmetricEigen(a: Float64Array, n: number): { values: number[]; vectors: number[][] } {
+  const m = Float64Array.from(a), v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p * n + q] ** 2;
+    if (off < 1e-18) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = m[p * n + q];
+        if (Math.abs(apq) < 1e-30) continue;
+        const theta = (m[q * n + q] - m[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        for (let k = 0; k < n; k++) {
+          const mkp = m[k * n + p], mkq = m[k * n + q];
+          m[k * n + p] = c * mkp - s * mkq;
+          m[k * n + q] = s * mkp + c * mkq;
+        }
+        for (let k = 0; k < n; k++) {
+          const mpk = m[p * n + k], mqk = m[q * n + k];
+          m[p * n + k] = c * mpk - s * mqk;
+          m[q * n + k] = s * mpk + c * mqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p], vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => m[y * n + y] - m[x * n + x]);
+  return { values: order.map((i) => m[i * n + i]), vectors: order.map((i) => Array.from({ length: n }, (_, k) => v[k * n + i])) };
+}
+
+/** The table projected on its first `k` principal components (a weaker word-vector model). Pure. */
+export function pcaWordTable(table: WordTable, k: number): WordTable {
+  const { dim, vectors } = table, n = table.words.length;
+  if (k < 1 || k > dim) throw new Error(`PCA dimension ${k} outside 1..${dim}`);
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) mean[d] += vectors[i * dim + d] / n;
+  const cov = new Float64Array(dim * dim);
+  const row = new Float64Array(dim);
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < dim; d++) row[d] = vectors[i * dim + d] - mean[d];
+    for (let a = 0; a < dim; a++) {
+      const ra = row[a];
+      if (ra === 0) continue;
+      for (let b = a; b < dim; b++) cov[a * dim + b] += ra * row[b];
+    }
+  }
+  for (let a = 0; a < dim; a++) for (let b = a; b < dim; b++) cov[b * dim + a] = cov[a * dim + b] /= n;
+  const comps = symmetricEigen(cov, dim).vectors.slice(0, k);
+  const out = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += (vectors[i * dim + d] - mean[d]) * comps[c][d];
+      out[i * k + c] = s;
+    }
+  }
+  return { words: table.words, vectors: out, dim: k, source: `${table.source}, PCA ${k}` };
+}
+
+/** The wink word vectors reduced to `k` dimensions by PCA (cached after the first use). */
+export async function pcaWordVectorEncoder(k: number): Promise<LanguageEncoder> {
+  const asset = NPM_ASSETS.winkVectors;
+  const dir = join(projectPaths().cache, "assets", `wink-100d-pca${k}`);
+  if (!existsSync(join(dir, "meta.json"))) {
+    await wordVectorEncoder(); // converts the JSON once
+    const full = await readWordTable(join(projectPaths().cache, "assets", "wink-100d"), `${asset.name}@${asset.version}`);
+    const t = pcaWordTable(full, k);
+    await Deno.mkdir(dir, { recursive: true });
+    await writeFileAtomic(join(dir, "vectors.f32"), new Uint8Array(t.vectors.buffer));
+    await writeFileAtomic(join(dir, "words.txt"), t.words.join("\n"));
+    await writeFileAtomic(join(dir, "meta.json"), JSON.stringify({ dim: k, size: t.words.length, source: t.source }));
+  }
+  return wordVectorEncoderFrom(await readWordTable(dir, `${asset.name}@${asset.version}, PCA ${k}`), `word2vec-pca-${k}`);
+}
+
 if (import.meta.main) await convertWinkJson(Deno.args[0], Deno.args[1]);
