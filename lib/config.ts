@@ -7,8 +7,9 @@
  * const cfg = { ...EMBEDDED, language: ["use-lite", "random-word"] };
  * ```
  */
-import { DRAWING_TEMPLATES } from "./data/templates.ts";
-import { PROBING_DEFAULTS, type TrainConfig } from "./train/trainer.ts";
+import { CLIP_IMAGENET_TEMPLATES, DRAWING_TEMPLATES } from "./data/templates.ts";
+import { PAPER_DEFAULTS, PROBING_DEFAULTS, type TrainConfig } from "./train/trainer.ts";
+import type { CaptionCorpusConfig } from "./experiments/captions.ts";
 
 /** One image-feature job: an encoder over datasets. */
 export interface ImageJob {
@@ -104,4 +105,94 @@ export const PROBING_NOTEBOOK_PAPER: ProbingNotebookConfig = {
   unseenFraction: 0.25,
   train: { ...PROBING_DEFAULTS, valSize: 50_000 },
   asifWith: null,
+};
+
+/** What the caption notebooks (03-07) run. */
+export interface CaptionNotebookConfig {
+  scale: "embedded" | "paper";
+  corpus: CaptionCorpusConfig;
+  /** The language encoder of the main model (notebooks 03, 04, 05, 07). */
+  main: string;
+  /** Language encoders compared in notebook 06 (and 04). */
+  language: string[];
+  seeds: number[];
+  /** Prompt templates of the zero-shot tasks (`{}` = class name). */
+  templates: readonly string[];
+  train: Partial<TrainConfig>;
+  /** Training-set sizes (images) of the data-scaling curve; the full set is always added. */
+  scaling: number[];
+  /** Run the ASIF baseline (training-free; needs all training pairs as anchors in memory). */
+  asif: boolean;
+}
+
+/**
+ * Training settings of the embedded caption model: an MLP as the paper's (Linear, BatchNorm, ReLU,
+ * Dropout 0.2 blocks, then Linear), narrower (hidden 1024, 3 layers: 3.4M parameters for USE-lite) and
+ * with a smaller batch, so that one run takes well under a minute on two cores.
+ */
+export const EMBEDDED_CAPTIONS_TRAIN: Partial<TrainConfig> = {
+  projection: { kind: "mlp", hidden: 1024, layers: 3, dropout: 0.2, batchNorm: true },
+  batchSize: 256,
+  accumulation: 1,
+  maxSteps: 400,
+  lr: 1e-3,
+  warmup: 30,
+  evalEvery: 20,
+  patience: 5,
+  minDelta: 0.005,
+  valFraction: 0.1,
+  valSize: 2000,
+};
+
+/** Notebooks 03-07, embedded default: clip-art captions and seen emoji names; MobileNetV2 features. */
+export const CAPTIONS_EMBEDDED: CaptionNotebookConfig = {
+  scale: "embedded",
+  corpus: {
+    vision: "mobilenet-v2",
+    captionSets: ["openclipart", "tuxpaint"],
+    emoji: "emoji-google",
+    emojiInTraining: true,
+    emojiCaptionTemplates: DRAWING_TEMPLATES,
+    emojiShift: "emoji-twitter",
+    heldOutSets: ["fashion-mnist"],
+    unseenFraction: 0.25,
+    splitSeed: 0,
+    retrievalFraction: 0.1,
+  },
+  main: "use-lite",
+  language: ["use-lite", "word2vec-100d", "random-word", "random-text"],
+  seeds: [0, 1, 2],
+  templates: DRAWING_TEMPLATES,
+  train: EMBEDDED_CAPTIONS_TRAIN,
+  scaling: [250, 500, 1000, 2000, 4000],
+  asif: true,
+};
+
+/**
+ * Notebooks 03-07 at the paper's scale: DINOv2 ViT-L/14, a decoder LLM (last-token pooling), CC3M as
+ * webdataset shards and ImageNet / -R / -Sketch class folders from `SHARELOCK_DATA_DIR`, the paper's MLP
+ * and training settings, the 80 CLIP templates. The emoji sets stay as extra zero-shot tests (all their
+ * classes are unseen there).
+ */
+export const CAPTIONS_PAPER: CaptionNotebookConfig = {
+  scale: "paper",
+  corpus: {
+    vision: "hf:onnx-community/dinov2-large",
+    captionSets: ["cc3m"],
+    emoji: "emoji-google",
+    emojiInTraining: false,
+    emojiCaptionTemplates: [],
+    emojiShift: "emoji-twitter",
+    heldOutSets: ["imagenet", "imagenet-r", "imagenet-sketch"],
+    unseenFraction: 0.25,
+    splitSeed: 0,
+    retrievalFraction: 0.01,
+  },
+  main: "hf:onnx-community/Qwen2.5-0.5B:last-token",
+  language: ["hf:onnx-community/Qwen2.5-0.5B:last-token", "hf:Xenova/bert-base-uncased:mean", "random-text"],
+  seeds: [0],
+  templates: CLIP_IMAGENET_TEMPLATES,
+  train: PAPER_DEFAULTS,
+  scaling: [84_000, 563_000],
+  asif: false,
 };

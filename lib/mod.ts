@@ -81,3 +81,4 @@ export * from "./report/results.ts";
 export * from "./data/llm_descriptions.ts";
 export * from "./runtime/memo.ts";
 export * from "./experiments/capability.ts";
+export * from "./experiments/captions.ts";

@@ -60,6 +60,7 @@ export function bagOfWordsEncoder(trainingTexts: string[], opts: BagOfWordsOptio
       }));
     },
     oovRate: () => (tokens ? missing / tokens : 0),
+    ephemeral: true,
     dispose() {},
   };
 }

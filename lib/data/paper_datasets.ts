@@ -30,6 +30,10 @@ export const HOW_TO_GET: Record<string, string> = {
   aircraft: "FGVC-Aircraft: https://www.robots.ox.ac.uk/~vgg/data/fgvc-aircraft/ (arrange by variant).",
   coco: "COCO 2017: https://cocodataset.org (annotations/captions_*.json and train2017/).",
   cc3m: "CC3M / CC12M as webdataset shards: img2dataset --output_format webdataset.",
+  cc12m: "CC12M as webdataset shards: img2dataset --output_format webdataset.",
+  "imagenet-r": "ImageNet-R: https://github.com/hendrycks/imagenet-r (one folder per class).",
+  "imagenet-sketch": "ImageNet-Sketch: https://github.com/HaohanWang/ImageNet-Sketch (one folder per class).",
+  winoground: "Winoground: https://huggingface.co/datasets/facebook/winoground (examples.jsonl and images/).",
 };
 
 /** Options of {@link loadImageFolder}. */

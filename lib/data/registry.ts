@@ -18,10 +18,26 @@ import { loadEmoji } from "./emoji.ts";
 import { loadOpenClipart } from "./openclipart.ts";
 import { loadTuxPaint } from "./tuxpaint.ts";
 import { loadFashionMnist } from "./fashion_mnist.ts";
-import { loadImageFolder } from "./paper_datasets.ts";
+import { HOW_TO_GET, loadCocoCaptions, loadImageFolder, loadWebDataset } from "./paper_datasets.ts";
 
 /** The paper's probing datasets, read from `SHARELOCK_DATA_DIR/<name>` (one folder per class). */
-export const PAPER_FOLDER_DATASETS = ["awa2", "cub", "aircraft", "imagenet"] as const;
+export const PAPER_FOLDER_DATASETS = ["awa2", "cub", "aircraft", "imagenet", "imagenet-r", "imagenet-sketch"] as const;
+
+/** The paper's caption datasets: `coco` (COCO 2017 layout), `cc3m` / `cc12m` (webdataset shards). */
+export const PAPER_CAPTION_DATASETS = ["coco", "cc3m", "cc12m"] as const;
+
+function paperCaptions(name: string): Promise<Dataset> {
+  const root = Deno.env.get("SHARELOCK_DATA_DIR");
+  if (!root) throw new Error(`dataset "${name}" is read from $SHARELOCK_DATA_DIR/${name}/, and SHARELOCK_DATA_DIR is not set`);
+  if (name === "coco") return loadCocoCaptions(join(root, "coco", "annotations", "captions_train2017.json"), join(root, "coco", "train2017"));
+  const dir = join(root, name);
+  let shards: string[] = [];
+  try {
+    shards = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".tar")).map((e) => join(dir, e.name)).sort();
+  } catch { /* reported below */ }
+  if (!shards.length) throw new Error(`dataset "${name}": no webdataset shards (*.tar) in ${dir}. ${HOW_TO_GET.cc3m}`);
+  return loadWebDataset(shards, name);
+}
 
 function paperFolder(name: string): Promise<Dataset> {
   const root = Deno.env.get("SHARELOCK_DATA_DIR");
@@ -41,8 +57,9 @@ export const EMBEDDED_DATASETS: Record<string, () => Promise<Dataset>> = {
 /** Load an embedded dataset by name (built and cached on first use). */
 export async function dataset(name: string, cache = projectPaths().cache): Promise<Dataset> {
   if ((PAPER_FOLDER_DATASETS as readonly string[]).includes(name)) return paperFolder(name);
+  if ((PAPER_CAPTION_DATASETS as readonly string[]).includes(name)) return paperCaptions(name);
   const build = EMBEDDED_DATASETS[name];
-  if (!build) throw new Error(`unknown dataset "${name}" (embedded: ${Object.keys(EMBEDDED_DATASETS).join(", ")}; on disk: ${PAPER_FOLDER_DATASETS.join(", ")})`);
+  if (!build) throw new Error(`unknown dataset "${name}" (embedded: ${Object.keys(EMBEDDED_DATASETS).join(", ")}; on disk: ${[...PAPER_FOLDER_DATASETS, ...PAPER_CAPTION_DATASETS].join(", ")})`);
   const dir = join(cache, "datasets");
   const table = join(dir, `${name}.parquet`), meta = join(dir, `${name}.json`);
   if (existsSync(table) && existsSync(meta)) {

@@ -53,6 +53,8 @@ export interface LanguageEncoder {
   dispose(): void;
   /** Share of words not in the vocabulary over all texts embedded so far (word-vector encoders). */
   oovRate?(): number;
+  /** Cheap to recompute and specific to one corpus (a bag of words): embed directly, never store. */
+  readonly ephemeral?: boolean;
 }
 
 /** Either kind. */

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import {
+  type CaptionCorpus,
+  captionModel,
+  emojiSplit,
+  promptsFor,
+  retrievalEval,
+  retrieveImages,
+  subsetPart,
+  trainingSubset,
+  type ZeroShotTask,
+  zeroShotEval,
+} from "../lib/experiments/captions.ts";
+import { CAPTIONS_EMBEDDED } from "../lib/config.ts";
+import { splitClasses } from "../lib/data/splits.ts";
+import { seededRandom } from "../lib/runtime/random.ts";
+import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
+import type { Item } from "../lib/data/items.ts";
+
+await selectTfBackend();
+
+Deno.test("trainingSubset: nested, sorted, all when unbounded", () => {
+  const small = trainingSubset(1000, 100), big = trainingSubset(1000, 300);
+  assert.equal(small.length, 100);
+  assert.ok(small.every((i) => big.includes(i)), "a smaller subset lies inside a larger one");
+  assert.deepEqual(small, [...small].sort((a, b) => a - b));
+  assert.equal(trainingSubset(50).length, 50);
+  assert.equal(trainingSubset(50, 80).length, 50);
+});
+
+Deno.test("subsetPart renumbers the captions of the chosen images", () => {
+  const part = {
+    items: [], images: { data: new Float32Array(6), rows: 3, dim: 2 },
+    captions: ["a0", "b0", "b1", "c0"], textsOf: [[0], [1, 2], [3]],
+  };
+  const s = subsetPart(part);
+  assert.deepEqual(s.captions, ["a0", "b0", "b1", "c0"]);
+  assert.deepEqual(s.textsOf, [[0], [1, 2], [3]]);
+  const one = subsetPart(part, 1);
+  assert.equal(one.idx.length, 1);
+  assert.deepEqual(one.textsOf[0].map((t) => one.captions[t]), part.textsOf[one.idx[0]].map((t) => part.captions[t]));
+});
+
+Deno.test("emojiSplit is notebook 01's split: by group, disjoint, same seed same split", () => {
+  const items = Array.from({ length: 40 }, (_, i) => ({ class_name: `c${i}`, group: `g${i % 8}` })) as Item[];
+  const a = emojiSplit(items, { unseenFraction: 0.25, splitSeed: 3 }), b = emojiSplit(items, { unseenFraction: 0.25, splitSeed: 3 });
+  assert.deepEqual([...a.unseen].sort(), [...b.unseen].sort());
+  assert.equal(a.unseenGroups!.length, 2);
+  for (const c of a.unseen) assert.ok(!a.seen.has(c));
+  const groupOf = new Map(items.map((it) => [it.class_name, it.group!]));
+  const direct = splitClasses(items.map((it) => it.class_name), { unseenFraction: 0.25, seed: 3, groupOf: (c) => groupOf.get(c)! });
+  assert.deepEqual([...a.unseen].sort(), [...direct.unseen].sort());
+});
+
+Deno.test("promptsFor fills every template for every class", () => {
+  const p = promptsFor(["cat", "red apple"], ["a {}.", "an icon of a {}."]);
+  assert.deepEqual(p, [["a cat.", "an icon of a cat."], ["a red apple.", "an icon of a red apple."]]);
+});
+
+/**
+ * A toy caption world: 12 classes, each image a noisy view of its class's random vector, each caption
+ * two words naming the class. The LiT-style bag of words learns the words from the pairs alone.
+ */
+function toyCorpus(): { corpus: CaptionCorpus; task: ZeroShotTask } {
+  const rng = seededRandom(5);
+  const nClasses = 12, dim = 16, per = 30;
+  const centers = Array.from({ length: nClasses }, () => Array.from({ length: dim }, () => rng.normal()));
+  const draw = (c: number) => centers[c].map((v) => v + 0.4 * rng.normal());
+  const names = Array.from({ length: nClasses }, (_, c) => `thing${c} shade${c % 4}`);
+  const make = (n: number) => {
+    const labels = Array.from({ length: n * nClasses }, (_, i) => i % nClasses);
+    return { labels, images: { data: Float32Array.from(labels.flatMap(draw)), rows: labels.length, dim } };
+  };
+  const tr = make(per), te = make(10);
+  const item = (i: number, c: number): Item => ({ item_id: `toy/${i}`, image_path: null, class_id: c, class_name: names[c], caption: names[c], group: null, split: "all", source: "toy" });
+  const corpus: CaptionCorpus = {
+    config: { ...CAPTIONS_EMBEDDED.corpus, vision: "toy", captionSets: ["toy"], emoji: null },
+    identity: { toy: `v1 ${Math.random()}` },
+    split: null,
+    train: { items: tr.labels.map((c, i) => item(i, c)), images: tr.images, captions: tr.labels.map((c) => names[c]), textsOf: tr.labels.map((_, i) => [i]) },
+    retrieval: { items: te.labels.slice(0, nClasses).map((c, i) => item(i, c)), images: { data: te.images.data.slice(0, nClasses * dim), rows: nClasses, dim }, captions: names, textsOf: names.map((_, i) => [i]) },
+  };
+  const task: ZeroShotTask = { name: "toy", kind: "held-out images", items: [], images: te.images, classes: names, labels: te.labels };
+  return { corpus, task };
+}
+
+Deno.test("captionModel learns a toy caption world, above chance; the second call loads it from the cache", async () => {
+  const cache = await Deno.makeTempDir();
+  const before = Deno.env.get("SHARELOCK_CACHE_DIR");
+  Deno.env.set("SHARELOCK_CACHE_DIR", cache);
+  try {
+    const { corpus, task } = toyCorpus();
+    const train = {
+      projection: { kind: "mlp" as const, hidden: 32, layers: 2, dropout: 0, batchNorm: true },
+      batchSize: 48, maxSteps: 200, warmup: 10, lr: 1e-2, evalEvery: 20, patience: 100, minDelta: 0, progress: false as const,
+    };
+    const m = await captionModel(corpus, { text: "lit-bag-of-words", seed: 1, train });
+    assert.equal(m.cached, false);
+    assert.equal(m.pairs, 360);
+    const acc = (await zeroShotEval(m, task, promptsFor(task.classes, ["{}"]))).top1;
+    assert.ok(acc > 0.6, `zero-shot top-1 ${acc} should be far above chance 1/12`);
+    const again = await captionModel(corpus, { text: "lit-bag-of-words", seed: 1, train });
+    assert.equal(again.cached, true);
+    assert.equal(again.steps, m.steps);
+    assert.equal((await zeroShotEval(again, task, promptsFor(task.classes, ["{}"]))).top1, acc);
+    const r = await retrievalEval(again, corpus);
+    assert.ok(r.textToImage[1] > 1 / 12, `text-to-image R@1 ${r.textToImage[1]} above chance`);
+    const [top] = await retrieveImages(again, [task.classes[3]], task.images, 5);
+    assert.ok(top.filter((i) => task.labels[i] === 3).length >= 3, "a class name retrieves mostly its own images");
+    const small = await captionModel(corpus, { text: "lit-bag-of-words", seed: 1, train, maxPairs: 60 });
+    assert.equal(small.pairs, 60);
+    assert.notEqual(small.key, m.key);
+    await assert.rejects(() => zeroShotEval(m, task, [["x"]]), /1 prompt lists for 12 classes of toy/);
+  } finally {
+    if (before === undefined) Deno.env.delete("SHARELOCK_CACHE_DIR");
+    else Deno.env.set("SHARELOCK_CACHE_DIR", before);
+    await Deno.remove(cache, { recursive: true });
+  }
+});
