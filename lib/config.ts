@@ -134,7 +134,7 @@ export const EMBEDDED_CAPTIONS_TRAIN: Partial<TrainConfig> = {
   projection: { kind: "mlp", hidden: 1024, layers: 3, dropout: 0.2, batchNorm: true },
   batchSize: 256,
   accumulation: 1,
-  maxSteps: 400,
+  maxSteps: 300,
   lr: 1e-3,
   warmup: 30,
   evalEvery: 20,
@@ -164,7 +164,7 @@ export const CAPTIONS_EMBEDDED: CaptionNotebookConfig = {
   seeds: [0, 1, 2],
   templates: DRAWING_TEMPLATES,
   train: EMBEDDED_CAPTIONS_TRAIN,
-  scaling: [250, 500, 1000, 2000, 4000],
+  scaling: [500, 2000],
   asif: true,
 };
 

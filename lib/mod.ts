@@ -82,3 +82,5 @@ export * from "./data/llm_descriptions.ts";
 export * from "./runtime/memo.ts";
 export * from "./experiments/capability.ts";
 export * from "./experiments/captions.ts";
+export * from "./experiments/multilingual.ts";
+export * from "./experiments/compositional.ts";

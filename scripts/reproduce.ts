@@ -26,6 +26,9 @@ function resolveNotebook(arg: string, root: string): string {
       if (Deno.statSync(p).isFile) return resolve(p);
     } catch { /* try the next form */ }
   }
+  // a unique prefix: "03" or "03_sharelock"
+  const byPrefix = allNotebooks(root).filter((p) => basename(p).startsWith(arg));
+  if (byPrefix.length === 1) return byPrefix[0];
   throw new SetupError(`no notebook "${arg}" (looked in ${join(root, "notebooks")}); choose one of: ${
     allNotebooks(root).map((p) => basename(p, ".ipynb")).join(", ")
   }`);

@@ -28,6 +28,7 @@ export const EMBEDDED_LANGUAGE = ["use-lite", "word2vec-100d", "random-word"] as
 export function encoderLanguages(name: string): string {
   if (name === "use-lite") return "English only (USE lite's SentencePiece vocabulary and training data are English)";
   if (name.startsWith("word2vec")) return "English only (English word vectors; other scripts are out of vocabulary)";
+  if (name === "lit-bag-of-words") return "the words of its training captions only (English here)";
   if (name.startsWith("random")) return "none (random vectors: any script, no meaning)";
   if (name.startsWith("hf:")) return "depends on the model (see its model card)";
   return "unknown";

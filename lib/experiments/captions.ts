@@ -38,6 +38,7 @@ import { asifScores } from "../baselines/asif.ts";
 import { hashSeed, seededRandom, shuffle } from "../runtime/random.ts";
 import { projectPaths } from "../runtime/paths.ts";
 import { readJsonOr, writeJsonAtomic } from "../runtime/atomic.ts";
+import { memoJson } from "../runtime/memo.ts";
 
 /** What the caption corpus and its held-out tasks are made of. */
 export interface CaptionCorpusConfig {
@@ -90,6 +91,11 @@ export interface ZeroShotTask {
   images: Matrix;
   classes: string[];
   labels: number[];
+}
+
+/** Every dataset a corpus configuration reads (for a preflight check). Pure. */
+export function corpusDatasets(cfg: CaptionCorpusConfig): string[] {
+  return [...new Set([...cfg.captionSets, ...[cfg.emoji, cfg.emojiShift].filter((d): d is string => !!d), ...cfg.heldOutSets])];
 }
 
 const isHeldOutPair = (id: string, fraction: number) => (hashSeed(`retrieval:${id}`) % 10_000) / 10_000 < fraction;
@@ -302,8 +308,21 @@ export async function retrievalEval(model: CaptionModel, corpus: CaptionCorpus):
   return retrievalRecall(r.images, projected, imageOf);
 }
 
-/** ASIF on the same task: the training pairs are the anchors, raw text features, no training. */
-export async function asifZeroShot(
+/**
+ * ASIF on the same task: the training images with their first captions are the anchors (raw text
+ * features, no training). Cached like the models (`SHARELOCK_NO_MEMO=1` recomputes).
+ */
+export function asifZeroShot(
+  corpus: CaptionCorpus,
+  task: ZeroShotTask,
+  prompts: string[][],
+  opts: { text: string; k?: number; p?: number; maxPairs?: number },
+): Promise<ClassificationMetrics> {
+  const key = { v: 1, data: corpus.identity, corpus: corpus.config, task: task.name, classes: task.classes, images: task.items.map((it) => it.item_id), prompts, ...opts };
+  return memoJson("asif-captions", key, () => asifUncached(corpus, task, prompts, opts));
+}
+
+async function asifUncached(
   corpus: CaptionCorpus,
   task: ZeroShotTask,
   prompts: string[][],
@@ -327,4 +346,58 @@ export async function retrieveImages(model: CaptionModel, queries: string[], ima
     const row = Array.from(s.subarray(i * images.rows, (i + 1) * images.rows));
     return row.map((v, j) => [v, j]).sort((a, b) => b[0] - a[0]).slice(0, k).map(([, j]) => j);
   });
+}
+
+/** One measured value of a caption model (a row of `runsFrame`). */
+export interface CaptionRow {
+  vision: string;
+  text: string;
+  method: string;
+  dataset: string;
+  split: string;
+  seed: number;
+  pairs: number;
+  metric: string;
+  value: number;
+  [extra: string]: string | number;
+}
+
+/**
+ * Evaluate a caption model on every zero-shot task (top-1, top-5, average per-class accuracy) and, when
+ * `retrieval` is set, on held-out caption retrieval (recall@1/5/10 both ways). Rows for `runsFrame`.
+ */
+export async function evaluateCaptionModel(
+  model: CaptionModel,
+  corpus: CaptionCorpus,
+  tasks: ZeroShotTask[],
+  opts: { templates: readonly string[]; method: string; retrieval?: boolean },
+): Promise<CaptionRow[]> {
+  const base = { vision: corpus.config.vision, text: model.text, method: opts.method, seed: model.seed, pairs: model.pairs };
+  const rows: CaptionRow[] = [];
+  for (const t of tasks) {
+    const m = await zeroShotEval(model, t, promptsFor(t.classes, opts.templates));
+    for (const [metric, value] of [["top1", m.top1], ["top5", m.top5], ["mean_per_class_acc", m.meanPerClassRecall]] as const) {
+      rows.push({ ...base, dataset: t.name, split: t.kind, metric, value });
+    }
+  }
+  if (opts.retrieval && corpus.retrieval.images.rows) {
+    const r = await retrievalEval(model, corpus);
+    for (const k of [1, 5, 10]) {
+      rows.push({ ...base, dataset: "held-out captions", split: "retrieval", metric: `image_to_text_r${k}`, value: r.imageToText[k] });
+      rows.push({ ...base, dataset: "held-out captions", split: "retrieval", metric: `text_to_image_r${k}`, value: r.textToImage[k] });
+    }
+  }
+  return rows;
+}
+
+/** Cosine similarities [images.rows x texts.length] of images and projected texts under a caption model. */
+export async function captionSimilarity(model: CaptionModel, images: Matrix, texts: string[]): Promise<Float32Array> {
+  return similarity(normalizeRows(images), model.projection.project(await embedTexts(texts, model.encoder)));
+}
+
+/** The same similarities under ASIF (training images with their first captions as anchors, raw text features). */
+export async function asifSimilarity(corpus: CaptionCorpus, images: Matrix, texts: string[], opts: { text: string; k?: number; p?: number }): Promise<Float32Array> {
+  const enc = await languageEncoder(opts.text);
+  const anchorTexts = await embedTexts(corpus.train.textsOf.map((t) => corpus.train.captions[t[0]]), enc);
+  return asifScores(images, await embedTexts(texts, enc), { images: corpus.train.images, texts: anchorTexts }, { k: opts.k, p: opts.p });
 }

@@ -120,6 +120,11 @@ export interface GridTile {
   caption: string;
 }
 
+/** A configuration object as a table of settings (nested values as JSON): the first output of every notebook. */
+export function configTable(config: object, caption = "Configuration"): Displayable {
+  return table(Object.entries(config).map(([setting, v]) => ({ setting, value: typeof v === "object" && v !== null ? JSON.stringify(v) : String(v) })), { caption });
+}
+
 /** A grid of images with captions, embedded as base64 PNG thumbnails (they survive the HTML export). */
 export async function imageGrid(tiles: GridTile[], opts: { size?: number; columns?: number; title?: string } = {}): Promise<Displayable> {
   const size = opts.size ?? 72, cols = opts.columns ?? 8;
