@@ -84,3 +84,4 @@ export * from "./experiments/capability.ts";
 export * from "./experiments/captions.ts";
 export * from "./experiments/multilingual.ts";
 export * from "./experiments/compositional.ts";
+export * from "./experiments/caption_preflight.ts";
