@@ -10,7 +10,7 @@
 import { basename, join, resolve } from "node:path";
 import { ensureEnvironment, SetupError } from "./setup.ts";
 import { runNotebooks } from "./notebook_runner.ts";
-import { diffSummaries, readSummary, recordRun, summaryPath } from "../lib/report/summary.ts";
+import { clearFigures, diffSummaries, readSummary, recordRun, summaryPath } from "../lib/report/summary.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
 
 function allNotebooks(root: string): string[] {
@@ -55,6 +55,7 @@ async function main() {
   console.error(`Running ${notebooks.length} notebook(s); reports go to ${outDir}`);
   const results = [];
   for (const nb of notebooks) {
+    await clearFigures(basename(nb, ".ipynb"), summaryFile);
     const [r] = await runNotebooks([nb], { outDir, ...env });
     await recordRun(r.notebook, {
       ok: r.ok,

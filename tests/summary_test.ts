@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { diffSummaries, readSummary, recordFigures, recordRun, type Summary } from "../lib/report/summary.ts";
+import { clearFigures, diffSummaries, readSummary, recordFigures, recordRun, type Summary } from "../lib/report/summary.ts";
 import { junitCounts } from "../scripts/run_tests.ts";
 
 Deno.test("recordFigures merges into the summary file and keeps other notebooks", async () => {
@@ -42,4 +42,19 @@ Deno.test("junitCounts counts passed, failed and skipped test cases", () => {
     <testcase name="three"><skipped/></testcase>
     <testcase name="four" time="0.2"></testcase></testsuite></testsuites>`;
   assert.deepEqual(junitCounts(xml), { passed: 2, failed: 1, skipped: 1 });
+});
+
+Deno.test("clearFigures forgets one notebook's figures, keeps its run and the other notebooks", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/summary.json`;
+  await recordFigures("a", { old_name: 1, kept: 2 }, path);
+  await recordRun("a", { ok: true, seconds: 1, finished: "t" }, path);
+  await recordFigures("b", { x: 3 }, path);
+  await clearFigures("a", path);
+  await recordFigures("a", { kept: 4 }, path);
+  const s = await readSummary(path);
+  assert.deepEqual(s.notebooks.a.figures, { kept: 4 });
+  assert.equal(s.notebooks.a.run?.ok, true);
+  assert.deepEqual(s.notebooks.b.figures, { x: 3 });
+  await Deno.remove(dir, { recursive: true });
 });

@@ -70,6 +70,17 @@ export function recordFigures(
   });
 }
 
+/**
+ * Forget a notebook's key figures (its last run's state is kept): the runner calls this before a run,
+ * so that the summary holds exactly the figures of each notebook's latest run, not names left from an
+ * earlier configuration.
+ */
+export function clearFigures(notebook: string, path: string = summaryPath()): Promise<Summary> {
+  return update(path, notebook, (entry) => {
+    entry.figures = {};
+  });
+}
+
 /** Record how a notebook's headless run went (used by the runner). */
 export function recordRun(
   notebook: string,
