@@ -24,7 +24,7 @@ Deno.test("every section notebook: Deno kernel, scale switch, preflight, results
     assert.match(code, /SHARELOCK_SCALE/, `${name}: the scale switch`);
     assert.match(code, /preflight\(/i, `${name}: a preflight check`);
     assert.match(code, new RegExp(`recordFigures\\("${name}"`), `${name}: key figures into summary.json`);
-    if (!name.startsWith("02_")) assert.match(code, new RegExp(`writeResults\\("${name}"`), `${name}: raw results parquet`);
+    assert.match(code, new RegExp(`writeResults\\("${name}"`), `${name}: raw results parquet`);
     assert.match(code, /Finding \(this run\)/, `${name}: the finding is written by code from this run's numbers`);
     assert.match(md, /data\/paper\//, `${name}: cites the paper's table it shows`);
     assert.match(code, /sl\.progress\(|cachedProbingRun|captionModel/, `${name}: long steps show progress or are cached`);
