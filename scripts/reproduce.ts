@@ -79,7 +79,7 @@ async function main() {
       const d = c.delta !== undefined ? ` (${c.delta >= 0 ? "+" : ""}${c.delta.toPrecision(3)})` : "";
       console.log(`  ${c.notebook} / ${c.figure}: ${c.before ?? "-"} -> ${c.after ?? "-"}${d}`);
     }
-  }
+  } else console.log("\nNo key figure changed since the last run.");
   const failed = results.filter((r) => !r.ok);
   console.log(`\n${results.length - failed.length} notebook(s) ok, ${failed.length} failed; summary: ${summaryFile}`);
   if (failed.length) Deno.exit(1);
