@@ -34,7 +34,7 @@ async function run(cmd: string, args: string[], opts: { quiet?: boolean; env?: R
       stdout: opts.quiet ? "piped" : "inherit",
       stderr: opts.quiet ? "piped" : "inherit",
     }).output();
-    return { ok: out.success, stdout: new TextDecoder().decode(out.stdout ?? new Uint8Array()) };
+    return { ok: out.success, stdout: opts.quiet ? new TextDecoder().decode(out.stdout) : "" };
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return { ok: false, stdout: "" };
     throw err;
