@@ -30,6 +30,7 @@ import { adam } from "../lib/train/optim.ts";
 import { l2Normalize } from "../lib/train/ops.ts";
 import { onnxEngine, type StepEngine, tfjsEngine } from "../lib/train/engines.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
+import { type OnnxDevice, probeDevices } from "../lib/runtime/onnx_device.ts";
 import { ensureDebAsset } from "../lib/data/assets.ts";
 import { pythonPath } from "./setup.ts";
 import { layerDims } from "../lib/train/step_graph.ts";
@@ -215,14 +216,15 @@ function shapeInputs(shape: Shape) {
   return { txt, img };
 }
 
-/** One row: `shape` on one engine and thread count, in this process. */
-async function trainingRow(shapeIndex: number, engineName: "tfjs" | "onnx", threads: number): Promise<Record<string, unknown>> {
+/** One row: `shape` on one engine, device and thread count, in this process. */
+async function trainingRow(shapeIndex: number, engineName: "tfjs" | "onnx", threads: number, device: OnnxDevice = "cpu"): Promise<Record<string, unknown>> {
   const backend = await selectTfBackend();
   const shape = TRAINING_SHAPES[shapeIndex];
   const { txt, img } = shapeInputs(shape);
   const p = createProjection(shape.projection, 0);
   const loss = { loss: "clip" as const, scale: 1 / 0.07 }, opt = { lr: 1e-3, weightDecay: 1e-4 };
-  const engine: StepEngine = engineName === "tfjs" ? tfjsEngine(p, undefined, loss, opt) : await onnxEngine(p, loss, opt, threads);
+  const engine: StepEngine = engineName === "tfjs" ? tfjsEngine(p, undefined, loss, opt) : await onnxEngine(p, loss, opt, { threads, device });
+  const probe = (await probeDevices()).devices.find((d) => d.device === device)!;
   const step = async () => {
     const l = await engine.accumulate(img, txt, shape.batch, seededRandom(2), 1);
     engine.update(1e-3, 1.0);
@@ -238,7 +240,9 @@ async function trainingRow(shapeIndex: number, engineName: "tfjs" | "onnx", thre
   }
   const ms = median(times), flops = stepFlops(shape.projection, shape.batch);
   const row = {
-    shape: shape.name, engine: engineName === "tfjs" ? `tfjs-${backend.backend}` : "onnxruntime", threads, steps, initial_loss: initialLoss,
+    shape: shape.name, engine: engineName === "tfjs" ? `tfjs-${backend.backend}` : "onnxruntime", threads,
+    device: engineName === "tfjs" ? "cpu" : `${device}${probe.software ? " (software adapter: correctness, not speed)" : ""}`,
+    adapter: engineName === "tfjs" ? "" : probe.adapter ?? "", steps, initial_loss: initialLoss,
     ms_per_step: +ms.toFixed(1), gflops: +(flops / (ms / 1000) / 1e9).toFixed(2),
     tfjs_matmul_gflops: +matmulGflops().toFixed(1), parameters: p.parameters,
   };
@@ -247,32 +251,42 @@ async function trainingRow(shapeIndex: number, engineName: "tfjs" | "onnx", thre
   return row;
 }
 
+/** Software adapters run only shapes up to this many FLOPs per step (they measure correctness, not speed). */
+const SOFTWARE_MAX_FLOPS = 5e9;
+
 /**
- * ms per training step for each shape and engine (TF.js on the current backend; onnxruntime on 1 and
- * all cores), each row in its own process (the wasm heap of one shape never limits the next), then the
- * PyTorch reference on the same inputs and initial weights.
+ * ms per training step for each shape, engine and device (TF.js on the current backend; onnxruntime on
+ * 1 and all cores, and on every usable GPU device), each row in its own process (the wasm heap of one
+ * shape never limits the next), then the PyTorch reference on the same inputs and initial weights.
  */
 export async function benchTraining(): Promise<Record<string, unknown>[]> {
   await selectTfBackend();
   const rows: Record<string, unknown>[] = [];
   const cores = navigator.hardwareConcurrency;
+  const gpus = (await probeDevices()).devices.filter((d) => d.usable && d.device !== "cpu");
   const torchInputs: Parameters<typeof torchReference>[0] = [];
   for (const [k, shape] of TRAINING_SHAPES.entries()) {
     const init = createProjection(shape.projection, 0);
     torchInputs.push({ ...shape, ...shapeInputs(shape), weights: init.snapshot() });
     init.dispose();
-    for (const [engine, threads] of [["tfjs", 1], ...[...new Set([1, cores])].map((t) => ["onnx", t])] as ["tfjs" | "onnx", number][]) {
+    const runs: ["tfjs" | "onnx", number, OnnxDevice][] = [
+      ["tfjs", 1, "cpu"],
+      ...[...new Set([1, cores])].map((t): ["onnx", number, OnnxDevice] => ["onnx", t, "cpu"]),
+      ...gpus.filter((g) => !g.software || stepFlops(shape.projection, shape.batch) <= SOFTWARE_MAX_FLOPS)
+        .map((g): ["onnx", number, OnnxDevice] => ["onnx", cores, g.device]),
+    ];
+    for (const [engine, threads, device] of runs) {
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", import.meta.filename!, "--training-row", String(k), engine, String(threads)],
+        args: ["run", "-A", import.meta.filename!, "--training-row", String(k), engine, String(threads), device],
         stdout: "piped",
         stderr: "piped",
       }).output();
       const line = new TextDecoder().decode(out.stdout).split("\n").find((l) => l.startsWith("{"));
       const row = line ? JSON.parse(line) : {
-        shape: shape.name, engine, threads, ms_per_step: null,
+        shape: shape.name, engine, threads, device, ms_per_step: null,
         note: `failed: ${new TextDecoder().decode(out.stderr).split("\n").find((l) => /Error|Abort/.test(l))?.trim() ?? "no output"}`,
       };
-      console.error(`[bench] ${shape.name} / ${row.engine} x${threads}: ${row.ms_per_step ?? row.note} ms/step`);
+      console.error(`[bench] ${shape.name} / ${row.engine} on ${device} x${threads}: ${row.ms_per_step ?? row.note} ms/step`);
       rows.push(row);
     }
   }
@@ -295,7 +309,7 @@ export async function benchTraining(): Promise<Record<string, unknown>[]> {
 }
 
 if (import.meta.main && Deno.args[0] === "--training-row") {
-  console.log(JSON.stringify(await trainingRow(Number(Deno.args[1]), Deno.args[2] as "tfjs" | "onnx", Number(Deno.args[3]))));
+  console.log(JSON.stringify(await trainingRow(Number(Deno.args[1]), Deno.args[2] as "tfjs" | "onnx", Number(Deno.args[3]), Deno.args[4] as OnnxDevice)));
 } else if (import.meta.main) {
   const groups = Deno.args.length ? Deno.args : ["extraction", "training"];
   const out = join(projectPaths().outputs, "bench");

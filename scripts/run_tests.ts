@@ -22,7 +22,7 @@ export function junitCounts(xml: string): { passed: number; failed: number; skip
 async function main(): Promise<number> {
   const paths = projectPaths();
   try {
-    await ensureEnvironment();
+    await ensureEnvironment({ softwareGpu: true });
   } catch (err) {
     if (!(err instanceof SetupError)) throw err;
     console.error(`\nSet-up stopped: ${err.message}`);

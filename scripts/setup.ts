@@ -8,11 +8,16 @@
  * 3. The Deno kernel: a project-local kernelspec (pinned to this Deno) for the runner, and the user-level
  *    `deno` kernel (`deno jupyter --install`) that VS Code and JupyterLab find, when none works yet.
  *
- * Usage: `deno task setup` (all steps), or import the steps from other scripts.
+ * 4. With `--software-gpu` (the test command always asks for it, and so does `SHARELOCK_DEVICE=webgpu`):
+ *    Chromium's software Vulkan (SwiftShader) where no GPU is present, so the WebGPU code path runs.
+ *
+ * Usage: `deno task setup [--software-gpu]` (all steps), or import the steps from other scripts.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { projectPaths } from "../lib/runtime/paths.ts";
+import { gpuDeviceNodes, SWIFTSHADER_ASSET, SWIFTSHADER_FILES, swiftShaderManifest } from "../lib/runtime/onnx_device.ts";
+import { ensureDebAsset } from "../lib/data/assets.ts";
 
 /** A set-up step that cannot go on; the message says what to do. */
 export class SetupError extends Error {}
@@ -133,9 +138,33 @@ export async function ensureUserKernel(python = pythonPath()): Promise<string> {
   return Deno.execPath();
 }
 
+/**
+ * Make the WebGPU code path runnable on a machine without a GPU: when no GPU device node exists and no
+ * SwiftShader is installed, unpack Chromium's software Vulkan (SwiftShader and its Vulkan loader, three
+ * files of Debian's `chromium` package) into the cache. No root needed; `onnx_device.ts` finds it there.
+ * Returns the driver manifest, or undefined where a GPU is present (its own driver is used).
+ */
+export async function ensureSoftwareAdapter(): Promise<string | undefined> {
+  if (Deno.build.os !== "linux" || gpuDeviceNodes().length) return undefined;
+  const found = swiftShaderManifest();
+  if (found) return found;
+  log("unpacking Chromium's software Vulkan (SwiftShader) for the WebGPU tests ...");
+  const dir = await ensureDebAsset("chromium", projectPaths().cache, { as: SWIFTSHADER_ASSET, keep: SWIFTSHADER_FILES });
+  return join(dir, SWIFTSHADER_FILES[0]);
+}
+
 /** Everything the notebooks and the runner need. Returns what the runner needs to start. */
-export async function ensureEnvironment(): Promise<{ python: string; jupyterPath: string }> {
+export async function ensureEnvironment(opts: { softwareGpu?: boolean } = {}): Promise<{ python: string; jupyterPath: string }> {
   await ensureNpmPackages();
+  const wantSoftware = opts.softwareGpu || Deno.env.get("SHARELOCK_DEVICE")?.trim().toLowerCase() === "webgpu";
+  if (wantSoftware) {
+    try {
+      await ensureSoftwareAdapter();
+    } catch (err) {
+      if (Deno.env.get("CI")) throw new SetupError(`the software WebGPU adapter could not be set up: ${(err as Error).message}`);
+      log(`no software WebGPU adapter (the webgpu tests will say why they skip): ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
   const python = await ensureJupyter();
   const jupyterPath = await ensureRunnerKernel();
   await ensureUserKernel(python);
@@ -144,7 +173,7 @@ export async function ensureEnvironment(): Promise<{ python: string; jupyterPath
 
 if (import.meta.main) {
   try {
-    const { python } = await ensureEnvironment();
+    const { python } = await ensureEnvironment({ softwareGpu: Deno.args.includes("--software-gpu") });
     log(`ready: deno ${Deno.version.deno}, runner python ${python}, cache ${projectPaths().cache}`);
   } catch (err) {
     if (err instanceof SetupError) {

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { formatProgress, progress } from "../lib/runtime/progress.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
-import { type OnnxRuntimeInfo, resolveOnnxDevice } from "../lib/runtime/onnx_device.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { readJsonOr, writeJsonAtomic } from "../lib/runtime/atomic.ts";
 
@@ -38,13 +37,6 @@ Deno.test("selectTfBackend reports every attempt and forced backends fail loudly
     await assert.rejects(() => selectTfBackend("tensorflow"), /"tensorflow" was requested.*tfjs-node-gpu/);
   }
   await selectTfBackend(auto.backend);
-});
-
-Deno.test("resolveOnnxDevice picks cuda only when usable and explains a refusal", () => {
-  const cpuOnly: OnnxRuntimeInfo = { version: "1", providers: ["cpu", "cuda"], usable: ["cpu"], notes: { cuda: "no GPU" } };
-  assert.equal(resolveOnnxDevice("auto", cpuOnly), "cpu");
-  assert.throws(() => resolveOnnxDevice("cuda", cpuOnly), /"cuda" is not available: no GPU/);
-  assert.equal(resolveOnnxDevice("auto", { ...cpuOnly, usable: ["cpu", "cuda"] }), "cuda");
 });
 
 Deno.test("projectPaths honours the environment", () => {

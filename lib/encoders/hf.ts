@@ -26,7 +26,7 @@ import { AutoModel, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTok
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { projectPaths, REPO_ROOT } from "../runtime/paths.ts";
-import { type OnnxDevice, resolveOnnxDevice } from "../runtime/onnx_device.ts";
+import { type DeviceRequest, type OnnxDevice, resolveDevice } from "../runtime/onnx_device.ts";
 import { describeSpec, IMAGENET_MEAN, IMAGENET_STD, preprocessImage, type PreprocessSpec } from "./image_io.ts";
 import { checkEmbeddings, type EncoderIdentity, type ImageInput, type LanguageEncoder, type VisionEncoder } from "./types.ts";
 
@@ -38,8 +38,8 @@ export interface HfOptions {
   localModelPath?: string;
   /** Ask the hub when the model is not local (default: unless HF_HUB_OFFLINE=1). */
   allowRemote?: boolean;
-  /** `auto` (cuda when usable, else cpu), `cpu`, `cuda`, `webgpu`. */
-  device?: "auto" | OnnxDevice;
+  /** Where onnxruntime runs (default `SHARELOCK_DEVICE`, else `auto`): see `resolveDevice`. */
+  device?: DeviceRequest;
   /** Weights variant: `fp32` (model.onnx), `fp16`, `q8` (model_quantized.onnx), ... */
   dtype?: "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4";
   revision?: string;
@@ -81,7 +81,7 @@ interface Loaded {
   revision: string;
 }
 
-function prepare(opts: HfOptions): Loaded {
+async function prepare(opts: HfOptions): Promise<Loaded> {
   const localDir = localModelDir(opts.localModelPath);
   const isPath = opts.model.startsWith("/") || opts.model.startsWith(".");
   // transformers.js keeps its settings in a module-level `env`: set them for this load.
@@ -89,7 +89,7 @@ function prepare(opts: HfOptions): Loaded {
   env.localModelPath = isPath ? "/" : localDir + "/";
   env.allowRemoteModels = opts.allowRemote ?? Deno.env.get("HF_HUB_OFFLINE") !== "1";
   const id = isPath ? resolve(opts.model).replace(/^\//, "") : opts.model;
-  return { id, localDir, device: resolveOnnxDevice(opts.device ?? "auto"), revision: opts.revision ?? "main" };
+  return { id, localDir, device: await resolveDevice(opts.device), revision: opts.revision ?? "main" };
 }
 
 async function load<T>(what: string, opts: HfOptions, l: Loaded, fn: () => Promise<T>): Promise<T> {
@@ -161,7 +161,7 @@ export function poolTokens(
 
 /** A Hugging Face text model as a frozen language encoder. */
 export async function hfTextEncoder(opts: HfTextOptions): Promise<LanguageEncoder> {
-  const l = prepare(opts);
+  const l = await prepare(opts);
   const common = { local_files_only: !env.allowRemoteModels, revision: l.revision };
   const tokenizer: PreTrainedTokenizer = await load("tokenizer", opts, l, () => AutoTokenizer.from_pretrained(l.id, common));
   const model: PreTrainedModel = await load("model", opts, l, () =>
@@ -212,7 +212,7 @@ export async function hfTextEncoder(opts: HfTextOptions): Promise<LanguageEncode
 
 /** A Hugging Face vision model (DINOv2 by default settings) as a frozen vision encoder. */
 export async function hfVisionEncoder(opts: HfVisionOptions): Promise<VisionEncoder> {
-  const l = prepare(opts);
+  const l = await prepare(opts);
   const model: PreTrainedModel = await load("model", opts, l, () =>
     AutoModel.from_pretrained(l.id, { local_files_only: !env.allowRemoteModels, revision: l.revision, device: l.device, dtype: opts.dtype ?? "fp32" }));
   const spec: PreprocessSpec = opts.preprocess ??

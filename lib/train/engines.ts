@@ -4,17 +4,22 @@
  *
  * - `tfjs`: TensorFlow.js autograd with fast-path matmuls; any backend (tfjs-node-gpu on CUDA machines),
  *   and the only engine that trains a vision-side projection;
- * - `onnx`: the hand-written step graph (`step_graph.ts`) on onnxruntime-node, multi-threaded on CPU,
- *   with Adam, clipping and accumulation over Float32Arrays in TypeScript.
+ * - `onnx`: the hand-written step graph (`step_graph.ts`) on onnxruntime-node, on the device that
+ *   `resolveDevice` picks (multi-threaded CPU, WebGPU or CUDA), with Adam, clipping and accumulation
+ *   over Float32Arrays in TypeScript.
  *
- * `auto` picks `tfjs` on the native TensorFlow backend or when a vision projection is trained, else `onnx`.
- * Both give the same loss curve on the same seed (tested to 1e-4 relative).
+ * `auto` picks `onnx` on a GPU device, else `tfjs` on the native TensorFlow backend or when a vision
+ * projection is trained, else `onnx`. Both engines, and the onnx engine on every device, give the same
+ * loss curve on the same seed (tested to 1e-4 relative).
  *
  * @example
  * ```ts
- * const engine = await createEngine("auto", projection, { loss: "clip", scale: 1 / 0.07 }, adamConfig);
- * engine.accumulate(img, txt, rows, dropRng, 1);
- * engine.update(lr, 1.0);
+ * import { createProjection } from "./projection.ts";
+ * import { seededRandom } from "../runtime/random.ts";
+ * const projection = createProjection({ kind: "linear", inDim: 8, outDim: 4 }, 0);
+ * const engine = await createEngine("auto", projection, undefined, { loss: "clip", scale: 1 / 0.07 }, { lr: 1e-3 }, "cpu");
+ * await engine.accumulate(new Float32Array(2 * 4).fill(1), new Float32Array(2 * 8).fill(1), 2, seededRandom(0), 1);
+ * engine.update(1e-3, 1.0);
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
@@ -25,10 +30,13 @@ import { clipLoss, sigLipLoss } from "./losses.ts";
 import { adam, type AdamConfig, clipGlobalNorm } from "./optim.ts";
 import { l2Normalize } from "./ops.ts";
 import { type GraphLoss, layerDims, stepGraph } from "./step_graph.ts";
+import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice } from "../runtime/onnx_device.ts";
 
 /** What a training step needs from an engine. */
 export interface StepEngine {
   readonly name: "tfjs" | "onnx";
+  /** Where the onnx engine runs (absent for TF.js, which runs on its own backend). */
+  readonly device?: OnnxDevice;
   /** Add the gradients of one micro-batch (loss times `scale`) to the accumulator; returns that loss. */
   accumulate(img: Float32Array, txt: Float32Array, rows: number, dropRng: Rng, scale: number): Promise<number>;
   /** Clip the accumulated gradients to `clipNorm`, take an optimiser step at `lr`, clear; returns the norm before clipping. */
@@ -46,13 +54,19 @@ export interface StepEngine {
 /** Which engine trains. */
 export type EngineName = "auto" | "tfjs" | "onnx";
 
-/** Resolve `auto`. Pure. */
-export function chooseEngine(name: EngineName, opts: { tfBackend: string; visionProjection: boolean }): "tfjs" | "onnx" {
+/** Resolve `auto`. Pure. `device` is where onnxruntime runs; only the onnx engine runs on a GPU device. */
+export function chooseEngine(name: EngineName, opts: { tfBackend: string; visionProjection: boolean; device?: OnnxDevice }): "tfjs" | "onnx" {
+  const gpu = opts.device !== undefined && opts.device !== "cpu";
   if (name !== "auto") {
     if (name === "onnx" && opts.visionProjection) throw new Error("the onnx engine trains the text projection only; use engine: \"tfjs\" with a vision projection");
+    if (name === "tfjs" && gpu && opts.tfBackend !== "tensorflow") {
+      throw new Error(`engine "tfjs" runs on TensorFlow.js (${opts.tfBackend}), not on the ${opts.device} device: use engine "onnx" or "auto"`);
+    }
     return name;
   }
-  return opts.tfBackend === "tensorflow" || opts.visionProjection ? "tfjs" : "onnx";
+  if (opts.visionProjection) return "tfjs";
+  if (gpu) return "onnx";
+  return opts.tfBackend === "tensorflow" ? "tfjs" : "onnx";
 }
 
 /** The TF.js engine. */
@@ -113,8 +127,17 @@ interface Param {
   v: Float32Array;
 }
 
+/** Where the onnx engine runs. */
+export interface OnnxEngineOptions {
+  /** onnxruntime device (default: `resolveDevice()`, i.e. `SHARELOCK_DEVICE` or `auto`). */
+  device?: DeviceRequest;
+  /** CPU intra-op threads (default: every core). */
+  threads?: number;
+}
+
 /** The onnxruntime engine (text projection only). */
-export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamConfig, threads = navigator.hardwareConcurrency): Promise<StepEngine> {
+export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamConfig, engineOpts: OnnxEngineOptions = {}): Promise<StepEngine> {
+  const device = await resolveDevice(engineOpts.device);
   const cfg = text.config;
   const dims = layerDims(cfg);
   const L = dims.length - 1;
@@ -136,7 +159,7 @@ export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamCon
       stats[i] = { mean: w0[`layers.${i}.bn.running_mean`].data.slice(), variance: w0[`layers.${i}.bn.running_var`].data.slice() };
     }
   }
-  const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+  const options = ortSessionOptions(device, { threads: engineOpts.threads });
   const train = await ort.InferenceSession.create(stepGraph(cfg, loss, "train"), options);
   const evaluate = await ort.InferenceSession.create(stepGraph(cfg, loss, "eval"), options);
   const gradName = (n: string) => `d${n}`;
@@ -157,6 +180,7 @@ export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamCon
   };
   return {
     name: "onnx",
+    device,
     async accumulate(img, txt, rows, dropRng, scale) {
       const feeds = feedsFor(img, txt, rows, scale);
       if (dropout) {
@@ -241,14 +265,16 @@ export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamCon
   };
 }
 
-/** Build the engine for a run. */
+/** Build the engine for a run; `device` as in {@link OnnxEngineOptions}. */
 export async function createEngine(
   name: EngineName,
   text: Projection,
   vision: Projection | undefined,
   loss: GraphLoss,
   opt: AdamConfig,
+  device?: DeviceRequest,
 ): Promise<StepEngine> {
-  const which = chooseEngine(name, { tfBackend: tf.getBackend(), visionProjection: !!vision });
-  return which === "tfjs" ? tfjsEngine(text, vision, loss, opt) : await onnxEngine(text, loss, opt);
+  const onDevice = name === "tfjs" && device === undefined ? undefined : await resolveDevice(device);
+  const which = chooseEngine(name, { tfBackend: tf.getBackend(), visionProjection: !!vision, device: onDevice });
+  return which === "tfjs" ? tfjsEngine(text, vision, loss, opt) : await onnxEngine(text, loss, opt, { device: onDevice });
 }

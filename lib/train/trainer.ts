@@ -17,6 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Matrix } from "../store/feature_store.ts";
 import { createEngine, type EngineName } from "./engines.ts";
+import type { DeviceRequest, OnnxDevice } from "../runtime/onnx_device.ts";
 import { selectRows } from "../eval/similarity.ts";
 import { type Rng, seededRandom, shuffle } from "../runtime/random.ts";
 import { createProjection, type Projection, type ProjectionConfig } from "./projection.ts";
@@ -62,6 +63,8 @@ export interface TrainConfig {
   seed: number;
   /** Training engine: `auto` (onnxruntime on CPU, TF.js on the native TensorFlow backend), `tfjs`, `onnx`. */
   engine: EngineName;
+  /** Where the onnx engine runs (default `SHARELOCK_DEVICE`, else `auto`); results agree across devices to 1e-4. */
+  device?: DeviceRequest;
   progress?: ProgressSink | false;
   label?: string;
 }
@@ -111,6 +114,8 @@ export interface TrainResult {
   steps: number;
   /** The engine that trained ("tfjs" or "onnx"). */
   engine: string;
+  /** Where the onnx engine ran (cpu, webgpu, cuda); absent for TF.js. */
+  device?: OnnxDevice;
   stoppedEarly: boolean;
   seconds: number;
   backend: string;
@@ -145,7 +150,7 @@ export async function trainProjection(data: PairData, config: Partial<TrainConfi
     lr: cfg.lr,
     weightDecay: cfg.weightDecay,
     decay: cfg.decay,
-  });
+  }, cfg.device);
   const { train, val } = validationSplit(data.images.rows, cfg);
   const batch = Math.max(2, Math.min(cfg.batchSize, train.length));
   const valText = val.map((i) => data.textsOf[i][rng.int(data.textsOf[i].length)]);
@@ -177,7 +182,7 @@ export async function trainProjection(data: PairData, config: Partial<TrainConfi
   // The best checkpoint is the lowest validation loss; early stopping counts checks without an
   // improvement of at least minDelta (Lightning's ModelCheckpoint + EarlyStopping, as the official code).
   let checksWithout = 0, stoppedEarly = false, step = 0, stopRef = Infinity;
-  const bar = cfg.progress === false ? undefined : progress(cfg.maxSteps, cfg.label ?? `training (${cfg.projection.kind}, ${engine.name}, seed ${cfg.seed})`, { sink: cfg.progress || "auto" });
+  const bar = cfg.progress === false ? undefined : progress(cfg.maxSteps, cfg.label ?? `training (${cfg.projection.kind}, ${engine.name}${engine.device ? ` on ${engine.device}` : ""}, seed ${cfg.seed})`, { sink: cfg.progress || "auto" });
   try {
     for (step = 0; step < cfg.maxSteps; step++) {
       const lr = cosineWithWarmup(step, { baseLr: cfg.lr, warmup: cfg.warmup, total: cfg.maxSteps });
@@ -223,6 +228,7 @@ export async function trainProjection(data: PairData, config: Partial<TrainConfi
     steps: step,
     stoppedEarly,
     engine: engine.name,
+    ...(engine.device ? { device: engine.device } : {}),
     seconds: (performance.now() - t0) / 1000,
     backend: tf.getBackend(),
     config: cfg,

@@ -1,0 +1,110 @@
+/**
+ * The GPU code path, run for real: the same encoders, training steps and evaluation projection on the
+ * WebGPU device as on the CPU. On a machine without a GPU the test command sets up Chromium's software
+ * Vulkan (SwiftShader) so these run in CI; where no adapter can be made they skip and say why, except
+ * under CI=true, where that is a failure.
+ */
+import assert from "node:assert/strict";
+import sharp from "sharp";
+import { join } from "node:path";
+import { probeDevices } from "../lib/runtime/onnx_device.ts";
+import { hfTextEncoder, hfVisionEncoder } from "../lib/encoders/hf.ts";
+import { createProjection } from "../lib/train/projection.ts";
+import { onnxEngine } from "../lib/train/engines.ts";
+import { projectOnDevice } from "../lib/train/project_on_device.ts";
+import { seededRandom } from "../lib/runtime/random.ts";
+import { writeTinyTextModel, writeTinyVisionModel } from "./fixtures/tiny_hf.ts";
+
+const report = await probeDevices();
+const gpu = report.devices.find((d) => d.device === "webgpu")!;
+const why = gpu.usable ? "" : `no WebGPU adapter here: ${gpu.reason}`;
+if (why) {
+  if (Deno.env.get("CI")) throw new Error(`CI must run the webgpu tests, but ${why}`);
+  console.warn(`[webgpu tests skipped] ${why}`);
+}
+const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: !gpu.usable, fn });
+
+/** Largest |a - b| relative to max(1, |b|). */
+function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return worst;
+}
+
+test("webgpu: the probe ran a product on a named adapter", async () => {
+  assert.ok(gpu.adapter && gpu.adapter.length > 2, `adapter name: ${gpu.adapter}`);
+  assert.ok(typeof gpu.probeMs === "number");
+  if (report.vulkan?.source === "software") assert.equal(gpu.software, true, "SwiftShader is labelled as software");
+});
+
+test("webgpu: a transformers.js text encoder gives the cpu features (last-token and mean pooling)", async () => {
+  const dir = await Deno.makeTempDir();
+  await writeTinyTextModel(dir);
+  const texts = ["a red apple", "cat", "red cat apple a"];
+  for (const pooling of ["last-token", "mean"] as const) {
+    const opts = { model: "tiny-text", localModelPath: dir, allowRemote: false, pooling };
+    const cpu = await hfTextEncoder({ ...opts, device: "cpu" });
+    const wg = await hfTextEncoder({ ...opts, device: "webgpu" });
+    const a = await cpu.embed(texts), b = await wg.embed(texts);
+    a.forEach((v, i) => assert.ok(maxRelDiff(b[i], v) < 1e-4, `${pooling} text ${i}: webgpu [${b[i]}] vs cpu [${v}]`));
+    cpu.dispose?.();
+    wg.dispose?.();
+  }
+});
+
+test("webgpu: a transformers.js vision encoder gives the cpu features", async () => {
+  const dir = await Deno.makeTempDir();
+  await writeTinyVisionModel(dir);
+  const images: string[] = [];
+  for (const [k, c] of [[255, 0, 0], [10, 200, 40], [90, 90, 250]].entries()) {
+    const path = join(dir, `img${k}.png`);
+    await sharp({ create: { width: 280 + 20 * k, height: 240, channels: 3, background: { r: c[0], g: c[1], b: c[2] } } }).png().toFile(path);
+    images.push(path);
+  }
+  const cpu = await hfVisionEncoder({ model: "tiny-vision", localModelPath: dir, allowRemote: false, device: "cpu" });
+  const wg = await hfVisionEncoder({ model: "tiny-vision", localModelPath: dir, allowRemote: false, device: "webgpu" });
+  const a = await cpu.embed(images), b = await wg.embed(images);
+  a.forEach((v, i) => assert.ok(maxRelDiff(b[i], v) < 1e-4, `image ${i}: webgpu [${b[i]}] vs cpu [${v}]`));
+});
+
+test("webgpu: 20 training steps of the MLP (BatchNorm, dropout, accumulation) equal the cpu run step by step", async () => {
+  const cfg = { kind: "mlp" as const, inDim: 24, outDim: 16, hidden: 32, layers: 3, dropout: 0.2, batchNorm: true };
+  const rng = seededRandom(7);
+  const rows = 12;
+  const txt = Float32Array.from({ length: rows * cfg.inDim }, () => rng.normal());
+  const img = Float32Array.from({ length: rows * cfg.outDim }, () => rng.normal());
+  const loss = { loss: "clip" as const, scale: 1 / 0.07 }, opt = { lr: 3e-3, weightDecay: 1e-4 };
+  const run = async (device: "cpu" | "webgpu") => {
+    const p = createProjection(cfg, 3);
+    const engine = await onnxEngine(p, loss, opt, { device, threads: 1 });
+    assert.equal(engine.device, device);
+    const drop = seededRandom(11), losses: number[] = [], norms: number[] = [];
+    for (let s = 0; s < 20; s++) {
+      let l = 0;
+      for (let micro = 0; micro < 2; micro++) l += await engine.accumulate(img, txt, rows, drop, 0.5); // accumulation 2
+      losses.push(l);
+      norms.push(engine.update(opt.lr, 1.0));
+    }
+    const evalLoss = await engine.evalLoss(img, txt, rows);
+    const trained = engine.finish().text;
+    const weights = trained.snapshot();
+    engine.dispose();
+    return { losses, norms, evalLoss, weights, trained };
+  };
+  const cpu = await run("cpu"), wg = await run("webgpu");
+  assert.ok(cpu.losses[19] < cpu.losses[0], "the loss decreases");
+  cpu.losses.forEach((l, s) => assert.ok(Math.abs(wg.losses[s] - l) / Math.abs(l) < 1e-4, `step ${s}: webgpu loss ${wg.losses[s]} vs cpu ${l}`));
+  cpu.norms.forEach((n, s) => assert.ok(Math.abs(wg.norms[s] - n) / n < 1e-4, `step ${s}: gradient norm ${wg.norms[s]} vs ${n}`));
+  assert.ok(Math.abs(wg.evalLoss - cpu.evalLoss) / cpu.evalLoss < 1e-4, "evaluation loss");
+  for (const [name, w] of Object.entries(cpu.weights)) {
+    assert.ok(maxRelDiff(wg.weights[name].data, w.data) < 1e-4, `weights ${name} after 20 steps`);
+  }
+  // the trained projection applied on the device equals TF.js's evaluation-mode projection
+  const m = { rows: 5, dim: cfg.inDim, data: txt.slice(0, 5 * cfg.inDim) };
+  const onGpu = await projectOnDevice(wg.trained, m, { device: "webgpu" });
+  const reference = wg.trained.project(m);
+  assert.ok(maxRelDiff(onGpu.data, reference.data) < 1e-4, "projection on webgpu vs TF.js");
+  cpu.trained.dispose();
+  wg.trained.dispose();
+});
