@@ -13,6 +13,9 @@ import { createProjection } from "../lib/train/projection.ts";
 import { onnxEngine } from "../lib/train/engines.ts";
 import { projectOnDevice } from "../lib/train/project_on_device.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
+import * as ort from "onnxruntime-node";
+import { ortSessionOptions } from "../lib/runtime/onnx_device.ts";
+import { stepGraph } from "../lib/train/step_graph.ts";
 import { writeTinyTextModel, writeTinyVisionModel } from "./fixtures/tiny_hf.ts";
 
 const report = await probeDevices();
@@ -107,4 +110,43 @@ test("webgpu: 20 training steps of the MLP (BatchNorm, dropout, accumulation) eq
   assert.ok(maxRelDiff(onGpu.data, reference.data) < 1e-4, "projection on webgpu vs TF.js");
   cpu.trained.dispose();
   wg.trained.dispose();
+});
+
+test("webgpu: the training step's matrix products and nearly every other node run on the GPU, not the CPU fallback", async () => {
+  const cfg = { kind: "mlp" as const, inDim: 24, outDim: 16, hidden: 32, layers: 3, dropout: 0.2, batchNorm: true };
+  const dir = await Deno.makeTempDir();
+  const session = await ort.InferenceSession.create(stepGraph(cfg, { loss: "clip", scale: 1 / 0.07 }, "train"), {
+    ...ortSessionOptions("webgpu"),
+    enableProfiling: true,
+    profileFilePrefix: join(dir, "step"),
+  });
+  const p = createProjection(cfg, 0), w = p.snapshot(), rows = 6;
+  const t = (data: Float32Array, dims: number[]) => new ort.Tensor("float32", data, dims);
+  const feeds: Record<string, ort.Tensor> = {
+    txt: t(new Float32Array(rows * 24).fill(0.3), [rows, 24]),
+    img: t(new Float32Array(rows * 16).fill(0.2), [rows, 16]),
+    gscale: t(Float32Array.of(1), [1]),
+  };
+  for (let i = 0; i < 3; i++) {
+    const W = w[`layers.${i}.linear.weight`];
+    feeds[`W${i}`] = t(new Float32Array(W.data.length).fill(0.01 * (i + 1)), [W.shape[1], W.shape[0]]);
+    feeds[`b${i}`] = t(w[`layers.${i}.linear.bias`].data, [W.shape[0]]);
+    if (i < 2) {
+      feeds[`g${i}`] = t(w[`layers.${i}.bn.weight`].data, [32]);
+      feeds[`be${i}`] = t(w[`layers.${i}.bn.bias`].data, [32]);
+      feeds[`mask${i}`] = t(new Float32Array(rows * 32).fill(1.25), [rows, 32]);
+    }
+  }
+  await session.run(feeds);
+  (session as unknown as { endProfiling(): void }).endProfiling();
+  await session.release();
+  p.dispose();
+  const events = [...Deno.readDirSync(dir)].flatMap((e) => JSON.parse(Deno.readTextFileSync(join(dir, e.name))) as { cat: string; args?: { op_name?: string; provider?: string } }[])
+    .filter((e) => e.cat === "Node" && e.args?.provider);
+  const onGpu = events.filter((e) => e.args!.provider === "WebGpuExecutionProvider");
+  const matmuls = events.filter((e) => e.args!.op_name === "MatMul" || e.args!.op_name === "FusedMatMul");
+  assert.ok(matmuls.length >= 6, `${matmuls.length} matrix products profiled`);
+  for (const m of matmuls) assert.equal(m.args!.provider, "WebGpuExecutionProvider", "every matrix product on the GPU");
+  const cpuOps = [...new Set(events.filter((e) => e.args!.provider !== "WebGpuExecutionProvider").map((e) => e.args!.op_name))];
+  assert.ok(onGpu.length / events.length > 0.9, `${onGpu.length} of ${events.length} node runs on the GPU; on the CPU: ${cpuOps}`);
 });
