@@ -21,6 +21,7 @@ export * from "./runtime/progress.ts";
 export * from "./runtime/random.ts";
 export * from "./runtime/tf_backend.ts";
 export * from "./runtime/onnx_device.ts";
+export * from "./runtime/vulkan.ts";
 
 export * from "./data/assets.ts";
 export * from "./data/items.ts";
@@ -61,6 +62,7 @@ export * from "./train/optim.ts";
 export * from "./train/projection.ts";
 export * from "./train/trainer.ts";
 export * from "./train/checkpoint.ts";
+export * from "./train/project_on_device.ts";
 
 export * from "./eval/similarity.ts";
 export * from "./eval/metrics.ts";

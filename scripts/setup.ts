@@ -16,7 +16,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { projectPaths } from "../lib/runtime/paths.ts";
-import { gpuDeviceNodes, SWIFTSHADER_ASSET, SWIFTSHADER_FILES, swiftShaderManifest } from "../lib/runtime/onnx_device.ts";
+import { gpuDeviceNodes, SWIFTSHADER_ASSET, SWIFTSHADER_FILES, swiftShaderManifest } from "../lib/runtime/vulkan.ts";
 import { ensureDebAsset } from "../lib/data/assets.ts";
 
 /** A set-up step that cannot go on; the message says what to do. */

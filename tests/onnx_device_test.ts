@@ -5,10 +5,10 @@ import {
   isSoftwareAdapter,
   ortSessionOptions,
   parseDeviceRequest,
-  prepareVulkan,
   probeDevices,
   resolveDevice,
 } from "../lib/runtime/onnx_device.ts";
+import { prepareVulkan } from "../lib/runtime/vulkan.ts";
 
 const probe = (device: DeviceProbe["device"], usable: boolean, extra: Partial<DeviceProbe> = {}): DeviceProbe => ({ device, usable, ...extra });
 

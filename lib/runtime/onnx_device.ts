@@ -22,11 +22,12 @@
  * ```
  */
 import * as ort from "onnxruntime-node";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { GraphBuilder } from "../onnx/proto.ts";
-import { projectPaths } from "./paths.ts";
+import { prepareVulkan, vulkanLoaderPresent, type VulkanSetup } from "./vulkan.ts";
+
 
 /** Devices ONNX work can run on. */
 export type OnnxDevice = "cpu" | "webgpu" | "cuda";
@@ -56,13 +57,6 @@ export interface DeviceReport {
   devices: DeviceProbe[];
   /** Where the Vulkan driver manifest came from (Linux): the user, the system, or Chromium's SwiftShader. */
   vulkan?: VulkanSetup;
-}
-
-/** How the Vulkan loader was pointed at a driver (Linux only). */
-export interface VulkanSetup {
-  source: "user" | "system" | "software" | "none";
-  /** The driver manifest(s) set, or the GPU device nodes found. */
-  manifests: string[];
 }
 
 const ALL: OnnxDevice[] = ["cpu", "webgpu", "cuda"];
@@ -108,85 +102,6 @@ export function ortSessionOptions(device: OnnxDevice, opts: { threads?: number }
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
   };
-}
-
-/** GPU device nodes a hardware Vulkan driver would use (NVIDIA, DRM render nodes, WSL). */
-export function gpuDeviceNodes(): string[] {
-  const found: string[] = [];
-  const scan = (dir: string, re: RegExp) => {
-    try {
-      for (const f of readdirSync(dir)) if (re.test(f)) found.push(join(dir, f));
-    } catch { /* folder absent */ }
-  };
-  scan("/dev", /^(nvidia\d+|dxg)$/);
-  scan("/dev/dri", /^renderD\d+$/);
-  return found;
-}
-
-/** The files of Chromium's SwiftShader (software Vulkan) that the software adapter needs. */
-export const SWIFTSHADER_FILES = ["vk_swiftshader_icd.json", "libvk_swiftshader.so", "libvulkan.so.1"].map((f) => `usr/lib/chromium/${f}`);
-/** Where set-up keeps those files when Chromium is not installed (`<cache>/assets/deb/chromium-swiftshader`). */
-export const SWIFTSHADER_ASSET = "chromium-swiftshader";
-
-/** SwiftShader's manifest: `SHARELOCK_SWIFTSHADER_ICD`, an installed Chromium, or the copy set-up unpacked. */
-export function swiftShaderManifest(env: { get(k: string): string | undefined } = Deno.env): string | undefined {
-  const candidates = [
-    env.get("SHARELOCK_SWIFTSHADER_ICD"),
-    "/usr/lib/chromium/vk_swiftshader_icd.json",
-    join(projectPaths(env).cache, "assets", "deb", SWIFTSHADER_ASSET, SWIFTSHADER_FILES[0]),
-    "/usr/lib/chromium-browser/vk_swiftshader_icd.json",
-    "/opt/google/chrome/vk_swiftshader_icd.json",
-  ].filter((p): p is string => !!p);
-  return candidates.find(existsSync);
-}
-
-/**
- * Point the Vulkan loader at a driver before any WebGPU work in this process (Linux): keep what the user
- * set (`VK_ICD_FILENAMES` / `VK_DRIVER_FILES`); else the system's drivers when a GPU device node exists
- * (`/dev/nvidia0`, `/dev/dri/renderD128`, `/dev/dxg`); else Chromium's SwiftShader when installed. Sets `XDG_RUNTIME_DIR` when missing (Dawn wants
- * one). Idempotent; returns what it chose.
- */
-export function prepareVulkan(
-  env: { get(k: string): string | undefined; set(k: string, v: string): void } = Deno.env,
-  gpuNodes: () => string[] = gpuDeviceNodes,
-): VulkanSetup {
-  if (Deno.build.os !== "linux") return { source: "system", manifests: [] };
-  if (!env.get("XDG_RUNTIME_DIR")) {
-    const dir = join(Deno.env.get("TMPDIR") ?? "/tmp", `sharelock-xdg-${Deno.uid?.() ?? 0}`);
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    env.set("XDG_RUNTIME_DIR", dir);
-  }
-  const user = env.get("VK_DRIVER_FILES") ?? env.get("VK_ICD_FILENAMES");
-  if (user) return { source: user.includes("swiftshader") ? "software" : "user", manifests: user.split(":") };
-  // driver manifests alone prove nothing (Mesa installs them without hardware): look for a GPU device node
-  const nodes = gpuNodes();
-  if (nodes.length) return { source: "system", manifests: nodes };
-  const swift = swiftShaderManifest(env);
-  if (!swift) return { source: "none", manifests: [] };
-  env.set("VK_ICD_FILENAMES", swift);
-  env.set("VK_DRIVER_FILES", swift);
-  preloadVulkanLoader(dirname(swift));
-  return { source: "software", manifests: [swift] };
-}
-
-/**
- * Without a system Vulkan loader, load the one that ships beside SwiftShader by its full path: Dawn's
- * later `dlopen("libvulkan.so.1")` then finds it by its soname (no LD_LIBRARY_PATH, no root).
- */
-function preloadVulkanLoader(dir: string): void {
-  const lib = join(dir, "libvulkan.so.1");
-  if (vulkanLoaderPresent() || !existsSync(lib)) return;
-  Deno.dlopen(lib, {}); // kept open for the life of the process, on purpose
-  preloaded = lib;
-}
-let preloaded: string | undefined;
-
-/** Whether the Vulkan loader library can be loaded (Linux). */
-function vulkanLoaderPresent(): boolean {
-  if (Deno.build.os !== "linux") return true;
-  const dirs = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu", "/usr/local/lib"];
-  const extra = (Deno.env.get("LD_LIBRARY_PATH") ?? "").split(":").filter(Boolean);
-  return !!preloaded || [...extra, ...dirs].some((d) => existsSync(join(d, "libvulkan.so.1")));
 }
 
 /** The adapter Deno's own WebGPU sees (same driver as onnxruntime's Dawn). */
