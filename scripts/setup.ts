@@ -141,7 +141,7 @@ export async function ensureUserKernel(python = pythonPath()): Promise<string> {
 /**
  * Make the WebGPU code path runnable on a machine without a GPU: when no GPU device node exists and no
  * SwiftShader is installed, unpack Chromium's software Vulkan (SwiftShader and its Vulkan loader, three
- * files of Debian's `chromium` package) into the cache. No root needed; `onnx_device.ts` finds it there.
+ * files of Debian's `chromium-common` package) into the cache. No root needed; `onnx_device.ts` finds it there.
  * Returns the driver manifest, or undefined where a GPU is present (its own driver is used).
  */
 export async function ensureSoftwareAdapter(): Promise<string | undefined> {
@@ -149,7 +149,7 @@ export async function ensureSoftwareAdapter(): Promise<string | undefined> {
   const found = swiftShaderManifest();
   if (found) return found;
   log("unpacking Chromium's software Vulkan (SwiftShader) for the WebGPU tests ...");
-  const dir = await ensureDebAsset("chromium", projectPaths().cache, { as: SWIFTSHADER_ASSET, keep: SWIFTSHADER_FILES });
+  const dir = await ensureDebAsset("chromium-common", projectPaths().cache, { as: SWIFTSHADER_ASSET, keep: SWIFTSHADER_FILES });
   return join(dir, SWIFTSHADER_FILES[0]);
 }
 
