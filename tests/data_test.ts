@@ -53,11 +53,12 @@ Deno.test("idx files: images and labels parse; a bad header is rejected", () => 
 Deno.test("wordnet: first-sense gloss, with plural and head-noun fallbacks", () => {
   const index = "  1 licence line\ncat n 2 1 @ 2 1 00000001 00000002  \ntabby_cat n 1 0 1 0 00000003  \n";
   const data = "  1 licence\n00000001 05 n 01 cat 0 000 | feline mammal usually having thick soft fur; \"cats purr\"  \n" +
-    "00000002 05 n 01 cat 1 000 | a spiteful woman gossip  \n00000003 05 n 01 tabby_cat 0 000 | a cat with a striped coat  \n";
+    "00000002 05 n 01 cat 1 000 | a spiteful woman gossip  \n00000003 05 n 01 tabby_cat 0 002 + 00000002 n 0101 @ 00000001 n 0000 | a cat with a striped coat  \n";
   const wn = wordNetFromFiles(index, data);
   assert.equal(wn.size, 2);
   assert.deepEqual(wn.describe("Cats"), { lemma: "cat", definition: "feline mammal usually having thick soft fur", examples: ["cats purr"] });
   assert.equal(wn.describe("tabby cat")?.lemma, "tabby_cat");
+  assert.equal(wn.describe("tabby cat")?.hypernym, "cat", "the first @ pointer, after another pointer");
   assert.equal(wn.describe("grumpy cat")?.lemma, "cat");
   assert.equal(wn.describe("xyzzy"), null);
   assert.deepEqual(parseGloss('a shoe; "she wore sandals"; "open toes"'), { definition: "a shoe", examples: ["she wore sandals", "open toes"] });

@@ -18,6 +18,8 @@ export interface Gloss {
   lemma: string;
   definition: string;
   examples: string[];
+  /** The first lemma of the sense's first hypernym (`@` or instance `@i`), when it has one. */
+  hypernym?: string;
 }
 
 /** Gloss look-up over WordNet's nouns. */
@@ -42,11 +44,26 @@ export function parseGloss(gloss: string): { definition: string; examples: strin
 /** Build the look-up from the text of `index.noun` and `data.noun`. Pure given the texts. */
 export function wordNetFromFiles(indexNoun: string, dataNoun: string, version = "3.0"): WordNet {
   const glossAt = new Map<string, string>();
+  const firstWord = new Map<string, string>(); // synset offset -> its first lemma
+  const hypernymOf = new Map<string, string>(); // synset offset -> first hypernym's offset
   for (const line of dataNoun.split("\n")) {
     if (!line || line.startsWith(" ")) continue; // licence header lines start with spaces
     const bar = line.indexOf(" | ");
     if (bar < 0) continue;
-    glossAt.set(line.slice(0, 8), line.slice(bar + 3).trim());
+    const off = line.slice(0, 8);
+    glossAt.set(off, line.slice(bar + 3).trim());
+    // offset lex_filenum ss_type w_cnt(hex) [word lex_id]... p_cnt [symbol offset pos source/target]...
+    const f = line.slice(0, bar).split(" ");
+    const words = parseInt(f[3], 16);
+    firstWord.set(off, f[4].toLowerCase());
+    const p = 4 + 2 * words;
+    for (let k = 0; k < Number(f[p]); k++) {
+      const [symbol, target] = [f[p + 1 + 4 * k], f[p + 2 + 4 * k]];
+      if (symbol === "@" || symbol === "@i") {
+        hypernymOf.set(off, target);
+        break;
+      }
+    }
   }
   const first = new Map<string, string>(); // lemma -> offset of its first sense
   for (const line of indexNoun.split("\n")) {
@@ -59,7 +76,10 @@ export function wordNetFromFiles(indexNoun: string, dataNoun: string, version = 
   const lookup = (lemma: string): Gloss | null => {
     const off = first.get(lemma);
     const g = off ? glossAt.get(off) : undefined;
-    return g ? { lemma, ...parseGloss(g) } : null;
+    if (!g) return null;
+    const up = hypernymOf.get(off!);
+    const hypernym = up ? firstWord.get(up) : undefined;
+    return { lemma, ...parseGloss(g), ...(hypernym ? { hypernym } : {}) };
   };
   const singular = (w: string) => [w.replace(/ies$/, "y"), w.replace(/es$/, ""), w.replace(/s$/, "")];
   return {
