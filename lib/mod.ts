@@ -74,6 +74,7 @@ export * from "./baselines/linear_probe.ts";
 
 export * from "./stats/correlation.ts";
 export * from "./stats/alignment.ts";
+export * from "./stats/paired.ts";
 export * from "./stats/intervals.ts";
 export * from "./stats/aggregate.ts";
 
