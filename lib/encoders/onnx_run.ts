@@ -84,8 +84,19 @@ export function floatData(t: ort.Tensor, name: string): Float32Array {
   throw new Error(`output "${name}" has type ${t.type}, not a floating-point hidden state`);
 }
 
+/**
+ * A float16 tensor whose data stays a Uint16Array: onnxruntime-common turns Uint16Array data into a
+ * Float16Array where the runtime has one, and Deno's Node-API cannot pass a Float16Array to native code
+ * (it panics), so the bits are put back.
+ */
+function float16Tensor(bits: Uint16Array, dims: number[]): ort.Tensor {
+  const t = new ort.Tensor("float16", bits, dims);
+  (t as unknown as { cpuData: Uint16Array }).cpuData = bits;
+  return t;
+}
+
 function floatFeed(vi: OnnxValueInfo, data: Float32Array, dims: number[]): ort.Tensor {
-  if (vi.dtype === "float16") return new ort.Tensor("float16", Uint16Array.from(data, toHalf), dims);
+  if (vi.dtype === "float16") return float16Tensor(Uint16Array.from(data, toHalf), dims);
   if (vi.dtype === "float32") return new ort.Tensor("float32", data, dims);
   throw new Error(`input "${vi.name}" has type ${vi.dtype}; only float32 and float16 are supported`);
 }

@@ -3,8 +3,8 @@
  * (the hub's Llama, Qwen2, Gemma-2, Mistral exports) output `logits` and `present.*` only; the feature
  * the paper pools is the LM head's INPUT (the final norm's output). {@link findHiddenState} finds that
  * tensor by walking back from `logits` to the MatMul/Gemm of the LM head; {@link hiddenStateModel}
- * writes, once, a copy of the model whose graph also outputs it as `last_hidden_state` (original bytes +
- * an appended graph patch), cached under the original's SHA-256. External data is not copied: the copy
+ * writes, once, a copy of the model whose graph also outputs it, cast to float32, as `last_hidden_state`
+ * (original bytes + an appended graph patch), cached under the original's SHA-256. External data is not copied: the copy
  * names the same files, relative to the ORIGINAL model's folder (`externalDataDir`).
  *
  * @example
@@ -21,6 +21,9 @@ import { graphOutputsPatch, node, valueInfo } from "./proto.ts";
 import { type OnnxModelInfo, producerOf, readOnnxModel } from "./reader.ts";
 import { writeJsonAtomic } from "../runtime/atomic.ts";
 
+/** Version of the edit recipe: part of the cache key, so that a changed recipe never reuses old copies. */
+const EDIT_VERSION = 2;
+
 /** The hidden-state output name this project reads. */
 export const HIDDEN_OUTPUT = "last_hidden_state";
 
@@ -33,7 +36,7 @@ const QUANT_OPS = new Set(["DynamicQuantizeLinear", "QuantizeLinear"]);
 
 /** Where the hidden state is, or why it cannot be found. */
 export type HiddenStateLookup =
-  | { ok: true; tensor: string; elemType: number; edit: boolean; via: string[] }
+  | { ok: true; tensor: string; edit: boolean; via: string[] }
   | { ok: false; reason: string };
 
 /** An initializer, a Constant's output, or computed from those alone (one level deep). */
@@ -51,7 +54,7 @@ function isConstant(m: OnnxModelInfo, inits: Set<string>, t: string, depth = 0):
  */
 export function findHiddenState(m: OnnxModelInfo): HiddenStateLookup {
   const own = m.outputs.find((o) => o.name === HIDDEN_OUTPUT);
-  if (own) return { ok: true, tensor: own.name, elemType: own.elemType, edit: false, via: [] };
+  if (own) return { ok: true, tensor: own.name, edit: false, via: [] };
   const logits = m.outputs.find((o) => o.name === "logits");
   if (!logits) {
     return { ok: false, reason: `the graph has neither "${HIDDEN_OUTPUT}" nor "logits" among its outputs (${m.outputs.map((o) => o.name).join(", ")})` };
@@ -71,9 +74,7 @@ export function findHiddenState(m: OnnxModelInfo): HiddenStateLookup {
         data = q.inputs[0];
       }
       if (isConstant(m, inits, data)) return { ok: false, reason: `the LM head ${p.opType} "${p.name}" has a constant first input` };
-      const declared = [...m.valueInfo, ...m.outputs].find((v) => v.name === data)?.elemType;
-      const past = m.inputs.find((i) => i.name.startsWith("past_key_values."))?.elemType;
-      return { ok: true, tensor: data, elemType: declared ?? past ?? logits.elemType, edit: true, via };
+      return { ok: true, tensor: data, edit: true, via };
     }
     if (!PASS_OPS.has(p.opType)) {
       return { ok: false, reason: `"logits" comes from a ${p.opType} node ("${p.name}") that is not a matrix product, a cast or soft-capping: the LM head's input cannot be told apart` };
@@ -112,7 +113,7 @@ export interface HiddenStateModel {
 
 /**
  * A model file whose graph outputs `last_hidden_state`: the original when it has one, else an edited
- * copy under `cacheDir/<sha256 of the original>/` written once (atomically). A graph whose hidden state
+ * copy under `cacheDir/<sha256 of the original>-v<recipe>/` written once (atomically). A graph whose hidden state
  * cannot be found is an error that says why; logits are never offered instead.
  */
 export async function hiddenStateModel(path: string, cacheDir: string, info?: OnnxModelInfo): Promise<HiddenStateModel> {
@@ -127,13 +128,14 @@ export async function hiddenStateModel(path: string, cacheDir: string, info?: On
   const externalDataDir = dirname(path);
   if (!found.edit) return { path, externalDataDir, edited: false, tensor: found.tensor, via: [] };
   const sha = await fileSha256(path);
-  const dir = join(cacheDir, sha);
+  const dir = join(cacheDir, `${sha}-v${EDIT_VERSION}`);
   const out = join(dir, basename(path));
   if (!existsSync(out)) {
     await Deno.mkdir(dir, { recursive: true });
+    // a Cast to float32, not an Identity: the tensor's own type is often not declared (fp16, bf16 graphs)
     const patch = graphOutputsPatch(
-      [valueInfo(HIDDEN_OUTPUT, found.elemType, null)],
-      [node("Identity", [found.tensor], [HIDDEN_OUTPUT], {}, "sharelock_last_hidden_state")],
+      [valueInfo(HIDDEN_OUTPUT, "float32", null)],
+      [node("Cast", [found.tensor], [HIDDEN_OUTPUT], { to: 1 }, "sharelock_last_hidden_state")],
     );
     const tmp = `${out}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
     try {
