@@ -161,19 +161,19 @@ export function hfDtype(opts: Pick<HfOptions, "dtype">): ModelDtype {
   return opts.dtype ?? (Deno.env.get("SHARELOCK_DTYPE") as ModelDtype | undefined) ?? "fp32";
 }
 
-/** The layout checks that stop a model before any loading, with their fixes (empty: fine). */
-export function layoutProblems(layout: ModelLayout, needTokenizer: boolean): string[] {
-  const p: string[] = [];
+/** The layout checks that stop a model before any loading, each with its fix (empty: fine). Pure. */
+export function layoutProblems(layout: ModelLayout, needTokenizer: boolean): { reason: string; fix: string }[] {
+  const p: { reason: string; fix: string }[] = [];
   if (layout.genai) {
-    p.push(
-      `${layout.dir} is an onnxruntime-genai layout (genai_config.json), not a transformers.js one: ` +
-        `use the same model's transformers.js export (an onnx-community/<name> repository with onnx/model*.onnx) ` +
-        `or export it with optimum-cli export onnx --task text-generation-with-past`,
-    );
+    p.push({
+      reason: `${layout.dir} is an onnxruntime-genai layout (genai_config.json), not a transformers.js one`,
+      fix: "use the same model's transformers.js export (an onnx-community/<name> repository with onnx/model*.onnx) " +
+        "or export it with optimum-cli export onnx --task text-generation-with-past",
+    });
   }
-  if (!layout.config) p.push(`${layout.dir}: config.json is missing (copy it from the model's hub repository)`);
+  if (!layout.config) p.push({ reason: `${layout.dir}: config.json is missing`, fix: "copy config.json from the model's hub repository" });
   if (needTokenizer && !layout.hasTokenizer) {
-    p.push(`${layout.dir}: tokenizer.json is missing (copy tokenizer.json and tokenizer_config.json from the model's hub repository)`);
+    p.push({ reason: `${layout.dir}: tokenizer.json is missing`, fix: "copy tokenizer.json and tokenizer_config.json from the model's hub repository" });
   }
   return p;
 }
@@ -193,7 +193,7 @@ export async function openHfModel(opts: HfOptions, kind: "text" | "vision"): Pro
   const dir = await resolveModelDir(opts);
   const layout = await modelLayout(dir);
   const problems = layoutProblems(layout, kind === "text");
-  if (problems.length) throw new Error(`cannot load "${opts.model}": ${problems.join("; ")}`);
+  if (problems.length) throw new Error(`cannot load "${opts.model}": ${problems.map((p) => `${p.reason} (fix: ${p.fix})`).join("; ")}`);
   const file = pickModelFile(layout, hfDtype(opts));
   const info = await readOnnxModel(file.path);
   let opened = { path: file.path, externalDataDir: dirname(file.path), info };
