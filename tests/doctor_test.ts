@@ -74,3 +74,12 @@ Deno.test("deno task doctor: prints the report, exit status 1 for a model that w
   assert.equal(broken.code, 1);
   assert.match(text(broken.stdout), /WILL NOT RUN[\s\S]*fix +export the model for feature extraction/);
 });
+
+Deno.test("preflight: a Hugging Face model that will not run is named with the doctor's reason and fix, before any loading", async () => {
+  const { preflight } = await import("../lib/experiments/probing.ts");
+  const bad = await Deno.makeTempDir();
+  const broken = await writeLogitsOnlyBroken(bad);
+  const problems = await preflight({ datasets: [], vision: `hf:${join(dir, "dinov2")}`, language: [`hf:${broken}:last-token`, `hf:${join(dir, "qwen2")}:last-token`] });
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(problems[0], /^language encoder hf:.*broken-logits-only:last-token: .*no hidden state.*\(fix: export the model for feature extraction/);
+});
