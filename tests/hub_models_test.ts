@@ -7,6 +7,7 @@ import sharp from "sharp";
 import { join } from "node:path";
 import { hfTextEncoder, hfVisionEncoder } from "../lib/encoders/hf.ts";
 import { fileSha256 } from "../lib/onnx/hidden_state.ts";
+import { probeDevices } from "../lib/runtime/onnx_device.ts";
 import { IMAGENET_MEAN, IMAGENET_STD } from "../lib/encoders/image_io.ts";
 import {
   DECODER_SPECS,
@@ -161,3 +162,21 @@ for (const registers of [0, 4]) {
     }
   });
 }
+
+const webgpu = (await probeDevices()).devices.find((d) => d.device === "webgpu")!;
+if (!webgpu.usable) console.warn(`[hub_models_test: text-generation on webgpu skipped] ${webgpu.reason}`);
+
+Deno.test({
+  name: "text-generation gemma2 on webgpu: the edited graph gives the reference hidden states there too",
+  ignore: !webgpu.usable,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    await writeTinyDecoder(dir, "gemma2");
+    const enc = await hfTextEncoder({ model: "gemma2", ...offline(dir), pooling: "last-token", device: "webgpu" });
+    assert.match(enc.identity.version, /onnxruntime webgpu/);
+    const spec = DECODER_SPECS.gemma2, w = decoderWeights(spec);
+    const got = await enc.embed(TEXTS);
+    TEXTS.forEach((t, i) => near(got[i], decoderHidden(spec, w, expectedIds("gemma2", t)).at(-1)!, `webgpu "${t}"`, 1e-3));
+    enc.dispose();
+  },
+});
