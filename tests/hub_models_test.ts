@@ -7,6 +7,7 @@ import sharp from "sharp";
 import { join } from "node:path";
 import { hfTextEncoder, hfVisionEncoder } from "../lib/encoders/hf.ts";
 import { fileSha256 } from "../lib/onnx/hidden_state.ts";
+import { readOnnxModel } from "../lib/onnx/reader.ts";
 import { probeDevices } from "../lib/runtime/onnx_device.ts";
 import { IMAGENET_MEAN, IMAGENET_STD } from "../lib/encoders/image_io.ts";
 import {
@@ -54,7 +55,7 @@ for (const family of ["llama", "qwen2", "gemma2", "mistral"] as const) {
   });
 }
 
-Deno.test("text-generation: the edited graph is written once, keyed by the original's SHA-256, beside nothing of the user's", async () => {
+Deno.test("text-generation: the edited graph (LM head left out) is written once, keyed by the original's SHA-256, beside nothing of the user's", async () => {
   const dir = await Deno.makeTempDir(), cache = await Deno.makeTempDir();
   const root = await writeTinyDecoder(dir, "llama");
   const before = [...Deno.readDirSync(join(root, "onnx"))].map((e) => e.name).sort();
@@ -66,6 +67,11 @@ Deno.test("text-generation: the edited graph is written once, keyed by the origi
     assert.ok(keyDir.startsWith(sha), `cache folder ${keyDir} is keyed by the original's SHA-256 ${sha}`);
     const edited = join(cache, "onnx-hidden-state", keyDir, "model.onnx");
     const m1 = Deno.statSync(edited).mtime!.getTime();
+    const g = await readOnnxModel(edited), orig = await readOnnxModel(join(root, "onnx", "model.onnx"));
+    assert.deepEqual(g.outputs.map((o) => o.name), ["last_hidden_state"], "logits and present.* are not outputs of the copy");
+    assert.ok(!g.nodes.some((n) => n.outputs.includes("logits")) && orig.nodes.some((n) => n.outputs.includes("logits")), "the LM head is left out");
+    assert.deepEqual(g.inputs.map((i) => i.name), orig.inputs.map((i) => i.name), "same inputs");
+    assert.equal(JSON.parse(Deno.readTextFileSync(join(cache, "onnx-hidden-state", keyDir, "edit.json"))).how, "pruned");
     const b = await hfTextEncoder({ model: "llama", ...offline(dir), pooling: "last-token" });
     assert.equal(Deno.statSync(edited).mtime!.getTime(), m1, "not rewritten");
     assert.deepEqual((await a.embed(["a cat"]))[0], (await b.embed(["a cat"]))[0]);

@@ -153,7 +153,7 @@ export async function inspectModel(model: string, opts: InspectOptions = {}): Pr
     const found = findHiddenState(info);
     if (found.ok) {
       r.hiddenState = found.edit
-        ? `LM-head input ${found.tensor} (the text-generation graph outputs only logits: an edited copy adds it as last_hidden_state, once, in the cache)`
+        ? `LM-head input ${found.tensor} (the text-generation graph outputs only logits: an edited copy, made once in the cache, outputs it as last_hidden_state and leaves the LM head out)`
         : "last_hidden_state output";
     } else {
       problem(`${r.chosen}: no hidden state: ${found.reason}; logits are never used as features`, "export the model for feature extraction: optimum-cli export onnx --model <id> --task feature-extraction <dir>");

@@ -3,8 +3,9 @@
  * (the hub's Llama, Qwen2, Gemma-2, Mistral exports) output `logits` and `present.*` only; the feature
  * the paper pools is the LM head's INPUT (the final norm's output). {@link findHiddenState} finds that
  * tensor by walking back from `logits` to the MatMul/Gemm of the LM head; {@link hiddenStateModel}
- * writes, once, a copy of the model whose graph also outputs it, cast to float32, as `last_hidden_state`
- * (original bytes + an appended graph patch), cached under the original's SHA-256. External data is not copied: the copy
+ * writes, once, a copy of the model whose graph outputs it, cast to float32, as `last_hidden_state`
+ * instead of `logits` (the LM head left out; the file is copied around the dropped entries), cached
+ * under the original's SHA-256. External data is not copied: the copy
  * names the same files, relative to the ORIGINAL model's folder (`externalDataDir`).
  *
  * @example
@@ -17,12 +18,12 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { existsSync } from "node:fs";
-import { graphOutputsPatch, node, valueInfo } from "./proto.ts";
+import { graphEntries, graphFieldHeader, graphOutputsPatch, node, valueInfo } from "./proto.ts";
 import { type OnnxModelInfo, producerOf, readOnnxModel } from "./reader.ts";
 import { writeJsonAtomic } from "../runtime/atomic.ts";
 
 /** Version of the edit recipe: part of the cache key, so that a changed recipe never reuses old copies. */
-const EDIT_VERSION = 2;
+const EDIT_VERSION = 3;
 
 /** The hidden-state output name this project reads. */
 export const HIDDEN_OUTPUT = "last_hidden_state";
@@ -98,6 +99,77 @@ export async function fileSha256(path: string): Promise<string> {
   return h.digest("hex");
 }
 
+/**
+ * Indices of the nodes needed to compute `target` (walking producers back to the graph inputs), or null
+ * when one of them holds a subgraph (If, Loop, Scan: its outer-scope inputs are not listed). Pure.
+ */
+export function nodesNeededFor(m: OnnxModelInfo, target: string): Set<number> | null {
+  const producer = new Map<string, number>();
+  m.nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
+  const need = new Set<number>(), stack = [target];
+  while (stack.length) {
+    const i = producer.get(stack.pop()!);
+    if (i === undefined || need.has(i)) continue;
+    need.add(i);
+    if (Object.values(m.nodes[i].attributes).some((a) => typeof a === "object" && a !== null && "graph" in a)) return null;
+    stack.push(...m.nodes[i].inputs.filter(Boolean));
+  }
+  return need;
+}
+
+/** Copy bytes `[start, end)` of `src` to `dst` in 4 MiB pieces. */
+async function copyRange(src: Deno.FsFile, dst: Deno.FsFile, start: number, end: number) {
+  const buf = new Uint8Array(4 << 20);
+  await src.seek(start, Deno.SeekMode.Start);
+  for (let pos = start; pos < end;) {
+    const n = await src.read(buf.subarray(0, Math.min(buf.length, end - pos)));
+    if (n === null) throw new Error(`unexpected end of file at byte ${pos}`);
+    await dst.write(buf.subarray(0, n));
+    pos += n;
+  }
+}
+
+/**
+ * Write the edited model: the graph's outputs become `last_hidden_state` alone and the nodes it does
+ * not need (the LM head, soft-capping, the `present.*` copies) are left out, so that logits are neither
+ * computed nor held in memory (onnxruntime runs every node of a graph, fetched or not). The file is
+ * copied around the dropped entries (streaming; weights are never parsed). Graphs with subgraphs, or a
+ * graph split over several fields, get the appended patch instead (every node kept).
+ */
+async function writeEdited(path: string, m: OnnxModelInfo, tensor: string, out: string): Promise<"pruned" | "appended"> {
+  // a Cast to float32, not an Identity: the tensor's own type is often not declared (fp16, bf16 graphs)
+  const outputs = [valueInfo(HIDDEN_OUTPUT, "float32", null)];
+  const nodes = [node("Cast", [tensor], [HIDDEN_OUTPUT], { to: 1 }, "sharelock_last_hidden_state")];
+  const need = m.spans.graphs.length === 1 ? nodesNeededFor(m, tensor) : null;
+  const src = await Deno.open(path, { read: true });
+  const dst = await Deno.open(out, { write: true, create: true, truncate: true });
+  try {
+    if (!need) {
+      await copyRange(src, dst, 0, m.fileBytes);
+      await dst.write(graphOutputsPatch(outputs, nodes));
+      return "appended";
+    }
+    const g = m.spans.graphs[0];
+    const drop = [...m.spans.outputs, ...m.spans.nodes.filter((_, i) => !need.has(i))].sort((a, b) => a[0] - b[0]);
+    const added = graphEntries(outputs, nodes);
+    const length = g.end - g.content - drop.reduce((a, [s, e]) => a + e - s, 0) + added.length;
+    await copyRange(src, dst, 0, g.start);
+    await dst.write(graphFieldHeader(length));
+    let pos = g.content;
+    for (const [s, e] of drop) {
+      await copyRange(src, dst, pos, s);
+      pos = e;
+    }
+    await copyRange(src, dst, pos, g.end);
+    await dst.write(added);
+    await copyRange(src, dst, g.end, m.fileBytes);
+    return "pruned";
+  } finally {
+    src.close();
+    dst.close();
+  }
+}
+
 /** What {@link hiddenStateModel} returns. */
 export interface HiddenStateModel {
   /** Model file to load (the original when it already outputs the hidden state). */
@@ -113,8 +185,9 @@ export interface HiddenStateModel {
 
 /**
  * A model file whose graph outputs `last_hidden_state`: the original when it has one, else an edited
- * copy under `cacheDir/<sha256 of the original>-v<recipe>/` written once (atomically). A graph whose hidden state
- * cannot be found is an error that says why; logits are never offered instead.
+ * copy under `cacheDir/<sha256 of the original>-v<recipe>/` written once (atomically), whose only output
+ * is the hidden state (the LM head is left out). A graph whose hidden state cannot be found is an error
+ * that says why; logits are never offered instead.
  */
 export async function hiddenStateModel(path: string, cacheDir: string, info?: OnnxModelInfo): Promise<HiddenStateModel> {
   const m = info ?? await readOnnxModel(path);
@@ -132,24 +205,16 @@ export async function hiddenStateModel(path: string, cacheDir: string, info?: On
   const out = join(dir, basename(path));
   if (!existsSync(out)) {
     await Deno.mkdir(dir, { recursive: true });
-    // a Cast to float32, not an Identity: the tensor's own type is often not declared (fp16, bf16 graphs)
-    const patch = graphOutputsPatch(
-      [valueInfo(HIDDEN_OUTPUT, "float32", null)],
-      [node("Cast", [found.tensor], [HIDDEN_OUTPUT], { to: 1 }, "sharelock_last_hidden_state")],
-    );
     const tmp = `${out}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    let how: string;
     try {
-      const src = await Deno.open(path, { read: true });
-      const dst = await Deno.open(tmp, { write: true, create: true, truncate: true });
-      await src.readable.pipeTo(dst.writable, { preventClose: true });
-      await dst.write(patch);
-      dst.close();
+      how = await writeEdited(path, m, found.tensor, tmp);
       await Deno.rename(tmp, out);
     } catch (err) {
       await Deno.remove(tmp).catch(() => {});
       throw new Error(`cannot write the edited model ${out}: ${(err as Error).message}`);
     }
-    await writeJsonAtomic(join(dir, "edit.json"), { original: path, sha256: sha, output: HIDDEN_OUTPUT, tensor: found.tensor, via: found.via });
+    await writeJsonAtomic(join(dir, "edit.json"), { original: path, sha256: sha, output: HIDDEN_OUTPUT, tensor: found.tensor, via: found.via, how });
   }
   return { path: out, externalDataDir, edited: true, tensor: found.tensor, via: found.via };
 }

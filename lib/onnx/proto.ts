@@ -200,6 +200,22 @@ export class GraphBuilder {
 }
 
 /**
+ * GraphProto entries (nodes, then outputs) as bytes: appended inside a graph's content they add those
+ * nodes and outputs (repeated fields concatenate).
+ */
+export function graphEntries(outputs: Bytes[], nodes: Bytes[] = []): Bytes {
+  const graph = new Writer();
+  for (const n of nodes) graph.bytes(1, n);
+  for (const o of outputs) graph.bytes(12, o);
+  return graph.done();
+}
+
+/** The tag and length of a ModelProto `graph` field whose content is `length` bytes. */
+export function graphFieldHeader(length: number): Bytes {
+  return new Writer().tag(7, 2).varint(length).done();
+}
+
+/**
  * Bytes that, APPENDED to a serialized ModelProto, add graph outputs (and nodes): protobuf merges a
  * repeated top-level `graph` field into the first, so `original + patch` is the original model with
  * `outputs` and `nodes` appended to its graph's. Nothing else changes (weights, external data references).
@@ -210,8 +226,10 @@ export class GraphBuilder {
  * ```
  */
 export function graphOutputsPatch(outputs: Bytes[], nodes: Bytes[] = []): Bytes {
-  const graph = new Writer();
-  for (const n of nodes) graph.bytes(1, n);
-  for (const o of outputs) graph.bytes(12, o);
-  return new Writer().bytes(7, graph.done()).done();
+  const content = graphEntries(outputs, nodes);
+  const header = graphFieldHeader(content.length);
+  const out = new Uint8Array(header.length + content.length);
+  out.set(header);
+  out.set(content, header.length);
+  return out;
 }

@@ -68,6 +68,12 @@ export interface OnnxModelInfo {
   valueInfo: OnnxValueInfo[];
   nodes: OnnxNodeInfo[];
   initializers: OnnxInitializerInfo[];
+  /**
+   * Byte spans in the file (start inclusive, end exclusive), for editors that copy the file around them:
+   * each top-level `graph` field (tag start, content start, end), and each node and output entry
+   * (whole field, tag included), in the order of `nodes` and `outputs`.
+   */
+  spans: { graphs: { start: number; content: number; end: number }[]; nodes: [number, number][]; outputs: [number, number][] };
 }
 
 // ---------------------------------------------------------------- in-memory protobuf fields
@@ -268,10 +274,14 @@ class FileStream {
   skip(n: number) {
     this.pos += n;
   }
+  /** Where the field last yielded by {@link fields} starts (its tag). */
+  fieldStart = 0;
   /** The fields of a message that ends at `end`; wire-2 values come as their length (not read yet). */
   async *fields(end: number): AsyncGenerator<[number, number, number]> {
     while (this.pos < end) {
+      const start = this.pos;
       const key = await this.varint(), field = Math.floor(key / 8), wire = key & 7;
+      this.fieldStart = start;
       if (wire === 0) yield [field, wire, await this.varint()];
       else if (wire === 2) {
         const n = await this.varint();
@@ -337,7 +347,7 @@ export async function readOnnxModel(path: string): Promise<OnnxModelInfo> {
     const s = new FileStream(file, size);
     const info: OnnxModelInfo = {
       path, fileBytes: size, irVersion: 0, producer: "", opsets: [], graphName: "",
-      inputs: [], outputs: [], valueInfo: [], nodes: [], initializers: [],
+      inputs: [], outputs: [], valueInfo: [], nodes: [], initializers: [], spans: { graphs: [], nodes: [], outputs: [] },
     };
     let sawGraph = false;
     const allInputs: OnnxValueInfo[] = [];
@@ -353,8 +363,12 @@ export async function readOnnxModel(path: string): Promise<OnnxModelInfo> {
         info.opsets.push(op);
       } else if (f === 7 && wire === 2) {
         sawGraph = true; // a graph may come in several pieces (protobuf merges them): read each
+        info.spans.graphs.push({ start: s.fieldStart, content: s.pos, end: s.pos + v });
         for await (const [gf, gw, gv] of s.fields(s.pos + v)) {
           if (gw !== 2) continue;
+          const span: [number, number] = [s.fieldStart, s.pos + gv];
+          if (gf === 1) info.spans.nodes.push(span);
+          if (gf === 12) info.spans.outputs.push(span);
           if (gf === 1) info.nodes.push(gv <= NODE_IN_MEMORY_LIMIT ? parseNode(await s.bytes(gv)) : await streamNode(s, s.pos + gv));
           else if (gf === 2) info.graphName = dec.decode(await s.bytes(gv));
           else if (gf === 5) info.initializers.push(await streamTensorMeta(s, s.pos + gv));
