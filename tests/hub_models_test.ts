@@ -70,6 +70,9 @@ Deno.test("text-generation: the edited graph (LM head left out) is written once,
     const g = await readOnnxModel(edited), orig = await readOnnxModel(join(root, "onnx", "model.onnx"));
     assert.deepEqual(g.outputs.map((o) => o.name), ["last_hidden_state"], "logits and present.* are not outputs of the copy");
     assert.ok(!g.nodes.some((n) => n.outputs.includes("logits")) && orig.nodes.some((n) => n.outputs.includes("logits")), "the LM head is left out");
+    assert.ok(!g.initializers.some((t) => t.name === "lm_head.weight") && orig.initializers.some((t) => t.name === "lm_head.weight"), "and its weight");
+    const usedByCopy = new Set(g.nodes.flatMap((n) => n.inputs));
+    assert.ok(g.initializers.every((t) => usedByCopy.has(t.name)), "every weight left is used");
     assert.deepEqual(g.inputs.map((i) => i.name), orig.inputs.map((i) => i.name), "same inputs");
     assert.equal(JSON.parse(Deno.readTextFileSync(join(cache, "onnx-hidden-state", keyDir, "edit.json"))).how, "pruned");
     const b = await hfTextEncoder({ model: "llama", ...offline(dir), pooling: "last-token" });

@@ -23,7 +23,7 @@ import { type OnnxModelInfo, producerOf, readOnnxModel } from "./reader.ts";
 import { writeJsonAtomic } from "../runtime/atomic.ts";
 
 /** Version of the edit recipe: part of the cache key, so that a changed recipe never reuses old copies. */
-const EDIT_VERSION = 3;
+const EDIT_VERSION = 4;
 
 /** The hidden-state output name this project reads. */
 export const HIDDEN_OUTPUT = "last_hidden_state";
@@ -130,8 +130,8 @@ async function copyRange(src: Deno.FsFile, dst: Deno.FsFile, start: number, end:
 }
 
 /**
- * Write the edited model: the graph's outputs become `last_hidden_state` alone and the nodes it does
- * not need (the LM head, soft-capping, the `present.*` copies) are left out, so that logits are neither
+ * Write the edited model: the graph's outputs become `last_hidden_state` alone and the nodes and
+ * initializers it does not need (the LM head and its weight, soft-capping, the `present.*` copies) are left out, so that logits are neither
  * computed nor held in memory (onnxruntime runs every node of a graph, fetched or not). The file is
  * copied around the dropped entries (streaming; weights are never parsed). Graphs with subgraphs, or a
  * graph split over several fields, get the appended patch instead (every node kept).
@@ -150,7 +150,12 @@ async function writeEdited(path: string, m: OnnxModelInfo, tensor: string, out: 
       return "appended";
     }
     const g = m.spans.graphs[0];
-    const drop = [...m.spans.outputs, ...m.spans.nodes.filter((_, i) => !need.has(i))].sort((a, b) => a[0] - b[0]);
+    const used = new Set([...need].flatMap((i) => m.nodes[i].inputs));
+    const drop = [
+      ...m.spans.outputs,
+      ...m.spans.nodes.filter((_, i) => !need.has(i)),
+      ...m.spans.initializers.filter((_, i) => !used.has(m.initializers[i].name)), // the LM head's weight
+    ].sort((a, b) => a[0] - b[0]);
     const added = graphEntries(outputs, nodes);
     const length = g.end - g.content - drop.reduce((a, [s, e]) => a + e - s, 0) + added.length;
     await copyRange(src, dst, 0, g.start);

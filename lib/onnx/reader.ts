@@ -71,9 +71,9 @@ export interface OnnxModelInfo {
   /**
    * Byte spans in the file (start inclusive, end exclusive), for editors that copy the file around them:
    * each top-level `graph` field (tag start, content start, end), and each node and output entry
-   * (whole field, tag included), in the order of `nodes` and `outputs`.
+   * (whole field, tag included), in the order of `nodes`, `outputs` and `initializers`.
    */
-  spans: { graphs: { start: number; content: number; end: number }[]; nodes: [number, number][]; outputs: [number, number][] };
+  spans: { graphs: { start: number; content: number; end: number }[]; nodes: [number, number][]; outputs: [number, number][]; initializers: [number, number][] };
 }
 
 // ---------------------------------------------------------------- in-memory protobuf fields
@@ -347,7 +347,7 @@ export async function readOnnxModel(path: string): Promise<OnnxModelInfo> {
     const s = new FileStream(file, size);
     const info: OnnxModelInfo = {
       path, fileBytes: size, irVersion: 0, producer: "", opsets: [], graphName: "",
-      inputs: [], outputs: [], valueInfo: [], nodes: [], initializers: [], spans: { graphs: [], nodes: [], outputs: [] },
+      inputs: [], outputs: [], valueInfo: [], nodes: [], initializers: [], spans: { graphs: [], nodes: [], outputs: [], initializers: [] },
     };
     let sawGraph = false;
     const allInputs: OnnxValueInfo[] = [];
@@ -369,6 +369,7 @@ export async function readOnnxModel(path: string): Promise<OnnxModelInfo> {
           const span: [number, number] = [s.fieldStart, s.pos + gv];
           if (gf === 1) info.spans.nodes.push(span);
           if (gf === 12) info.spans.outputs.push(span);
+          if (gf === 5) info.spans.initializers.push(span);
           if (gf === 1) info.nodes.push(gv <= NODE_IN_MEMORY_LIMIT ? parseNode(await s.bytes(gv)) : await streamNode(s, s.pos + gv));
           else if (gf === 2) info.graphName = dec.decode(await s.bytes(gv));
           else if (gf === 5) info.initializers.push(await streamTensorMeta(s, s.pos + gv));
