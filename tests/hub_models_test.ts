@@ -189,3 +189,37 @@ Deno.test({
     enc.dispose();
   },
 });
+
+Deno.test("hub download: a model that is not local is fetched (config, tokenizer, the dtype's file and its external data chunks) and then runs offline", async () => {
+  const served = await Deno.makeTempDir(), local = await Deno.makeTempDir();
+  await writeTinyDecoder(served, "llama", "tiny-llama", { external: ["model.onnx_data", "model.onnx_data_1"] });
+  const asked: string[] = [];
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (req) => {
+    const m = new URL(req.url).pathname.match(/^\/org\/tiny-llama\/resolve\/main\/(.+)$/);
+    asked.push(m?.[1] ?? req.url);
+    try {
+      return new Response(await Deno.readFile(join(served, "tiny-llama", m![1])));
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+  const { env } = await import("@huggingface/transformers");
+  const host = env.remoteHost;
+  env.remoteHost = `http://127.0.0.1:${server.addr.port}/`;
+  try {
+    const enc = await hfTextEncoder({ model: "org/tiny-llama", localModelPath: local, allowRemote: true, pooling: "last-token" });
+    for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx", "onnx/model.onnx_data", "onnx/model.onnx_data_1"]) {
+      assert.ok(asked.includes(f), `asked for ${f} (asked: ${asked.join(", ")})`);
+      assert.ok(Deno.statSync(join(local, "org", "tiny-llama", f)).size > 0, `${f} saved`);
+    }
+    const spec = DECODER_SPECS.llama, w = decoderWeights(spec);
+    near((await enc.embed(["a red cat."]))[0], decoderHidden(spec, w, expectedIds("llama", "a red cat.")).at(-1)!, "downloaded model");
+    enc.dispose();
+    const n = asked.length;
+    (await hfTextEncoder({ model: "org/tiny-llama", localModelPath: local, allowRemote: true, pooling: "last-token" })).dispose();
+    assert.equal(asked.length, n, "the second open asks the hub nothing");
+  } finally {
+    env.remoteHost = host;
+    await server.shutdown();
+  }
+});
