@@ -25,12 +25,17 @@ if (args.help || positionals.length !== 1) {
   console.log("usage: deno task doctor <model id or folder> [--dtype fp32|fp16|q8|int8|uint8|q4|q4f16|bnb4] [--device auto|cpu|webgpu|cuda] [--models-dir DIR] [--batch N] [--no-run] [--json]");
   Deno.exit(args.help ? 0 : 2);
 }
-const report = await inspectModel(positionals[0], {
-  dtype: args.dtype as ModelDtype | undefined,
-  device: args.device ? parseDeviceRequest(args.device, "--device") : undefined,
-  localModelPath: args["models-dir"],
-  run: !args["no-run"],
-  batch: args.batch ? Number(args.batch) : undefined,
-});
-console.log(args.json ? JSON.stringify(report, null, 2) : formatModelReport(report));
-Deno.exit(report.runs ? 0 : 1);
+try {
+  const report = await inspectModel(positionals[0], {
+    dtype: args.dtype as ModelDtype | undefined,
+    device: args.device ? parseDeviceRequest(args.device, "--device") : undefined,
+    localModelPath: args["models-dir"],
+    run: !args["no-run"],
+    batch: args.batch ? Number(args.batch) : undefined,
+  });
+  console.log(args.json ? JSON.stringify(report, null, 2) : formatModelReport(report));
+  Deno.exit(report.runs ? 0 : 1);
+} catch (err) {
+  console.error(`doctor: ${(err as Error).message}`);
+  Deno.exit(2);
+}

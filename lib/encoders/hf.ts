@@ -158,7 +158,9 @@ export async function resolveModelDir(opts: HfOptions): Promise<string> {
 
 /** The dtype setting: the option, else env SHARELOCK_DTYPE, else fp32. */
 export function hfDtype(opts: Pick<HfOptions, "dtype">): ModelDtype {
-  return opts.dtype ?? (Deno.env.get("SHARELOCK_DTYPE") as ModelDtype | undefined) ?? "fp32";
+  const d = opts.dtype ?? Deno.env.get("SHARELOCK_DTYPE") ?? "fp32";
+  if (!(d in DTYPE_SUFFIX)) throw new Error(`dtype "${d}" is not a weights variant: use ${Object.keys(DTYPE_SUFFIX).join(", ")}`);
+  return d as ModelDtype;
 }
 
 /** The layout checks that stop a model before any loading, each with its fix (empty: fine). Pure. */
