@@ -223,3 +223,18 @@ Deno.test("hub download: a model that is not local is fetched (config, tokenizer
     await server.shutdown();
   }
 });
+
+Deno.test("vision dinov2 fp16 variant: float16 pixels in, float16 CLS out (widened), from model_fp16.onnx", async () => {
+  const dir = await Deno.makeTempDir();
+  await writeTinyDinov2(dir, 0, "dino16", { fp16: true });
+  const png = join(dir, "c.png");
+  await sharp({ create: { width: 300, height: 260, channels: 3, background: { r: 40, g: 200, b: 90 } } }).png().toFile(png);
+  const px = new Float32Array(3 * 224 * 224);
+  [40, 200, 90].forEach((c, ch) => px.fill(Math.f16round((c / 255 - IMAGENET_MEAN[ch]) / IMAGENET_STD[ch]), ch * 224 * 224, (ch + 1) * 224 * 224));
+  const want = visionHidden(roundWeights(visionWeights(0)), px)[0];
+  for (const pooling of ["cls", "pooled"] as const) {
+    const enc = await hfVisionEncoder({ model: "dino16", ...offline(dir), dtype: "fp16", pooling });
+    near((await enc.embed([png]))[0], want, `fp16 ${pooling}`, 2e-3);
+    enc.dispose();
+  }
+});

@@ -36,6 +36,7 @@ w = numpy_helper.from_array(np.ones((500, 7), dtype=np.float16), "w16")
 b = numpy_helper.from_array(np.arange(7, dtype=np.int64), "idx")
 nodes = [
   helper.make_node("Constant", [], ["k"], value=numpy_helper.from_array(np.array([2.5], dtype=np.float32))),
+  helper.make_node("Constant", [], ["kbig"], value=numpy_helper.from_array(np.zeros(5_000_000, dtype=np.float32), "kbig_value"), name="big_constant"),
   helper.make_node("MatMul", ["x", "big"], ["h"], name="mm"),
   helper.make_node("Cast", ["w16"], ["w32"], to=1),
   helper.make_node("MatMul", ["h", "w32"], ["z"]),
@@ -90,7 +91,7 @@ type PyDesc = {
 };
 
 Deno.test({
-  name: "readOnnxModel: models written by Python's onnx read as onnx reads them (embedded and external data)",
+  name: "readOnnxModel: models written by Python's onnx read as onnx reads them (embedded and external data, a 20 MB Constant node)",
   ignore: !PY,
   fn: async () => {
     const dir = await Deno.makeTempDir();
