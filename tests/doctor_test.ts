@@ -17,7 +17,7 @@ const FAMILIES: [string, () => Promise<string>, string, string][] = [
   ["dinov2", () => writeTinyDinov2(dir, 0), "vision", "cls"],
   ["dinov2_with_registers", () => writeTinyDinov2(dir, 4), "vision", "cls"],
 ];
-for (const [name, make] of FAMILIES) await make();
+for (const [, make] of FAMILIES) await make();
 
 Deno.test("doctor: explains every fixture family and times one batch", async () => {
   for (const [name, , kind, pooling] of FAMILIES) {
