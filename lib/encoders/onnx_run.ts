@@ -7,8 +7,11 @@
  *
  * @example
  * ```ts
- * const s = await openOnnxSession({ path: "onnx/model.onnx", externalDataDir: "onnx" }, "cpu");
- * const out = await runTextGraph(s, info, dims, { ids, mask, batch: 2, seq: 5 }, ["last_hidden_state"]);
+ * import { readOnnxModel } from "../onnx/reader.ts";
+ * const info = await readOnnxModel("onnx/model.onnx");
+ * const s = await openOnnxSession({ path: "onnx/model.onnx", externalDataDir: "onnx", info }, "cpu");
+ * const feeds = textFeeds(info, null, { ids: [2, 7, 9], mask: [1, 1, 1], batch: 1, seq: 3 });
+ * const { last_hidden_state } = await runGraph(s, feeds, ["last_hidden_state"]);
  * ```
  */
 import * as ort from "onnxruntime-node";

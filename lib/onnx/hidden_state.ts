@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import { readOnnxModel } from "./reader.ts";
  * const m = await readOnnxModel("Llama-3.2-1B/onnx/model.onnx");
  * const found = findHiddenState(m); // { tensor: "/model/norm/Mul_1_output_0", ... }
  * const edited = await hiddenStateModel("Llama-3.2-1B/onnx/model.onnx", ".cache/onnx-hidden");
