@@ -185,6 +185,9 @@ export async function inspectModel(model: string, opts: InspectOptions = {}): Pr
     const report = await probeDevices();
     r.devices = report.devices.map((d) => `${d.device}: ${d.usable ? `usable${d.adapter ? ` (${d.adapter}${d.software ? ", software" : ""})` : ""}` : `not usable (${d.reason})`}`);
     r.device = await resolveDevice(opts.device);
+    const probe = report.devices.find((d) => d.device === r.device);
+    if (probe?.software) r.notes.push(`${r.device} runs on a software adapter (${probe.adapter}): for correctness, not speed`);
+    if (r.device !== "cpu") r.notes.push(`GPU memory is not checked here; the weights need about ${((r.weightsBytes ?? 0) / 2 ** 30).toFixed(2)} GiB of it`);
   } catch (err) {
     problem((err as Error).message, "choose another device (option device or SHARELOCK_DEVICE=auto|cpu|webgpu|cuda)");
   }
