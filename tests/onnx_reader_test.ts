@@ -126,7 +126,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "findHiddenState: walks back from logits through soft-capping, casts and a dynamically quantized LM head (graphs from Python's onnx)",
+  name: "findHiddenState: walks back from logits through soft-capping, casts and a dynamically quantized LM head; refuses Gather and If heads (graphs from Python's onnx)",
   ignore: !PY,
   fn: async () => {
     const dir = await Deno.makeTempDir();
@@ -147,6 +147,9 @@ save(head + [helper.make_node("MatMul", ["/model/norm/out", "W"], ["z"]), helper
 save(head + [helper.make_node("DynamicQuantizeLinear", ["/model/norm/out"], ["q", "qs", "qz"]),
   helper.make_node("MatMulInteger", ["q", "W8", "qz"], ["zi"]), helper.make_node("Cast", ["zi"], ["logits"], to=1)], [E, W8], "quantized.onnx")
 save(head + [helper.make_node("Gather", ["E", "input_ids"], ["logits"])], [E], "gather.onnx")
+branch = lambda: helper.make_graph([helper.make_node("MatMul", ["/model/norm/out", "W"], ["z"])], "b", [], [helper.make_tensor_value_info("z", TensorProto.FLOAT, None)])
+flag = numpy_helper.from_array(np.array(True), "use_cache_branch")
+save(head + [helper.make_node("If", ["use_cache_branch"], ["logits"], then_branch=branch(), else_branch=branch())], [E, W, flag], "merged.onnx")
 print("{}")
 `, dir);
     for (const f of ["softcap", "quantized"]) {
@@ -156,6 +159,10 @@ print("{}")
     }
     const bad = findHiddenState(await readOnnxModel(join(dir, "gather.onnx")));
     assert.ok(!bad.ok && /comes from a Gather node/.test(bad.reason));
+    const merged = await readOnnxModel(join(dir, "merged.onnx"));
+    assert.deepEqual(merged.nodes.at(-1)!.attributes, { then_branch: { graph: true }, else_branch: { graph: true } });
+    const m = findHiddenState(merged);
+    assert.ok(!m.ok && /comes from a If node/.test(m.reason), "a merged decoder (LM head inside a subgraph) is refused");
   },
 });
 
