@@ -238,3 +238,15 @@ Deno.test("vision dinov2 fp16 variant: float16 pixels in, float16 CLS out (widen
     enc.dispose();
   }
 });
+
+Deno.test("text-generation without a position_ids input: batches are split by length, so left padding never shifts positions", async () => {
+  const dir = await Deno.makeTempDir();
+  await writeTinyDecoder(dir, "mistral", "old-export", { noPositionIds: true });
+  const enc = await hfTextEncoder({ model: "old-export", ...offline(dir), pooling: "last-token" });
+  assert.match(enc.identity.pooling, /never padded/);
+  const spec = DECODER_SPECS.mistral, w = decoderWeights(spec);
+  const texts = [...TEXTS, "a cat", "a dog"]; // two of equal length share a forward pass
+  const got = await enc.embed(texts);
+  texts.forEach((t, i) => near(got[i], decoderHidden(spec, w, expectedIds("mistral", t)).at(-1)!, `"${t}"`));
+  enc.dispose();
+});

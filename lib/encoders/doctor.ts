@@ -158,6 +158,9 @@ export async function inspectModel(model: string, opts: InspectOptions = {}): Pr
     } else {
       problem(`${r.chosen}: no hidden state: ${found.reason}; logits are never used as features`, "export the model for feature extraction: optimum-cli export onnx --model <id> --task feature-extraction <dir>");
     }
+    if (layout.kind === "decoder" && !info.inputs.some((i) => i.name === "position_ids")) {
+      r.notes.push("no position_ids input: the graph numbers positions itself, so texts are batched by token length and never padded");
+    }
     const odd = info.inputs.filter((i) => !TEXT_INPUTS.test(i.name));
     if (odd.length) problem(`graph inputs ${odd.map((i) => i.name).join(", ")} are not ones a text encoder can fill`, "export with optimum-cli (feature-extraction or text-generation-with-past)");
     if (info.inputs.some((i) => i.name.startsWith("past_key_values."))) {

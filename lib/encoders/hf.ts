@@ -278,17 +278,31 @@ export async function hfTextEncoder(opts: HfTextOptions): Promise<LanguageEncode
     tok.pad_token_id = tok.eos_token_id;
   }
   const maxLength = opts.maxLength ?? 128, batchSize = opts.batchSize ?? 32;
+  // A decoder graph without a position_ids input numbers positions itself (0, 1, ... over the padded
+  // row), so left padding would shift each text's positions: such batches are split by token length.
+  const noPadding = m.layout.kind === "decoder" && !m.session.info.inputs.some((i) => i.name === "position_ids");
   const identity: EncoderIdentity = {
     kind: "text",
     name: opts.name ?? opts.model.split("/").at(-1)!,
     model: opts.model,
     version: identityVersion(opts, m),
-    pooling: `${opts.pooling} (padding ${padSide}, pad=${tok.pad_token})`,
+    pooling: `${opts.pooling} (padding ${padSide}, pad=${tok.pad_token})${noPadding ? "; no position_ids input: batches split by length, never padded" : ""}`,
     dtype: hfDtype(opts),
     preprocessing: `tokenizer of ${opts.model}, truncation ${maxLength}`,
     dim: 0,
   };
-  const embedBatch = async (texts: string[]) => {
+  const embedBatch = async (texts: string[]): Promise<Float32Array[]> => {
+    if (noPadding && texts.length > 1) {
+      const lengths = texts.map((t) => (tokenizer(t, { truncation: true, max_length: maxLength }) as unknown as { input_ids: Tensor }).input_ids.dims.at(-1)!);
+      if (new Set(lengths).size > 1) {
+        const out = new Array<Float32Array>(texts.length);
+        for (const len of new Set(lengths)) {
+          const idx = texts.map((_, i) => i).filter((i) => lengths[i] === len);
+          (await embedBatch(idx.map((i) => texts[i]))).forEach((v, k) => (out[idx[k]] = v));
+        }
+        return out;
+      }
+    }
     const enc = tokenizer(texts, { padding: true, truncation: true, max_length: maxLength }) as unknown as {
       input_ids: Tensor;
       attention_mask: Tensor;
