@@ -59,6 +59,7 @@ Deno.test("text-generation: the edited graph (LM head left out) is written once,
   const dir = await Deno.makeTempDir(), cache = await Deno.makeTempDir();
   const root = await writeTinyDecoder(dir, "llama");
   const before = [...Deno.readDirSync(join(root, "onnx"))].map((e) => e.name).sort();
+  const previous = Deno.env.get("SHARELOCK_CACHE_DIR");
   Deno.env.set("SHARELOCK_CACHE_DIR", cache);
   try {
     const a = await hfTextEncoder({ model: "llama", ...offline(dir), pooling: "last-token" });
@@ -82,7 +83,8 @@ Deno.test("text-generation: the edited graph (LM head left out) is written once,
     a.dispose();
     b.dispose();
   } finally {
-    Deno.env.delete("SHARELOCK_CACHE_DIR");
+    if (previous === undefined) Deno.env.delete("SHARELOCK_CACHE_DIR");
+    else Deno.env.set("SHARELOCK_CACHE_DIR", previous);
   }
 });
 
