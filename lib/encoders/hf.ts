@@ -38,7 +38,7 @@ import { projectPaths, REPO_ROOT } from "../runtime/paths.ts";
 import type { DeviceRequest } from "../runtime/onnx_device.ts";
 import { describeSpec, IMAGENET_MEAN, IMAGENET_STD, preprocessImage, type PreprocessSpec } from "./image_io.ts";
 import { checkEmbeddings, type EncoderIdentity, type ImageInput, type LanguageEncoder, type VisionEncoder } from "./types.ts";
-import { decoderDims, DTYPE_SUFFIX, type ModelDtype, type ModelLayout, modelLayout, pickModelFile } from "./hf_layout.ts";
+import { decoderDims, DTYPE_SUFFIX, featureRoles, type ModelDtype, type ModelLayout, modelLayout, pickModelFile } from "./hf_layout.ts";
 import { readOnnxModel } from "../onnx/reader.ts";
 import { HIDDEN_OUTPUT, hiddenStateModel } from "../onnx/hidden_state.ts";
 import { openOnnxSession, type OnnxSession, pixelFeeds, runGraph, textFeeds } from "./onnx_run.ts";
@@ -104,9 +104,14 @@ async function download(url: string, path: string): Promise<boolean> {
   if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status}`);
   await Deno.mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.part`;
-  const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
-  await res.body.pipeTo(f.writable);
-  await Deno.rename(tmp, path);
+  try {
+    const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    await res.body.pipeTo(f.writable);
+    await Deno.rename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new Error(`${url}: ${(err as Error).message}`);
+  }
   return true;
 }
 
@@ -117,8 +122,7 @@ async function fetchFromHub(id: string, dir: string, dtype: ModelDtype, revision
   const layout = await modelLayout(dir);
   if (layout.genai) return;
   const suffix = DTYPE_SUFFIX[dtype];
-  const roles = layout.kind === "encoder" && /t5|bart/.test(layout.modelType ?? "") ? ["encoder_model"] : ["model"];
-  for (const role of roles) {
+  for (const role of featureRoles(layout).slice(0, 1)) {
     const rel = `onnx/${role}${suffix}.onnx`;
     if (!existsSync(join(dir, rel)) && !(await download(base + rel, join(dir, rel)))) continue;
     const info = await readOnnxModel(join(dir, rel));

@@ -103,14 +103,17 @@ function isDecoderType(t: string) {
   return DECODER_TYPES.test(t);
 }
 
+/** The file roles that hold features, in order of preference: the encoder of encoder-decoder models, else the model. Pure. */
+export function featureRoles(layout: Pick<ModelLayout, "kind" | "modelType">): string[] {
+  return layout.kind === "encoder" && ENCODER_DECODER.has(layout.modelType ?? "") ? ["encoder_model"] : ["model", "decoder_model_merged", "decoder_model"];
+}
+
 /**
  * The ONNX file to run for a dtype: the encoder file of encoder-decoder models, else `model*.onnx`,
  * else a merged decoder. A missing variant is an error listing the variants that are there.
  */
 export function pickModelFile(layout: ModelLayout, dtype: ModelDtype = "fp32"): ModelFile {
-  const roles = layout.kind === "encoder" && ENCODER_DECODER.has(layout.modelType ?? "")
-    ? ["encoder_model"]
-    : ["model", "decoder_model_merged", "decoder_model"];
+  const roles = featureRoles(layout);
   for (const role of roles) {
     const f = layout.files.find((x) => x.role === role && x.dtype === dtype);
     if (f) return f;
