@@ -90,8 +90,8 @@ export const PROBING_NOTEBOOK_EMBEDDED: ProbingNotebookConfig = {
 };
 
 /**
- * Notebook 01 at the paper's scale: DINOv2 ViT-L/14 and Hugging Face language models (ONNX exports with
- * `last_hidden_state`; decoders with last-token pooling), AWA2 / CUB / FGVC-Aircraft from
+ * Notebook 01 at the paper's scale: DINOv2 ViT-L/14 and Hugging Face language models (the hub's ONNX exports as
+ * published, text-generation ones included; decoders with last-token pooling), AWA2 / CUB / FGVC-Aircraft from
  * `SHARELOCK_DATA_DIR`, the paper's training settings. Unseen classes are drawn at random (the paper
  * uses the proposed splits of Xian et al. for AWA2 and CUB).
  */

@@ -42,6 +42,8 @@ export * from "./encoders/image_io.ts";
 export * from "./encoders/registry.ts";
 export * from "./encoders/tfjs_models.ts";
 export * from "./encoders/hf.ts";
+export * from "./encoders/hf_layout.ts";
+export * from "./encoders/doctor.ts";
 export * from "./encoders/word_vectors.ts";
 export * from "./encoders/random_text.ts";
 export * from "./encoders/use_tokenizer.ts";
@@ -52,6 +54,8 @@ export * from "./store/extract.ts";
 export * from "./features.ts";
 
 export * from "./onnx/proto.ts";
+export * from "./onnx/reader.ts";
+export * from "./onnx/hidden_state.ts";
 
 export * from "./report/display.ts";
 export * from "./report/summary.ts";

@@ -1,19 +1,28 @@
 /**
- * Hugging Face encoders through `@huggingface/transformers` (ONNX models on onnxruntime-node): any model
- * id or local folder with `config.json`, tokenizer files (text) and `onnx/model.onnx`.
+ * Hugging Face encoders: hub ONNX exports AS PUBLISHED (transformers.js / Optimum layouts) run on
+ * onnxruntime-node, with tokenizers from `@huggingface/transformers`. Any model id or local folder with
+ * `config.json`, tokenizer files (text) and `onnx/model*.onnx` (see `hf_layout.ts`):
+ * - text-generation decoder exports (Llama, Qwen2, Gemma-2, Mistral: `logits` + `present.*` only) get
+ *   their final hidden state through a once-edited copy of the graph (`onnx/hidden_state.ts`), with
+ *   `position_ids` from the mask and zero-length past key/values (`onnx_run.ts`); logits are never
+ *   used as features;
+ * - encoders (BERT, RoBERTa, ModernBERT, the `encoder_model.onnx` of T5) give `last_hidden_state`;
+ * - dtype variants (`model_fp16.onnx`, `model_q4.onnx`, ...) by the `dtype` setting; external data
+ *   (`model.onnx_data`, chunks) is read from the model's own folder.
  *
- * Pooling is done here, from `last_hidden_state` and the attention mask, not by transformers.js:
+ * Pooling is done here, from `last_hidden_state` and the attention mask:
  * - `last-token` (decoders, the paper's default for LLMs): LEFT padding, pad = eos when the tokenizer has
  *   no pad token, feature = the hidden state of each row's last attended token;
  * - `mean` (encoders): mean over attended tokens;
  * - `cls`: the first attended token (BERT-style, trained for it);
  * - vision: `cls` = `last_hidden_state[:, 0]` (DINOv2's layer-normed CLS token, the paper's default),
- *   `pooled` = `pooler_output`, `mean` = mean of the patch tokens.
+ *   `pooled` = `pooler_output`, `mean` = mean of the patch tokens (registers left out).
  *
  * Offline: models are looked up first in a local folder: `localModelPath` in the options, else
  * `SHARELOCK_MODELS_DIR`, else `../shared/models` beside the repository when it exists, else
  * `<cache>/models`; the hub is asked only when `allowRemote` is true (default: unless
- * `HF_HUB_OFFLINE=1`). A model that is in neither place is a clear error naming both.
+ * `HF_HUB_OFFLINE=1`), and its files are then saved in that local folder. A model that is in neither
+ * place is a clear error naming both.
  *
  * @example
  * ```ts
@@ -22,13 +31,17 @@
  * const dino = await hfVisionEncoder({ model: "onnx-community/dinov2-large" });
  * ```
  */
-import { AutoModel, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
+import { AutoTokenizer, env, type PreTrainedTokenizer, type Tensor } from "@huggingface/transformers";
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { projectPaths, REPO_ROOT } from "../runtime/paths.ts";
-import { type DeviceRequest, type OnnxDevice, resolveDevice } from "../runtime/onnx_device.ts";
+import type { DeviceRequest } from "../runtime/onnx_device.ts";
 import { describeSpec, IMAGENET_MEAN, IMAGENET_STD, preprocessImage, type PreprocessSpec } from "./image_io.ts";
 import { checkEmbeddings, type EncoderIdentity, type ImageInput, type LanguageEncoder, type VisionEncoder } from "./types.ts";
+import { decoderDims, DTYPE_SUFFIX, featureRoles, type ModelDtype, type ModelLayout, modelLayout, pickModelFile } from "./hf_layout.ts";
+import { readOnnxModel } from "../onnx/reader.ts";
+import { HIDDEN_OUTPUT, hiddenStateModel } from "../onnx/hidden_state.ts";
+import { openOnnxSession, type OnnxSession, pixelFeeds, runGraph, textFeeds } from "./onnx_run.ts";
 
 /** Options shared by both Hugging Face encoders. */
 export interface HfOptions {
@@ -40,8 +53,11 @@ export interface HfOptions {
   allowRemote?: boolean;
   /** Where onnxruntime runs (default `SHARELOCK_DEVICE`, else `auto`): see `resolveDevice`. */
   device?: DeviceRequest;
-  /** Weights variant: `fp32` (model.onnx), `fp16`, `q8` (model_quantized.onnx), ... */
-  dtype?: "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4";
+  /**
+   * Weights variant, found by file name: `fp32` (model.onnx), `fp16` (model_fp16.onnx), `q8`
+   * (model_quantized.onnx), `int8`, `uint8`, `q4`, `q4f16`, `bnb4`. Default: env `SHARELOCK_DTYPE`, else fp32.
+   */
+  dtype?: ModelDtype;
   revision?: string;
   /** Items per forward pass (default 32 texts, the paper's, or 16 images). */
   batchSize?: number;
@@ -74,52 +90,127 @@ export function localModelDir(explicit?: string): string {
   return join(projectPaths().cache, "models");
 }
 
-interface Loaded {
-  id: string;
-  localDir: string;
-  device: OnnxDevice;
-  revision: string;
-}
+const isPath = (model: string) => model.startsWith("/") || model.startsWith(".");
 
-async function prepare(opts: HfOptions): Promise<Loaded> {
-  const localDir = localModelDir(opts.localModelPath);
-  const isPath = opts.model.startsWith("/") || opts.model.startsWith(".");
-  // transformers.js keeps its settings in a module-level `env`: set them for this load.
-  env.allowLocalModels = true;
-  env.localModelPath = isPath ? "/" : localDir + "/";
-  env.allowRemoteModels = opts.allowRemote ?? Deno.env.get("HF_HUB_OFFLINE") !== "1";
-  const id = isPath ? resolve(opts.model).replace(/^\//, "") : opts.model;
-  return { id, localDir, device: await resolveDevice(opts.device), revision: opts.revision ?? "main" };
-}
+/** Files fetched from the hub for a model (those that exist are kept; the ONNX file's data follows). */
+const HUB_FILES = ["config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "preprocessor_config.json", "genai_config.json"];
 
-async function load<T>(what: string, opts: HfOptions, l: Loaded, fn: () => Promise<T>): Promise<T> {
+async function download(url: string, path: string): Promise<boolean> {
+  const res = await fetch(url);
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return false;
+  }
+  if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status}`);
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.part`;
   try {
-    return await fn();
+    const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    await res.body.pipeTo(f.writable);
+    await Deno.rename(tmp, path);
   } catch (err) {
-    const local = opts.model.startsWith("/") || opts.model.startsWith(".") ? resolve(opts.model) : join(l.localDir, opts.model);
-    throw new Error(
-      `cannot load the ${what} of "${opts.model}": ${(err as Error).message.split("\n")[0]}\n` +
-        `Looked in ${local} (config.json, tokenizer files, onnx/model${opts.dtype && opts.dtype !== "fp32" ? "_*" : ""}.onnx)` +
-        (env.allowRemoteModels ? " and on the Hugging Face hub." : "; the hub was not asked (offline).") +
-        ` Place an ONNX export there (optimum-cli export onnx --task feature-extraction) or set SHARELOCK_MODELS_DIR.`,
-    );
+    await Deno.remove(tmp).catch(() => {});
+    throw new Error(`${url}: ${(err as Error).message}`);
+  }
+  return true;
+}
+
+/** Fetch a model's files from the hub into `dir` (config, tokenizer, the dtype's ONNX file and its external data). */
+async function fetchFromHub(id: string, dir: string, dtype: ModelDtype, revision: string): Promise<void> {
+  const base = `${env.remoteHost ?? "https://huggingface.co/"}${id}/resolve/${revision}/`;
+  for (const f of HUB_FILES) if (!existsSync(join(dir, f))) await download(base + f, join(dir, f));
+  const layout = await modelLayout(dir);
+  if (layout.genai) return;
+  const suffix = DTYPE_SUFFIX[dtype];
+  for (const role of featureRoles(layout).slice(0, 1)) {
+    const rel = `onnx/${role}${suffix}.onnx`;
+    if (!existsSync(join(dir, rel)) && !(await download(base + rel, join(dir, rel)))) continue;
+    const info = await readOnnxModel(join(dir, rel));
+    for (const loc of new Set(info.initializers.filter((t) => t.external).map((t) => t.external!.location))) {
+      if (!existsSync(join(dir, "onnx", loc))) await download(base + `onnx/${loc}`, join(dir, "onnx", loc));
+    }
   }
 }
 
-function identityVersion(model: PreTrainedModel, l: Loaded): string {
-  const cfg = model.config as unknown as Record<string, unknown>;
-  return `${l.revision}; ${cfg.model_type ?? "?"}; transformers.js`;
-}
-
-function outputOf(out: Record<string, Tensor>, name: string, model: string): Tensor {
-  const t = out[name];
-  if (!t) {
+/**
+ * Where a model's folder is: a path as given, else `<local dir>/<id>`, fetched from the hub first when it
+ * is not there and the hub may be asked. A model that is nowhere is an error naming where it looked.
+ */
+export async function resolveModelDir(opts: HfOptions): Promise<string> {
+  if (isPath(opts.model)) {
+    const dir = resolve(opts.model);
+    if (!existsSync(dir)) throw new Error(`model folder ${dir} does not exist`);
+    return dir;
+  }
+  const dir = join(localModelDir(opts.localModelPath), opts.model);
+  const remote = opts.allowRemote ?? Deno.env.get("HF_HUB_OFFLINE") !== "1";
+  if (!existsSync(join(dir, "config.json")) && remote) {
+    try {
+      await fetchFromHub(opts.model, dir, hfDtype(opts), opts.revision ?? "main");
+    } catch (err) {
+      throw new Error(`cannot fetch "${opts.model}" from the Hugging Face hub into ${dir}: ${(err as Error).message}`);
+    }
+  }
+  if (!existsSync(dir)) {
     throw new Error(
-      `model "${model}" has no "${name}" output (outputs: ${Object.keys(out).join(", ")}). ` +
-        `Export it for feature extraction (optimum-cli export onnx --task feature-extraction).`,
+      `cannot load "${opts.model}": looked in ${dir}` + (remote ? " and on the Hugging Face hub" : "; the hub was not asked (offline)") +
+        `. Place an ONNX export there (config.json, tokenizer files, onnx/model.onnx) or set SHARELOCK_MODELS_DIR.`,
     );
   }
-  return t;
+  return dir;
+}
+
+/** The dtype setting: the option, else env SHARELOCK_DTYPE, else fp32. */
+export function hfDtype(opts: Pick<HfOptions, "dtype">): ModelDtype {
+  const d = opts.dtype ?? Deno.env.get("SHARELOCK_DTYPE") ?? "fp32";
+  if (!(d in DTYPE_SUFFIX)) throw new Error(`dtype "${d}" is not a weights variant: use ${Object.keys(DTYPE_SUFFIX).join(", ")}`);
+  return d as ModelDtype;
+}
+
+/** The layout checks that stop a model before any loading, each with its fix (empty: fine). Pure. */
+export function layoutProblems(layout: ModelLayout, needTokenizer: boolean): { reason: string; fix: string }[] {
+  const p: { reason: string; fix: string }[] = [];
+  if (layout.genai) {
+    p.push({
+      reason: `${layout.dir} is an onnxruntime-genai layout (genai_config.json), not a transformers.js one`,
+      fix: "use the same model's transformers.js export (an onnx-community/<name> repository with onnx/model*.onnx) " +
+        "or export it with optimum-cli export onnx --task text-generation-with-past",
+    });
+  }
+  if (!layout.config) p.push({ reason: `${layout.dir}: config.json is missing`, fix: "copy config.json from the model's hub repository" });
+  if (needTokenizer && !layout.hasTokenizer) {
+    p.push({ reason: `${layout.dir}: tokenizer.json is missing`, fix: "copy tokenizer.json and tokenizer_config.json from the model's hub repository" });
+  }
+  return p;
+}
+
+/** An opened model: the session, its layout and what was done to it. */
+export interface OpenedModel {
+  dir: string;
+  layout: ModelLayout;
+  file: string;
+  session: OnnxSession;
+  /** `last_hidden_state` is the LM head's input of an edited copy (text-generation exports). */
+  edited: { tensor: string; path: string } | null;
+}
+
+/** Open a model folder's ONNX file for features (decoders through the hidden-state edit). */
+export async function openHfModel(opts: HfOptions, kind: "text" | "vision"): Promise<OpenedModel> {
+  const dir = await resolveModelDir(opts);
+  const layout = await modelLayout(dir);
+  const problems = layoutProblems(layout, kind === "text");
+  if (problems.length) throw new Error(`cannot load "${opts.model}": ${problems.map((p) => `${p.reason} (fix: ${p.fix})`).join("; ")}`);
+  const file = pickModelFile(layout, hfDtype(opts));
+  const info = await readOnnxModel(file.path);
+  let opened = { path: file.path, externalDataDir: dirname(file.path), info };
+  let edited: OpenedModel["edited"] = null;
+  if (kind === "text" && !info.outputs.some((o) => o.name === HIDDEN_OUTPUT)) {
+    const h = await hiddenStateModel(file.path, join(projectPaths().cache, "onnx-hidden-state"), info);
+    opened = { path: h.path, externalDataDir: h.externalDataDir, info: await readOnnxModel(h.path) };
+    edited = { tensor: h.tensor, path: h.path };
+  }
+  const session = await openOnnxSession(opened, opts.device);
+  return { dir, layout, file: file.path, session, edited };
 }
 
 /**
@@ -159,13 +250,29 @@ export function poolTokens(
   return out;
 }
 
+/** Load a model folder's tokenizer through transformers.js (offline: from the folder itself). */
+async function loadTokenizer(dir: string, model: string): Promise<PreTrainedTokenizer> {
+  // transformers.js keeps its settings in a module-level `env`, and takes a one-segment id best
+  env.allowLocalModels = true;
+  env.localModelPath = dirname(dir) + "/";
+  try {
+    return await AutoTokenizer.from_pretrained(basename(dir), { local_files_only: true });
+  } catch (err) {
+    throw new Error(`cannot load the tokenizer of "${model}" from ${dir}: ${(err as Error).message.split("\n")[0]}`);
+  }
+}
+
+function identityVersion(opts: HfOptions, m: OpenedModel): string {
+  const edit = m.edited ? `; ${HIDDEN_OUTPUT} = LM-head input ${m.edited.tensor}` : "";
+  return `${opts.revision ?? "main"}; ${m.layout.modelType ?? "?"}; ${basename(m.file)}${edit}; onnxruntime ${m.session.device}`;
+}
+
 /** A Hugging Face text model as a frozen language encoder. */
 export async function hfTextEncoder(opts: HfTextOptions): Promise<LanguageEncoder> {
-  const l = await prepare(opts);
-  const common = { local_files_only: !env.allowRemoteModels, revision: l.revision };
-  const tokenizer: PreTrainedTokenizer = await load("tokenizer", opts, l, () => AutoTokenizer.from_pretrained(l.id, common));
-  const model: PreTrainedModel = await load("model", opts, l, () =>
-    AutoModel.from_pretrained(l.id, { ...common, device: l.device, dtype: opts.dtype ?? "fp32" }));
+  const m = await openHfModel(opts, "text");
+  const tokenizer = await loadTokenizer(m.dir, opts.model);
+  const hasPast = m.session.info.inputs.some((i) => i.name.startsWith("past_key_values."));
+  const dims = hasPast ? decoderDims(m.layout.config, m.dir) : null;
   const padSide = opts.pooling === "last-token" ? "left" : "right";
   const tok = tokenizer as unknown as { padding_side: string; pad_token: string | null; pad_token_id: number | null; eos_token: string | null; eos_token_id: number | null };
   tok.padding_side = padSide;
@@ -175,24 +282,42 @@ export async function hfTextEncoder(opts: HfTextOptions): Promise<LanguageEncode
     tok.pad_token_id = tok.eos_token_id;
   }
   const maxLength = opts.maxLength ?? 128, batchSize = opts.batchSize ?? 32;
+  // A decoder graph without a position_ids input numbers positions itself (0, 1, ... over the padded
+  // row), so left padding would shift each text's positions: such batches are split by token length.
+  const noPadding = m.layout.kind === "decoder" && !m.session.info.inputs.some((i) => i.name === "position_ids");
   const identity: EncoderIdentity = {
     kind: "text",
     name: opts.name ?? opts.model.split("/").at(-1)!,
     model: opts.model,
-    version: identityVersion(model, l),
-    pooling: `${opts.pooling} (padding ${padSide}, pad=${tok.pad_token})`,
-    dtype: opts.dtype ?? "fp32",
+    version: identityVersion(opts, m),
+    pooling: `${opts.pooling} (padding ${padSide}, pad=${tok.pad_token})${noPadding ? "; no position_ids input: batches split by length, never padded" : ""}`,
+    dtype: hfDtype(opts),
     preprocessing: `tokenizer of ${opts.model}, truncation ${maxLength}`,
     dim: 0,
   };
-  const embedBatch = async (texts: string[]) => {
+  const embedBatch = async (texts: string[]): Promise<Float32Array[]> => {
+    if (noPadding && texts.length > 1) {
+      const lengths = texts.map((t) => (tokenizer(t, { truncation: true, max_length: maxLength }) as unknown as { input_ids: Tensor }).input_ids.dims.at(-1)!);
+      if (new Set(lengths).size > 1) {
+        const out = new Array<Float32Array>(texts.length);
+        for (const len of new Set(lengths)) {
+          const idx = texts.map((_, i) => i).filter((i) => lengths[i] === len);
+          (await embedBatch(idx.map((i) => texts[i]))).forEach((v, k) => (out[idx[k]] = v));
+        }
+        return out;
+      }
+    }
     const enc = tokenizer(texts, { padding: true, truncation: true, max_length: maxLength }) as unknown as {
       input_ids: Tensor;
       attention_mask: Tensor;
     };
-    const out = await model({ input_ids: enc.input_ids, attention_mask: enc.attention_mask }) as Record<string, Tensor>;
-    const hidden = outputOf(out, "last_hidden_state", opts.model);
-    return poolTokens(hidden.data as Float32Array, enc.attention_mask.data as BigInt64Array, hidden.dims as [number, number, number], opts.pooling);
+    const [batch, seq] = enc.input_ids.dims as [number, number];
+    const tb = { ids: Array.from(enc.input_ids.data as BigInt64Array, Number), mask: Array.from(enc.attention_mask.data as BigInt64Array, Number), batch, seq };
+    const out = (await runGraph(m.session, textFeeds(m.session.info, dims, tb), [HIDDEN_OUTPUT]))[HIDDEN_OUTPUT];
+    if (out.dims.length !== 3 || out.dims[0] !== batch || out.dims[1] !== seq) {
+      throw new Error(`${opts.model}: ${HIDDEN_OUTPUT} has dims [${out.dims}], expected [${batch}, ${seq}, hidden]`);
+    }
+    return poolTokens(out.data, tb.mask, out.dims as [number, number, number], opts.pooling);
   };
   identity.dim = (await embedBatch(["a"]))[0].length;
   return {
@@ -206,44 +331,41 @@ export async function hfTextEncoder(opts: HfTextOptions): Promise<LanguageEncode
       checkEmbeddings(identity, texts, out);
       return out;
     },
-    dispose: () => void model.dispose(),
+    dispose: () => void m.session.session.release(),
   };
 }
 
 /** A Hugging Face vision model (DINOv2 by default settings) as a frozen vision encoder. */
 export async function hfVisionEncoder(opts: HfVisionOptions): Promise<VisionEncoder> {
-  const l = await prepare(opts);
-  const model: PreTrainedModel = await load("model", opts, l, () =>
-    AutoModel.from_pretrained(l.id, { local_files_only: !env.allowRemoteModels, revision: l.revision, device: l.device, dtype: opts.dtype ?? "fp32" }));
+  const m = await openHfModel(opts, "vision");
   const spec: PreprocessSpec = opts.preprocess ??
     { size: 224, mode: "crop", resize: 256, mean: IMAGENET_MEAN, std: IMAGENET_STD, layout: "chw" };
   const pooling = opts.pooling ?? "cls", batchSize = opts.batchSize ?? 16;
+  const registers = Number(m.layout.config?.num_register_tokens ?? 0);
   const identity: EncoderIdentity = {
     kind: "image",
     name: opts.name ?? opts.model.split("/").at(-1)!,
     model: opts.model,
-    version: identityVersion(model, l),
-    pooling: pooling === "cls" ? "CLS token of last_hidden_state" : pooling === "pooled" ? "pooler_output" : "mean of patch tokens",
-    dtype: opts.dtype ?? "fp32",
+    version: identityVersion(opts, m),
+    pooling: pooling === "cls" ? "CLS token of last_hidden_state" : pooling === "pooled" ? "pooler_output" : `mean of patch tokens${registers ? ` (${registers} registers left out)` : ""}`,
+    dtype: hfDtype(opts),
     preprocessing: describeSpec(spec),
     dim: 0,
   };
   const embedBatch = async (pixels: Float32Array[]) => {
     const flat = new Float32Array(pixels.length * pixels[0].length);
     pixels.forEach((p, i) => flat.set(p, i * p.length));
-    const input = new Tensor("float32", flat, [pixels.length, 3, spec.size, spec.size]);
-    const out = await model({ pixel_values: input }) as Record<string, Tensor>;
+    const feeds = pixelFeeds(m.session.info, flat, [pixels.length, 3, spec.size, spec.size]);
     if (pooling === "pooled") {
-      const p = outputOf(out, "pooler_output", opts.model);
-      const [b, h] = p.dims as [number, number];
-      return Array.from({ length: b }, (_, i) => (p.data as Float32Array).slice(i * h, (i + 1) * h));
+      const p = (await runGraph(m.session, feeds, ["pooler_output"])).pooler_output;
+      const [b, h] = p.dims;
+      return Array.from({ length: b }, (_, i) => p.data.slice(i * h, (i + 1) * h));
     }
-    const hs = outputOf(out, "last_hidden_state", opts.model);
-    const [b, t, h] = hs.dims as [number, number, number];
-    const data = hs.data as Float32Array;
-    if (pooling === "cls") return Array.from({ length: b }, (_, i) => data.slice(i * t * h, i * t * h + h));
-    const mask = Array.from({ length: b * t }, (_, k) => (k % t === 0 ? 0 : 1)); // patch tokens only
-    return poolTokens(data, mask, [b, t, h], "mean");
+    const hs = (await runGraph(m.session, feeds, [HIDDEN_OUTPUT]))[HIDDEN_OUTPUT];
+    const [b, t, h] = hs.dims;
+    if (pooling === "cls") return Array.from({ length: b }, (_, i) => hs.data.slice(i * t * h, i * t * h + h));
+    const mask = Array.from({ length: b * t }, (_, k) => (k % t <= registers ? 0 : 1)); // patch tokens only
+    return poolTokens(hs.data, mask, [b, t, h], "mean");
   };
   identity.dim = (await embedBatch([new Float32Array(3 * spec.size * spec.size)]))[0].length;
   return {
@@ -257,6 +379,6 @@ export async function hfVisionEncoder(opts: HfVisionOptions): Promise<VisionEnco
       checkEmbeddings(identity, images, out);
       return out;
     },
-    dispose: () => void model.dispose(),
+    dispose: () => void m.session.session.release(),
   };
 }

@@ -29,6 +29,7 @@ import { bagOfWordsEncoder } from "../baselines/lit.ts";
 import { asifScores } from "../baselines/asif.ts";
 import { llmDescriptions } from "../data/llm_descriptions.ts";
 import { memoJson } from "../runtime/memo.ts";
+import { inspectModel } from "../encoders/doctor.ts";
 
 /** Class representations the probing compares. */
 export type Representation = "templates" | "descriptions" | "llm-descriptions";
@@ -190,12 +191,20 @@ export async function preflight(cfg: { datasets: string[]; vision: string; langu
       problems.push(`dataset ${name}: ${(err as Error).message.split("\n")[0]}`);
     }
   }
+  // Hugging Face models first go through the model doctor: its reasons come with their fixes
+  const doctor = async (what: string, name: string) => {
+    if (!name.startsWith("hf:")) return true;
+    const r = await inspectModel(name.slice(3).replace(/:(last-token|mean|cls)$/, ""), { run: false });
+    for (const p of r.problems) problems.push(`${what} ${name}: ${p.reason} (fix: ${p.fix})`);
+    return !r.problems.length;
+  };
   try {
-    (await visionEncoder(cfg.vision)).dispose();
+    if (await doctor("vision encoder", cfg.vision)) (await visionEncoder(cfg.vision)).dispose();
   } catch (err) {
     problems.push(`vision encoder ${cfg.vision}: ${(err as Error).message.split("\n").slice(0, 2).join(" ")}`);
   }
   for (const name of cfg.language.filter((n) => n !== "lit-bag-of-words")) {
+    if (!(await doctor("language encoder", name))) continue;
     try {
       (await languageEncoder(name)).dispose();
     } catch (err) {

@@ -53,21 +53,42 @@ class Writer {
   }
 }
 
-/** ONNX element types used here. */
-export type OnnxType = "float32" | "int64";
-const ELEM: Record<OnnxType, number> = { float32: 1, int64: 7 };
+/** ONNX element types used here (float16 data is given as its raw bits, a Uint16Array). */
+export type OnnxType = "float32" | "int64" | "float16";
+const ELEM: Record<OnnxType, number> = { float32: 1, int64: 7, float16: 10 };
 
-/** An initializer (constant tensor). */
-export function tensorProto(name: string, type: OnnxType, dims: number[], data: Float32Array | BigInt64Array): Bytes {
+/** Where an initializer's bytes live when they are not in the model file (ONNX external data). */
+export interface ExternalRef {
+  /** File name relative to the model's folder. */
+  location: string;
+  offset: number;
+  length: number;
+}
+
+/** An initializer (constant tensor); with `external`, its bytes are in another file (not written here). */
+export function tensorProto(
+  name: string,
+  type: OnnxType,
+  dims: number[],
+  data: Float32Array | BigInt64Array | Uint16Array,
+  external?: ExternalRef,
+): Bytes {
   const w = new Writer();
   for (const d of dims) w.int(1, d);
   w.int(2, ELEM[type]).string(8, name);
-  return w.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).done();
+  if (!external) return w.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).done();
+  const entry = (k: string, v: string) => new Writer().string(1, k).string(2, v).done();
+  w.bytes(13, entry("location", external.location)).bytes(13, entry("offset", String(external.offset)))
+    .bytes(13, entry("length", String(external.length)));
+  return w.int(14, 1).done();
 }
 
-/** A graph input or output with a shape of numbers and symbolic names (`null`: shape not stated). */
-export function valueInfo(name: string, type: OnnxType, shape: (number | string)[] | null): Bytes {
-  const tt = new Writer().int(1, ELEM[type]);
+/**
+ * A graph input or output with a shape of numbers and symbolic names (`null`: shape not stated); the
+ * type is a name or an ONNX element type number.
+ */
+export function valueInfo(name: string, type: OnnxType | number, shape: (number | string)[] | null): Bytes {
+  const tt = new Writer().int(1, typeof type === "number" ? type : ELEM[type]);
   if (shape) {
     const shapeW = new Writer();
     for (const d of shape) {
@@ -176,4 +197,39 @@ export class GraphBuilder {
     const inits = this.#inits.filter(([n]) => this.#used.has(n)).map(([, b]) => b);
     return onnxModel({ name, nodes: this.#nodes, inputs: this.#inputs, outputs: this.#outputs, initializers: inits });
   }
+}
+
+/**
+ * GraphProto entries (nodes, then outputs) as bytes: appended inside a graph's content they add those
+ * nodes and outputs (repeated fields concatenate).
+ */
+export function graphEntries(outputs: Bytes[], nodes: Bytes[] = []): Bytes {
+  const graph = new Writer();
+  for (const n of nodes) graph.bytes(1, n);
+  for (const o of outputs) graph.bytes(12, o);
+  return graph.done();
+}
+
+/** The tag and length of a ModelProto `graph` field whose content is `length` bytes. */
+export function graphFieldHeader(length: number): Bytes {
+  return new Writer().tag(7, 2).varint(length).done();
+}
+
+/**
+ * Bytes that, APPENDED to a serialized ModelProto, add graph outputs (and nodes): protobuf merges a
+ * repeated top-level `graph` field into the first, so `original + patch` is the original model with
+ * `outputs` and `nodes` appended to its graph's. Nothing else changes (weights, external data references).
+ *
+ * @example
+ * ```ts
+ * const patch = graphOutputsPatch([valueInfo("last_hidden_state", "float32", null)]);
+ * ```
+ */
+export function graphOutputsPatch(outputs: Bytes[], nodes: Bytes[] = []): Bytes {
+  const content = graphEntries(outputs, nodes);
+  const header = graphFieldHeader(content.length);
+  const out = new Uint8Array(header.length + content.length);
+  out.set(header);
+  out.set(content, header.length);
+  return out;
 }
