@@ -16,7 +16,8 @@ import { seededRandom } from "../lib/runtime/random.ts";
 import * as ort from "onnxruntime-node";
 import { ortSessionOptions } from "../lib/runtime/onnx_device.ts";
 import { stepGraph } from "../lib/train/step_graph.ts";
-import { writeTinyTextModel, writeTinyVisionModel } from "./fixtures/tiny_hf.ts";
+import { writeTinyTextModel } from "./fixtures/tiny_hf.ts";
+import { writeTinyDecoder, writeTinyDinov2, writeTinyEncoder } from "./fixtures/tiny_hub.ts";
 
 const report = await probeDevices();
 const gpu = report.devices.find((d) => d.device === "webgpu")!;
@@ -41,34 +42,42 @@ test("webgpu: the probe ran a product on a named adapter", async () => {
   if (report.vulkan?.source === "software") assert.equal(gpu.software, true, "SwiftShader is labelled as software");
 });
 
-test("webgpu: a transformers.js text encoder gives the cpu features (last-token and mean pooling)", async () => {
+test("webgpu: Hugging Face text encoders (decoders with attention, an encoder) give the cpu features", async () => {
   const dir = await Deno.makeTempDir();
+  const texts = ["a red cat.", "the cat", "dog on a mat"];
+  const models: [string, "last-token" | "mean"][] = [];
+  for (const family of ["llama", "qwen2", "gemma2", "mistral"] as const) models.push([await writeTinyDecoder(dir, family), "last-token"]);
+  models.push([await writeTinyEncoder(dir, "bert"), "mean"]);
   await writeTinyTextModel(dir);
-  const texts = ["a red apple", "cat", "red cat apple a"];
-  for (const pooling of ["last-token", "mean"] as const) {
-    const opts = { model: "tiny-text", localModelPath: dir, allowRemote: false, pooling };
+  models.push(["tiny-text", "last-token"]);
+  for (const [model, pooling] of models) {
+    const name = model.split("/").at(-1)!;
+    const opts = { model: name, localModelPath: dir, allowRemote: false, pooling };
     const cpu = await hfTextEncoder({ ...opts, device: "cpu" });
     const wg = await hfTextEncoder({ ...opts, device: "webgpu" });
     const a = await cpu.embed(texts), b = await wg.embed(texts);
-    a.forEach((v, i) => assert.ok(maxRelDiff(b[i], v) < 1e-4, `${pooling} text ${i}: webgpu [${b[i]}] vs cpu [${v}]`));
+    a.forEach((v, i) => assert.ok(maxRelDiff(b[i], v) < 1e-4, `${name} (${pooling}) text ${i}: webgpu [${b[i]}] vs cpu [${v}]`));
     cpu.dispose?.();
     wg.dispose?.();
   }
 });
 
-test("webgpu: a transformers.js vision encoder gives the cpu features", async () => {
+test("webgpu: Hugging Face vision encoders (DINOv2, with registers) give the cpu features", async () => {
   const dir = await Deno.makeTempDir();
-  await writeTinyVisionModel(dir);
+  await writeTinyDinov2(dir);
+  await writeTinyDinov2(dir, 4);
   const images: string[] = [];
   for (const [k, c] of [[255, 0, 0], [10, 200, 40], [90, 90, 250]].entries()) {
     const path = join(dir, `img${k}.png`);
     await sharp({ create: { width: 280 + 20 * k, height: 240, channels: 3, background: { r: c[0], g: c[1], b: c[2] } } }).png().toFile(path);
     images.push(path);
   }
-  const cpu = await hfVisionEncoder({ model: "tiny-vision", localModelPath: dir, allowRemote: false, device: "cpu" });
-  const wg = await hfVisionEncoder({ model: "tiny-vision", localModelPath: dir, allowRemote: false, device: "webgpu" });
-  const a = await cpu.embed(images), b = await wg.embed(images);
-  a.forEach((v, i) => assert.ok(maxRelDiff(b[i], v) < 1e-4, `image ${i}: webgpu [${b[i]}] vs cpu [${v}]`));
+  for (const model of ["dinov2", "dinov2_with_registers"]) {
+    const cpu = await hfVisionEncoder({ model, localModelPath: dir, allowRemote: false, device: "cpu" });
+    const wg = await hfVisionEncoder({ model, localModelPath: dir, allowRemote: false, device: "webgpu" });
+    const a = await cpu.embed(images), b = await wg.embed(images);
+    a.forEach((v, i) => assert.ok(maxRelDiff(b[i], v) < 1e-4, `${model} image ${i}: webgpu [${b[i]}] vs cpu [${v}]`));
+  }
 });
 
 test("webgpu: 20 training steps of the MLP (BatchNorm, dropout, accumulation) equal the cpu run step by step", async () => {
