@@ -40,13 +40,30 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Show the runner's per-cell progress on stderr (default true). */
   progress?: boolean;
+  /** Also write `<name>.messages.jsonl`, every output message as the kernel sent it (see {@link readMessages}). */
+  messages?: boolean;
+}
+
+/** One output message of a notebook run, as the kernel sent it (`--messages`). */
+export interface KernelMessage {
+  /** 1-based cell number (among all cells). */
+  cell: number;
+  msg_type: "display_data" | "execute_result" | "update_display_data" | "stream" | "error" | "clear_output";
+  // deno-lint-ignore no-explicit-any
+  content: { data?: Record<string, any>; transient?: { display_id?: string }; [k: string]: unknown };
+}
+
+/** The output messages of a run made with `messages: true`, in the order they arrived. */
+export async function readMessages(result: NotebookResult): Promise<KernelMessage[]> {
+  const path = result.ipynb.replace(/\.ipynb$/, ".messages.jsonl");
+  return (await Deno.readTextFile(path)).split("\n").filter(Boolean).map((l) => JSON.parse(l) as KernelMessage);
 }
 
 const RUNNER = fileURLToPath(new URL("./run_notebooks.py", import.meta.url));
 
 /** Execute notebooks one after another; a failing notebook does not stop the others. */
 export async function runNotebooks(paths: string[], opts: RunOptions): Promise<NotebookResult[]> {
-  const args = [RUNNER, "--out-dir", opts.outDir, "--timeout", String(opts.cellTimeout ?? 7200), ...paths];
+  const args = [RUNNER, "--out-dir", opts.outDir, "--timeout", String(opts.cellTimeout ?? 7200), ...(opts.messages ? ["--messages"] : []), ...paths];
   const child = new Deno.Command(opts.python, {
     args,
     env: { JUPYTER_PATH: opts.jupyterPath, ...opts.env },

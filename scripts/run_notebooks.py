@@ -13,8 +13,10 @@ speaks the Jupyter protocol directly:
 * `update_display_data` rewrites the output that carries the same display id (progress bars end showing
   their final state) and `clear_output` is honoured.
 
-Usage: run_notebooks.py --out-dir DIR [--kernel deno] [--timeout S] NOTEBOOK...
-Writes DIR/<name>.ipynb, DIR/<name>.html and DIR/<name>.kernel.log per notebook; prints one JSON line
+Usage: run_notebooks.py --out-dir DIR [--kernel deno] [--timeout S] [--messages] NOTEBOOK...
+Writes DIR/<name>.ipynb, DIR/<name>.html and DIR/<name>.kernel.log per notebook (with --messages also
+DIR/<name>.messages.jsonl: every output message the kernel sent, as sent, one JSON object per line with
+the 1-based cell number, msg_type and content); prints one JSON line
 per notebook on stdout ({"notebook", "ok", "seconds", "cells", "failed_cell", "error"}); progress goes to
 stderr. Exit status 0 when every notebook ran without error, 1 otherwise. A notebook that fails does not
 stop the others.
@@ -41,8 +43,9 @@ def now_iso():
 class CellState:
     """Outputs of one cell, built from iopub messages."""
 
-    def __init__(self, cell):
+    def __init__(self, cell, index=None):
         self.cell = cell
+        self.index = index
         self.outputs = []
         self.clear_pending = False
 
@@ -60,8 +63,9 @@ class CellState:
 
 
 class NotebookRun:
-    def __init__(self, kc, cell_timeout, settle):
+    def __init__(self, kc, cell_timeout, settle, messages=None):
         self.kc = kc
+        self.messages = messages  # open file for the raw output messages, or None
         self.cell_timeout = cell_timeout
         self.settle = settle
         self.owner = {}      # request msg_id -> CellState
@@ -79,6 +83,8 @@ class NotebookRun:
                 self.idle.add(parent)
             return
         state = self.owner.get(parent)
+        if self.messages is not None and state is not None and kind != "execute_input":
+            self.messages.write(json.dumps({"cell": state.index, "msg_type": kind, "content": content}) + "\n")
         if kind == "update_display_data":
             display_id = content.get("transient", {}).get("display_id")
             for out in self.displays.get(display_id, []):
@@ -142,8 +148,8 @@ class NotebookRun:
                 quiet_until = time.time() + self.settle
 
     # -- execution ------------------------------------------------------------------------------
-    def run_cell(self, cell, is_alive):
-        state = CellState(cell)
+    def run_cell(self, cell, is_alive, index=None):
+        state = CellState(cell, index)
         started = now_iso()
         msg_id = self.kc.execute(cell.source, store_history=True, allow_stdin=False, stop_on_error=True)
         self.owner[msg_id] = state
@@ -163,7 +169,7 @@ def error_text(reply):
     return ANSI.sub("", text).strip()
 
 
-def run_notebook(path, out_dir, kernel_name, cell_timeout, settle):
+def run_notebook(path, out_dir, kernel_name, cell_timeout, settle, messages=False):
     name = os.path.splitext(os.path.basename(path))[0]
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -173,20 +179,21 @@ def run_notebook(path, out_dir, kernel_name, cell_timeout, settle):
     log_path = os.path.join(out_dir, f"{name}.kernel.log")
     result = {"notebook": name, "path": path, "ok": True, "cells": 0, "failed_cell": None, "error": None}
     t0 = time.time()
-    with open(log_path, "w") as log:
+    messages_path = os.path.join(out_dir, f"{name}.messages.jsonl") if messages else os.devnull
+    with open(log_path, "w") as log, open(messages_path, "w") as messages_file:
         km = KernelManager(kernel_name=kernel_name)
         km.start_kernel(cwd=os.path.dirname(os.path.abspath(path)), stdout=log, stderr=log)
         kc = km.client()
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=120)
-            run = NotebookRun(kc, cell_timeout, settle)
+            run = NotebookRun(kc, cell_timeout, settle, messages_file if messages else None)
             code_cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
             for n, (index, cell) in enumerate(code_cells, 1):
                 tc = time.time()
                 print(f"[{name}] cell {index + 1}/{len(nb.cells)} ...", file=sys.stderr, flush=True)
                 try:
-                    reply = run.run_cell(cell, km.is_alive)
+                    reply = run.run_cell(cell, km.is_alive, index + 1)
                 except (TimeoutError, RuntimeError) as exc:
                     reply = {"status": "error", "ename": type(exc).__name__, "evalue": str(exc)}
                 result["cells"] = n
@@ -234,11 +241,12 @@ def main():
     parser.add_argument("--kernel", default="deno")
     parser.add_argument("--timeout", type=float, default=7200, help="seconds one cell may run")
     parser.add_argument("--settle", type=float, default=0.15, help="quiet seconds that end a cell")
+    parser.add_argument("--messages", action="store_true", help="also write <name>.messages.jsonl")
     args = parser.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     all_ok = True
     for path in args.notebooks:
-        result = run_notebook(path, args.out_dir, args.kernel, args.timeout, args.settle)
+        result = run_notebook(path, args.out_dir, args.kernel, args.timeout, args.settle, args.messages)
         all_ok &= result["ok"]
         print(json.dumps(result), flush=True)
     sys.exit(0 if all_ok else 1)

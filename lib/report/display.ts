@@ -97,11 +97,47 @@ export function plotSvg(options: Plot.PlotOptions): string {
     : markup;
 }
 
-/** An Observable Plot figure, displayed as inline SVG (in the notebook and in the HTML report). */
+/**
+ * An Observable Plot figure, displayed as inline SVG (in the notebook and in the HTML report). The bundle
+ * carries the SVG both as `image/svg+xml` and inside `text/html` (which every front end renders: classic
+ * Notebook, JupyterLab, VS Code); a figure with a legend is an HTML `<figure>`, so HTML only.
+ */
 export function plot(options: Plot.PlotOptions, alt = "figure"): Displayable {
   const markup = plotSvg(options);
-  if (markup.startsWith("<svg")) return displayable({ "image/svg+xml": markup, "text/plain": `[${alt}]` });
-  return displayable({ "text/html": markup, "text/plain": `[${alt}]` });
+  const plain = `[${alt}]`;
+  if (markup.startsWith("<svg")) return displayable({ "text/html": markup, "image/svg+xml": markup, "text/plain": plain });
+  return displayable({ "text/html": markup, "text/plain": plain });
+}
+
+/** The rich MIME types that the classic Notebook, JupyterLab and VS Code all render without extensions. */
+export const PORTABLE_RICH_TYPES = ["text/html", "image/svg+xml", "text/markdown", "image/png"] as const;
+
+/**
+ * What keeps a MIME bundle (the `data` of a display_data / execute_result message) from rendering the
+ * same in every front end; empty when it is fine. Each bundle needs `text/plain` (the fallback), at least
+ * one of {@link PORTABLE_RICH_TYPES}, no empty value, and no vendor type (`application/vnd.*`: the Deno
+ * kernel shows a bare polars DataFrame as `application/vnd.dataresource+json` + `text/html` without
+ * `text/plain`, which VS Code was reported to show as nothing; display tables with {@link table}). Pure.
+ *
+ * @example
+ * ```ts
+ * bundleProblems(table([{ a: 1 }]).bundle);   // []
+ * bundleProblems({ "application/vnd.dataresource+json": {} }); // three problems
+ * ```
+ */
+export function bundleProblems(data: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const types = Object.keys(data);
+  if (!types.includes("text/plain")) problems.push("no text/plain fallback");
+  if (!PORTABLE_RICH_TYPES.some((t) => types.includes(t))) problems.push(`no rich type that every front end renders (has: ${types.join(", ") || "nothing"})`);
+  for (const t of types) {
+    const v = data[t];
+    if (t.startsWith("application/vnd.")) problems.push(`${t} is a vendor type that the stock front ends have no renderer for`);
+    if (v === "" || v === null || v === undefined || (Array.isArray(v) && v.join("") === "")) problems.push(`${t} is empty`);
+  }
+  const svg = data["image/svg+xml"];
+  if (typeof svg === "string" && !/^<svg[^>]*xmlns=/.test(svg)) problems.push("image/svg+xml is not a standalone <svg> with xmlns");
+  return problems;
 }
 
 /** Markdown text (findings written from the numbers of this run). */
