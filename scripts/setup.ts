@@ -153,6 +153,38 @@ export async function ensureSoftwareAdapter(): Promise<string | undefined> {
   return join(dir, SWIFTSHADER_FILES[0]);
 }
 
+/**
+ * Install Debian packages with apt when running as root (refreshing the package lists once if the
+ * first try fails). Returns null when installed, else why not (not root, no apt, apt failed).
+ */
+export async function aptInstall(packages: string[]): Promise<string | null> {
+  const cmd = `apt-get install -y --no-install-recommends ${packages.join(" ")}`;
+  if (!(await run("apt-get", ["--version"], { quiet: true })).ok) return `apt-get is not available (install ${packages.join(", ")} yourself)`;
+  if (Deno.uid?.() !== 0) return `installing needs root: sudo ${cmd}`;
+  log(`installing ${packages.join(", ")}: ${cmd}`);
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  if ((await run("apt-get", cmd.split(" ").slice(1), { env, quiet: true })).ok) return null;
+  await run("apt-get", ["update"], { env, quiet: true });
+  return (await run("apt-get", cmd.split(" ").slice(1), { env, quiet: true })).ok ? null : `\`${cmd}\` failed`;
+}
+
+/** Debian's Chromium for the browser tests and the demo check: its path, or why it cannot be had. */
+export async function ensureChromium(): Promise<{ path: string } | { missing: string }> {
+  const candidates = [Deno.env.get("SHARELOCK_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter((p): p is string => !!p);
+  const found = () => candidates.find((p) => existsSync(p));
+  if (found()) return { path: found()! };
+  const why = await aptInstall(["chromium"]);
+  return found() ? { path: found()! } : { missing: `Chromium is not installed and could not be installed: ${why ?? "apt installed no /usr/bin/chromium"}` };
+}
+
+/** The classic Jupyter Notebook server (Debian `jupyter-notebook`) for `python`: null when ready, else why not. */
+export async function ensureNotebookServer(python = pythonPath()): Promise<string | null> {
+  const has = async () => (await run(python, ["-c", "import notebook.notebookapp"], { quiet: true })).ok;
+  if (await has()) return null;
+  const why = await aptInstall(["jupyter-notebook"]);
+  return (await has()) ? null : `the Jupyter Notebook server is not importable by ${python}: ${why ?? "apt did not provide it"}`;
+}
+
 /** Everything the notebooks and the runner need. Returns what the runner needs to start. */
 export async function ensureEnvironment(opts: { softwareGpu?: boolean } = {}): Promise<{ python: string; jupyterPath: string }> {
   await ensureNpmPackages();
