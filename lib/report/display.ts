@@ -13,6 +13,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import sharp from "sharp";
+import { Buffer } from "node:buffer";
 import { readImageBytes } from "../encoders/image_io.ts";
 import { parseHTML } from "linkedom";
 import type pl from "nodejs-polars";
@@ -161,14 +162,20 @@ export function configTable(config: object, caption = "Configuration"): Displaya
   return table(Object.entries(config).map(([setting, v]) => ({ setting, value: typeof v === "object" && v !== null ? JSON.stringify(v) : String(v) })), { caption });
 }
 
+/** A square PNG thumbnail of an image file (flattened on white, fitted inside `size` x `size`). */
+export async function thumbnailPng(image: string, size: number): Promise<Uint8Array> {
+  const png = await sharp(await readImageBytes(image)).flatten({ background: "#ffffff" })
+    .resize(size, size, { fit: "contain", background: "#ffffff" }).png().toBuffer();
+  return new Uint8Array(png.buffer, png.byteOffset, png.length);
+}
+
 /** A grid of images with captions, embedded as base64 PNG thumbnails (they survive the HTML export). */
 export async function imageGrid(tiles: GridTile[], opts: { size?: number; columns?: number; title?: string } = {}): Promise<Displayable> {
   const size = opts.size ?? 72, cols = opts.columns ?? 8;
   const cells = await Promise.all(tiles.map(async (t) => {
     let img = `<div style="width:${size}px;height:${size}px;background:#eee"></div>`;
     try {
-      const png = await sharp(await readImageBytes(t.image)).flatten({ background: "#ffffff" })
-        .resize(size, size, { fit: "contain", background: "#ffffff" }).png().toBuffer();
+      const png = Buffer.from(await thumbnailPng(t.image, size));
       img = `<img src="data:image/png;base64,${png.toString("base64")}" width="${size}" height="${size}" alt="${escapeHtml(t.caption)}"/>`;
     } catch { /* unreadable image: grey tile */ }
     return `<figure style="margin:4px;width:${size + 40}px;text-align:center;font-size:10px">${img}<figcaption>${escapeHtml(t.caption)}</figcaption></figure>`;
