@@ -93,3 +93,6 @@ export * from "./experiments/captions.ts";
 export * from "./experiments/multilingual.ts";
 export * from "./experiments/compositional.ts";
 export * from "./experiments/caption_preflight.ts";
+export * from "./experiments/retrieval_pool.ts";
+export * from "./demo/site.ts";
+export * from "./demo/serve.ts";

@@ -13,6 +13,7 @@ import { launchChromium } from "../scripts/browser.ts";
 import { buildDemoSite } from "../lib/demo/site.ts";
 import { serveStatic } from "../lib/demo/serve.ts";
 import { nearest } from "../lib/demo/app.ts";
+import { retrievalPool } from "../lib/experiments/retrieval_pool.ts";
 import { type CaptionModel, captionSimilarity, retrieveImages } from "../lib/experiments/captions.ts";
 import { languageEncoder } from "../lib/encoders/registry.ts";
 import { createProjection } from "../lib/train/projection.ts";
@@ -106,4 +107,21 @@ Deno.test({
       await Deno.remove(work, { recursive: true });
     }
   },
+});
+
+Deno.test("retrievalPool: held-out tests without the style copies, then the held-out caption images, labels by source", () => {
+  const item = (id: string, source: string, cls: string, caption: string | null) =>
+    ({ item_id: id, image_path: `${id}.png`, class_id: 0, class_name: cls, caption, group: null, split: "test", source });
+  const m = (rows: number[][]) => ({ data: Float32Array.from(rows.flat()), rows: rows.length, dim: 2 });
+  const task = (kind: string, items: ReturnType<typeof item>[], rows: number[][]) => ({ name: kind, kind, items, images: m(rows), classes: [], labels: [] });
+  const tasks = [
+    task("unseen classes", [item("e1", "emoji-google", "red apple", null)], [[1, 0]]),
+    task("style shift", [item("t1", "emoji-twitter", "red apple", null)], [[9, 9]]),
+  ];
+  const corpus = { retrieval: { items: [item("o1", "openclipart", "x", "a violin on a chair")], images: m([[0, 1]]), captions: [], textsOf: [] } };
+  // deno-lint-ignore no-explicit-any
+  const pool = retrievalPool(corpus as any, tasks as any);
+  assert.deepEqual(Array.from(pool.images.data), [1, 0, 0, 1]);
+  assert.deepEqual(pool.items.map((i) => i.item_id), ["e1", "o1"]);
+  assert.deepEqual(pool.labels, ["red apple", "a violin on a chair"]);
 });

@@ -1,0 +1,47 @@
+/**
+ * `deno task demo [--serve] [--port N] [--out DIR]`: the trained caption model in a browser. Trains (or
+ * loads from the cache) the embedded default caption model of notebooks 03 and 06 (USE-lite -> MLP on
+ * MobileNetV2 features, seed 0; features are extracted first when missing, about 14 min from nothing),
+ * and writes a static site to `outputs/demo/` (`buildDemoSite`): the projection as ONNX, the retrieval
+ * pool's image features and thumbnails (notebook 06's held-out images), USE-lite for TF.js and
+ * onnxruntime-web. `--serve` then serves it on localhost and prints the URL.
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ensureNpmPackages } from "./setup.ts";
+import * as sl from "../lib/mod.ts";
+
+const { values } = parseArgs({ args: Deno.args, options: { serve: { type: "boolean" }, port: { type: "string" }, out: { type: "string" } } });
+/** Notebook 06's example queries. */
+const EXAMPLES = ["a red fruit", "an animal that lives in the sea", "a musical instrument", "something you wear on your feet", "a vehicle that flies", "a person playing a sport"];
+
+await ensureNpmPackages();
+const t0 = performance.now();
+await sl.selectTfBackend();
+const CAPTIONS = sl.CAPTIONS_EMBEDDED;
+const pf = await sl.captionPreflight(CAPTIONS.corpus, [CAPTIONS.main]);
+if (pf.problems.length) {
+  console.error(`The demo's caption model cannot be built here:\n- ${pf.problems.join("\n- ")}`);
+  Deno.exit(1);
+}
+const corpus = await sl.captionCorpus(pf.corpus);
+const pool = sl.retrievalPool(corpus, await sl.zeroShotTasks(corpus));
+const model = await sl.captionModel(corpus, { text: CAPTIONS.main, seed: CAPTIONS.seeds[0], train: CAPTIONS.train });
+const outDir = values.out ?? join(sl.projectPaths().outputs, "demo");
+const site = await sl.buildDemoSite({
+  model,
+  images: pool.images,
+  items: pool.items.map((it, i) => ({ id: it.item_id, image: it.image_path!, caption: pool.labels[i] })),
+  outDir,
+  vision: CAPTIONS.corpus.vision,
+  examples: EXAMPLES,
+});
+console.log(`Demo written to ${site.dir}: ${site.files} files, ${(site.bytes / 1e6).toFixed(1)} MB; ${pool.images.rows} images, model ${model.key} (${
+  model.cached ? "from the cache" : `trained in ${model.seconds.toFixed(0)} s`
+}), ${((performance.now() - t0) / 1000).toFixed(0)} s in all.`);
+if (values.serve) {
+  const server = sl.serveStatic(site.dir, values.port ? Number(values.port) : 0);
+  console.log(`Serving it at ${server.url} (Ctrl-C stops).`);
+} else {
+  console.log(`Open it through a local web server (browsers do not load wasm from file://): deno task demo --serve`);
+}
