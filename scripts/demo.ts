@@ -4,14 +4,22 @@
  * MobileNetV2 features, seed 0; features are extracted first when missing, about 14 min from nothing),
  * and writes a static site to `outputs/demo/` (`buildDemoSite`): the projection as ONNX, the retrieval
  * pool's image features and thumbnails (notebook 06's held-out images), USE-lite for TF.js and
- * onnxruntime-web. `--serve` then serves it on localhost and prints the URL.
+ * onnxruntime-web. `--serve` then serves it on localhost and prints the URL. `--screenshot PNG [--query Q]`
+ * opens it in headless Chromium, types the query and saves a screenshot (the README's picture).
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ensureNpmPackages } from "./setup.ts";
+import { ensureChromium, ensureNpmPackages } from "./setup.ts";
+import { launchChromium } from "./browser.ts";
 import * as sl from "../lib/mod.ts";
 
-const { values } = parseArgs({ args: Deno.args, options: { serve: { type: "boolean" }, port: { type: "string" }, out: { type: "string" } } });
+const { values } = parseArgs({ args: Deno.args, options: {
+  serve: { type: "boolean" },
+  port: { type: "string" },
+  out: { type: "string" },
+  screenshot: { type: "string" },
+  query: { type: "string", default: "a red fruit" },
+} });
 /** Notebook 06's example queries. */
 const EXAMPLES = ["a red fruit", "an animal that lives in the sea", "a musical instrument", "something you wear on your feet", "a vehicle that flies", "a person playing a sport"];
 
@@ -39,6 +47,24 @@ const site = await sl.buildDemoSite({
 console.log(`Demo written to ${site.dir}: ${site.files} files, ${(site.bytes / 1e6).toFixed(1)} MB; ${pool.images.rows} images, model ${model.key} (${
   model.cached ? "from the cache" : `trained in ${model.seconds.toFixed(0)} s`
 }), ${((performance.now() - t0) / 1000).toFixed(0)} s in all.`);
+if (values.screenshot) {
+  const chrome = await ensureChromium();
+  if ("missing" in chrome) throw new Error(`--screenshot needs Chromium: ${chrome.missing}`);
+  const server = sl.serveStatic(site.dir);
+  const browser = await launchChromium(chrome.path, { viewport: { width: 1100, height: 640 } });
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    await page.waitForSelector("body[data-ready=true]", { state: "attached", timeout: 120_000 });
+    await page.locator("#query").pressSequentially(values.query);
+    await page.waitForSelector(`#results[data-query="${values.query}"]`, { timeout: 60_000 });
+    await page.screenshot({ path: values.screenshot });
+    console.log(`Screenshot of "${values.query}": ${values.screenshot}`);
+  } finally {
+    await browser.close();
+    await server.shutdown();
+  }
+}
 if (values.serve) {
   const server = sl.serveStatic(site.dir, values.port ? Number(values.port) : 0);
   console.log(`Serving it at ${server.url} (Ctrl-C stops).`);

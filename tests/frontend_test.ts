@@ -31,6 +31,18 @@ interface CellView {
   text: string;
   tables: number;
   svgs: number;
+  /** Each rendered output of the cell, in order. */
+  outputs: OutputView[];
+}
+
+/** One rendered output area. */
+interface OutputView {
+  cell: number;
+  text: string;
+  tables: number;
+  svgs: number;
+  figures: number;
+  imgs: number;
 }
 
 /** Open a notebook in the classic UI, run all cells from the menu, wait for the kernel, and read the cells. */
@@ -80,6 +92,14 @@ async function runAllOpened(page: Page, screenshot: string, timeoutMs: number): 
         text: out?.innerText ?? "",
         tables: out?.querySelectorAll("table").length ?? 0,
         svgs: out?.querySelectorAll("svg").length ?? 0,
+        outputs: [...el.querySelectorAll(".output_area")].map((o) => ({
+          cell: index,
+          text: (o as HTMLElement).innerText,
+          tables: o.querySelectorAll("table").length,
+          svgs: o.querySelectorAll("svg").length,
+          figures: o.querySelectorAll("figure").length,
+          imgs: o.querySelectorAll("img").length,
+        })),
       };
     });
   });
@@ -114,20 +134,30 @@ Deno.test({
       const showcase = await writeShowcase(scratch);
       const cells = await runAll(page, server.urlFor(relative(REPO_ROOT, showcase)), join(outputs, "showcase.png"), 120_000);
       noErrors("showcase", cells);
-      const byName = ["polars table", "config table", "plot svg", "plot with legend", "progress", "markdown", "image grid", "bare DataFrame"];
-      const cell = (name: string) => cells[byName.indexOf(name)];
-      for (const [i, enc] of SHOWCASE.encoders.entries()) {
-        assert.match(cell("polars table").text, new RegExp(`${enc}\\s+${SHOWCASE.top1[i].toFixed(4)}`), "polars table rendered as a table");
+      // Each expected output must render exactly once. The Deno kernel (2.9) sometimes sends a cell's
+      // last-value result after reporting idle (2 of 20 cells in a probe here; displays made with
+      // `await sl.show(...)` never were), and the classic Notebook then shows it under the next cell:
+      // such outputs are found wherever they landed and listed in outputs/frontend/misplaced.json.
+      const outs = cells.flatMap((c) => c.outputs);
+      const expected: [string, (o: OutputView) => boolean][] = [
+        ["polars table", (o) => o.tables === 1 && /polars table/.test(o.text) && SHOWCASE.encoders.every((e, i) => new RegExp(`${e}\\s+${SHOWCASE.top1[i].toFixed(4)}`).test(o.text))],
+        ["config table", (o) => o.tables === 1 && /Configuration/.test(o.text) && o.text.includes(String(SHOWCASE.configSeed))],
+        ["plot svg", (o) => o.svgs >= 1 && o.figures === 0 && o.tables === 0],
+        ["plot with legend", (o) => o.svgs >= 1 && o.figures === 1 && SHOWCASE.encoders.every((e) => o.text.includes(e))],
+        ["progress", (o) => new RegExp(`showcase steps\\s+${SHOWCASE.progressTotal}/${SHOWCASE.progressTotal} \\(100%\\).*finished`).test(o.text)],
+        ["markdown", (o) => /Finding: USE-lite leads/.test(o.text)],
+        ["image grid", (o) => o.imgs === 2 && SHOWCASE.gridCaptions.every((c) => o.text.includes(c))],
+        ["bare DataFrame", (o) => o.tables === 1 && !/polars table|Configuration/.test(o.text) && SHOWCASE.encoders.every((e) => o.text.includes(e))],
+      ];
+      const misplaced: { output: string; cell: number; shownUnder: number }[] = [];
+      for (const [i, [name, test]] of expected.entries()) {
+        const found = outs.filter(test);
+        assert.equal(found.length, 1, `showcase "${name}": rendered ${found.length} times (outputs: ${JSON.stringify(outs.map((o) => o.text.slice(0, 60)))})`);
+        if (found[0].cell !== cells[i].index) misplaced.push({ output: name, cell: cells[i].index + 1, shownUnder: found[0].cell + 1 });
       }
-      assert.equal(cell("polars table").tables, 1);
-      assert.equal(cell("config table").tables, 1);
-      assert.match(cell("config table").text, new RegExp(String(SHOWCASE.configSeed)));
-      assert.ok(cell("plot svg").svgs >= 1, "Plot SVG rendered");
-      assert.ok(cell("plot with legend").svgs >= 1 && /use-lite/.test(cell("plot with legend").text), "Plot figure with its legend rendered");
-      assert.match(cell("progress").text, new RegExp(`showcase steps\\s+${SHOWCASE.progressTotal}/${SHOWCASE.progressTotal} \\(100%\\)`), "progress display ends at 100%");
-      assert.deepEqual(cell("progress").outputTypes, ["display_data"], "one progress display, updated in place");
-      assert.match(cell("markdown").text, /Finding: USE-lite leads/);
-      assert.equal(cell("bare DataFrame").tables, 1, "a bare DataFrame renders in the classic Notebook (text/html)");
+      assert.equal(outs.length, expected.length, "one output per cell: the progress display is updated in place");
+      await Deno.writeTextFile(join(outputs, "misplaced.json"), JSON.stringify(misplaced, null, 1));
+      if (misplaced.length) console.warn(`Deno kernel late results, shown under the next cell: ${JSON.stringify(misplaced)}`);
 
       const setup = await runAll(page, server.urlFor("notebooks/00_setup.ipynb"), join(outputs, "00_setup.png"), 180_000);
       noErrors("00_setup", setup);
