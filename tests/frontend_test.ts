@@ -70,7 +70,18 @@ async function runAllOpened(page: Page, screenshot: string, timeoutMs: number): 
     const code = nb.get_cells().filter((c: W) => c.cell_type === "code");
     return code.every((c: W) => c.input_prompt_number !== "*") && document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null;
   }, null, { timeout: timeoutMs, polling: 250 });
-  await page.waitForTimeout(1500); // late outputs (the Deno kernel can send output after idle)
+  // A last cell, run after the others, catches a late result of the notebook's last cell (the kernel
+  // sends it under the next request, like the runner's sentinel); it displays nothing itself.
+  await page.evaluate(() => {
+    const cell = (globalThis as W).Jupyter.notebook.insert_cell_at_bottom("code");
+    cell.set_text("void 0; // catches late results");
+    cell.execute();
+  });
+  await page.waitForFunction(() => {
+    const cells = (globalThis as W).Jupyter.notebook.get_cells();
+    return typeof cells[cells.length - 1].input_prompt_number === "number" && document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null;
+  }, null, { timeout: 60_000, polling: 250 });
+  await page.waitForTimeout(1500);
   // The classic UI scrolls inside #site: let the page grow so that the screenshot holds every cell.
   await page.evaluate(() => {
     for (const el of [document.documentElement, document.body, document.getElementById("site")]) {
