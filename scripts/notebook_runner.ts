@@ -10,6 +10,7 @@
  * ```
  */
 import { fileURLToPath } from "node:url";
+import { bundleProblems } from "../lib/report/display.ts";
 
 /** What the runner reports for one notebook. */
 export interface NotebookResult {
@@ -57,6 +58,21 @@ export interface KernelMessage {
 export async function readMessages(result: NotebookResult): Promise<KernelMessage[]> {
   const path = result.ipynb.replace(/\.ipynb$/, ".messages.jsonl");
   return (await Deno.readTextFile(path)).split("\n").filter(Boolean).map((l) => JSON.parse(l) as KernelMessage);
+}
+
+/**
+ * Outputs of an executed notebook that not every front end renders (see `bundleProblems`): one entry per
+ * problem, with the 1-based cell number. nbformat stores multi-line values as lists of lines.
+ */
+export async function notebookBundleProblems(ipynb: string): Promise<{ cell: number; problem: string }[]> {
+  // deno-lint-ignore no-explicit-any
+  const nb = JSON.parse(await Deno.readTextFile(ipynb)) as { cells: { outputs?: { data?: Record<string, any> }[] }[] };
+  return nb.cells.flatMap((c, i) =>
+    (c.outputs ?? []).filter((o) => o.data).flatMap((o) =>
+      bundleProblems(Object.fromEntries(Object.entries(o.data!).map(([k, v]) => [k, Array.isArray(v) ? v.join("") : v])))
+        .map((problem) => ({ cell: i + 1, problem }))
+    )
+  );
 }
 
 const RUNNER = fileURLToPath(new URL("./run_notebooks.py", import.meta.url));

@@ -9,7 +9,7 @@
  */
 import { basename, join, resolve } from "node:path";
 import { ensureEnvironment, SetupError } from "./setup.ts";
-import { runNotebooks } from "./notebook_runner.ts";
+import { notebookBundleProblems, runNotebooks } from "./notebook_runner.ts";
 import { clearFigures, diffSummaries, readSummary, recordRun, summaryPath } from "../lib/report/summary.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
 
@@ -71,6 +71,9 @@ async function main() {
   for (const r of results) {
     console.log(`${r.notebook.padEnd(36)} ${(r.ok ? "ok" : "FAILED").padEnd(8)} ${r.seconds.toFixed(1).padStart(7)}  ${r.html ?? r.ipynb}`);
     if (!r.ok) console.log(`    cell ${r.failed_cell ?? "?"}: ${r.error}`);
+    for (const p of await notebookBundleProblems(r.ipynb).catch(() => [])) {
+      console.log(`    cell ${p.cell}: an output not every front end renders (VS Code, Jupyter): ${p.problem}`);
+    }
   }
   const changes = diffSummaries(before, await readSummary(summaryFile), 1e-9);
   if (changes.length) {

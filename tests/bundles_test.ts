@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ensureRunnerKernel, pythonPath } from "../scripts/setup.ts";
-import { type KernelMessage, readMessages, runNotebooks } from "../scripts/notebook_runner.ts";
+import { type KernelMessage, notebookBundleProblems, readMessages, runNotebooks } from "../scripts/notebook_runner.ts";
 import { REPO_ROOT } from "../lib/runtime/paths.ts";
 import { bundleProblems } from "../lib/report/display.ts";
 import { SHOWCASE, showcaseCells, writeShowcase } from "./fixtures/showcase.ts";
@@ -72,6 +72,9 @@ Deno.test("the kernel sends every table, figure and progress display as a bundle
     const bare = one("bare DataFrame");
     assert.ok("application/vnd.dataresource+json" in bare, Object.keys(bare).join(", "));
     assert.ok(bundleProblems(bare).some((p) => /text\/plain/.test(p)));
+    // The same check on the executed notebook (what `deno task reproduce` prints) names only that cell.
+    const bareCell = names.indexOf("bare DataFrame") + 2;
+    assert.deepEqual([...new Set((await notebookBundleProblems(r.ipynb)).map((p) => p.cell))], [bareCell]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ensureRunnerKernel, pythonPath } from "../scripts/setup.ts";
-import { runNotebooks } from "../scripts/notebook_runner.ts";
+import { notebookBundleProblems, runNotebooks } from "../scripts/notebook_runner.ts";
 import { REPO_ROOT } from "../lib/runtime/paths.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -91,6 +91,7 @@ Deno.test("00_setup runs headless and its HTML report shows tables and the plot 
   assert.match(html, /<svg[^>]*>[\s\S]*<\/svg>/);
   assert.match(html, /TensorFlow.js backend: (wasm|cpu|tensorflow)/);
   assert.match(html, /<table class="sharelock-table">/);
+  assert.deepEqual(await notebookBundleProblems(r.ipynb), [], "every output renders in every front end");
   const summary = JSON.parse(await Deno.readTextFile(join(dir, "summary.json")));
   assert.ok(["wasm", "cpu", "tensorflow"].includes(summary.notebooks["00_setup"].figures.tfjs_backend));
 });
