@@ -1,7 +1,7 @@
 /**
  * The browser side of the retrieval demo (bundled into `app.js` by `buildDemoSite`): USE-lite on
  * TensorFlow.js (the same SentencePiece tokenizer as `use_tokenizer.ts`), the caption model's text
- * projection on onnxruntime-web (WebGPU where the browser has it, else wasm), and cosine similarity
+ * projection on onnxruntime-web (wasm), and cosine similarity
  * against the stored unit image features. Typing a query shows the nearest images with scores.
  * `globalThis.sharelockDemo.search(query)` gives the same results to scripts (the demo test uses it
  * only to wait; it reads the page).
@@ -68,13 +68,8 @@ async function main() {
   const use = await tf.loadGraphModel("use/model.json");
   ort.env.wasm.wasmPaths = new URL("vendor/", location.href).href;
   ort.env.wasm.numThreads = 1;
-  const providers = "gpu" in navigator ? ["webgpu", "wasm"] : ["wasm"];
-  let session: Any;
-  try {
-    session = await ort.InferenceSession.create("model/projection.onnx", { executionProviders: providers });
-  } catch {
-    session = await ort.InferenceSession.create("model/projection.onnx", { executionProviders: ["wasm"] });
-  }
+  // The projection is a few small matrix products per query: the wasm build of onnxruntime-web is enough.
+  const session = await ort.InferenceSession.create("model/projection.onnx", { executionProviders: ["wasm"] });
 
   async function embedText(text: string): Promise<Float32Array> {
     const ids = tokenizer.encode(text);
@@ -132,7 +127,7 @@ async function main() {
   }
   status.textContent = `${meta.rows} images · ${meta.model.text} → ${meta.model.projection} (${meta.model.pairs} caption pairs, seed ${
     meta.model.seed
-  }) · ${meta.vision} image features · TF.js ${tf.getBackend()} · onnxruntime-web`;
+  }) · ${meta.vision} image features · TF.js ${tf.getBackend()} · onnxruntime-web wasm`;
   g.sharelockDemo = { search, meta };
   document.body.dataset.ready = "true";
 }
