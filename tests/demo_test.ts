@@ -11,7 +11,7 @@ import sharp from "sharp";
 import { ensureChromium } from "../scripts/setup.ts";
 import { launchChromium } from "../scripts/browser.ts";
 import { buildDemoSite } from "../lib/demo/site.ts";
-import { serveStatic } from "../lib/demo/serve.ts";
+import { contentType, serveStatic } from "../lib/demo/serve.ts";
 import { nearest } from "../lib/demo/app.ts";
 import { retrievalPool } from "../lib/experiments/retrieval_pool.ts";
 import { type CaptionModel, captionSimilarity, retrieveImages } from "../lib/experiments/captions.ts";
@@ -124,4 +124,25 @@ Deno.test("retrievalPool: held-out tests without the style copies, then the held
   assert.deepEqual(Array.from(pool.images.data), [1, 0, 0, 1]);
   assert.deepEqual(pool.items.map((i) => i.item_id), ["e1", "o1"]);
   assert.deepEqual(pool.labels, ["red apple", "a violin on a chair"]);
+});
+
+Deno.test("serveStatic: wasm and module types browsers require, 404 for missing files, nothing outside the folder", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(dir, "index.html"), "<p>hi</p>");
+  const server = serveStatic(join(dir));
+  try {
+    const get = async (p: string) => {
+      const r = await fetch(server.url + p);
+      await r.body?.cancel();
+      return [r.status, r.headers.get("content-type")];
+    };
+    assert.deepEqual(await get(""), [200, "text/html; charset=utf-8"]);
+    assert.deepEqual(await get("missing.wasm"), [404, "text/plain;charset=UTF-8"]);
+    assert.equal((await get("..%2f..%2fetc%2fpasswd"))[0], 403);
+    assert.equal(contentType("a/b.wasm"), "application/wasm");
+    assert.equal(contentType("x.mjs"), "text/javascript; charset=utf-8");
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -9,7 +9,7 @@
  * await server.shutdown();
  * ```
  */
-import { extname, join, normalize, resolve } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -39,7 +39,7 @@ export function serveStatic(dir: string, port = 0): StaticServer {
   const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, async (req) => {
     const path = decodeURIComponent(new URL(req.url).pathname);
     const file = normalize(join(root, path.endsWith("/") ? `${path}index.html` : path));
-    if (!file.startsWith(root)) return new Response("forbidden", { status: 403 });
+    if (file !== root && !file.startsWith(root + sep)) return new Response("forbidden", { status: 403 });
     try {
       const body = await Deno.readFile(file);
       return new Response(body, { headers: { "content-type": contentType(file), "cache-control": "no-store" } });
