@@ -49,7 +49,7 @@ function concat(parts: Uint8Array[]): ArrayBuffer {
 }
 
 /** Load a model whose topology and base64 weight shards are CommonJS modules (nsfwjs's layout). */
-function loadUmdArtifacts(dir: string): tf.io.ModelArtifacts & { format?: string } {
+export function loadUmdArtifacts(dir: string): tf.io.ModelArtifacts & { format?: string } {
   const req = createRequire(import.meta.url);
   const model = req(join(dir, "model.min.js")) as { modelTopology: object; weightsManifest: WeightsManifest[]; format?: string };
   const shards = model.weightsManifest.flatMap((g) => g.paths.map((p) => base64ToBytes(req(join(dir, `${p}.min.js`)) as string)));

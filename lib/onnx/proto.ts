@@ -17,14 +17,20 @@
 type Bytes = Uint8Array;
 
 class Writer {
-  #chunks: number[] = [];
+  // small fields accumulate in #small; large byte fields are kept as views (no per-byte copy)
+  #parts: Uint8Array[] = [];
+  #small: number[] = [];
+  #flush() {
+    if (this.#small.length) this.#parts.push(Uint8Array.from(this.#small));
+    this.#small = [];
+  }
   varint(v: number | bigint) {
     let n = BigInt.asUintN(64, BigInt(v));
     while (n >= 0x80n) {
-      this.#chunks.push(Number(n & 0x7fn) | 0x80);
+      this.#small.push(Number(n & 0x7fn) | 0x80);
       n >>= 7n;
     }
-    this.#chunks.push(Number(n));
+    this.#small.push(Number(n));
     return this;
   }
   tag(field: number, wire: number) {
@@ -35,7 +41,11 @@ class Writer {
   }
   bytes(field: number, b: Bytes) {
     this.tag(field, 2).varint(b.length);
-    for (const x of b) this.#chunks.push(x);
+    if (b.length < 256) for (const x of b) this.#small.push(x);
+    else {
+      this.#flush();
+      this.#parts.push(b);
+    }
     return this;
   }
   string(field: number, s: string) {
@@ -45,11 +55,18 @@ class Writer {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setFloat32(0, f, true);
     this.tag(field, 5);
-    for (const x of b) this.#chunks.push(x);
+    for (const x of b) this.#small.push(x);
     return this;
   }
   done(): Bytes {
-    return Uint8Array.from(this.#chunks);
+    this.#flush();
+    const out = new Uint8Array(this.#parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of this.#parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
   }
 }
 
@@ -182,6 +199,13 @@ export class GraphBuilder {
     const name = `const_${this.#n++}`;
     this.#inits.push([name, tensorProto(name, type, dims, type === "int64" ? BigInt64Array.from(values.map(BigInt)) : Float32Array.from(values))]);
     this.#consts.set(key, name);
+    return name;
+  }
+
+  /** A named float32 or int64 initializer from a typed array (large weights; not deduplicated). */
+  tensor(name: string, dims: number[], data: Float32Array | BigInt64Array): string {
+    const type: OnnxType = data instanceof Float32Array ? "float32" : "int64";
+    this.#inits.push([name, tensorProto(name, type, dims, data)]);
     return name;
   }
 
