@@ -98,10 +98,20 @@ export async function preprocessImage(ref: ImageInput, spec: PreprocessSpec): Pr
   }
   const out = new Float32Array(n * 3);
   const mean = spec.mean ?? [0, 0, 0], std = spec.std ?? [1, 1, 1];
-  for (let p = 0; p < n; p++) {
-    for (let c = 0; c < 3; c++) {
-      const v = (rgb[p * 3 + c] / 255 - mean[c]) / std[c];
-      out[spec.layout === "hwc" ? p * 3 + c : c * n + p] = v;
+  // one table per channel: the same (x / 255 - mean) / std for each of the 256 byte values, looked up
+  const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, x) => (x / 255 - mean[c]) / std[c]));
+  const [r, g, b] = lut;
+  if (spec.layout === "hwc") {
+    for (let i = 0; i < n * 3; i += 3) {
+      out[i] = r[rgb[i]];
+      out[i + 1] = g[rgb[i + 1]];
+      out[i + 2] = b[rgb[i + 2]];
+    }
+  } else {
+    for (let p = 0; p < n; p++) {
+      out[p] = r[rgb[p * 3]];
+      out[n + p] = g[rgb[p * 3 + 1]];
+      out[2 * n + p] = b[rgb[p * 3 + 2]];
     }
   }
   return out;

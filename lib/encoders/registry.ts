@@ -15,6 +15,7 @@ import { pcaWordVectorEncoder, wordVectorEncoder } from "./word_vectors.ts";
 import { randomTextEncoder } from "./random_text.ts";
 import { hfTextEncoder, hfVisionEncoder } from "./hf.ts";
 import type { LanguageEncoder, VisionEncoder } from "./types.ts";
+import { type DeviceRequest, onnxVisionEncoder, type VisionEngine, visionEngineFromEnv } from "./onnx_vision.ts";
 
 /** Vision encoders of the embedded default. */
 export const EMBEDDED_VISION = ["mobilenet-v2", "inception-v3"] as const;
@@ -34,10 +35,25 @@ export function encoderLanguages(name: string): string {
   return "unknown";
 }
 
-/** Open a vision encoder by name. */
-export function visionEncoder(name: string): Promise<VisionEncoder> {
-  if (name === "mobilenet-v2") return mobileNetV2Encoder();
-  if (name === "inception-v3") return inceptionV3Encoder();
+/** Options of {@link visionEncoder}. */
+export interface VisionEncoderOptions {
+  /** Engine of the nsfwjs encoders (default: `SHARELOCK_VISION_ENGINE`, else `onnx`). */
+  engine?: VisionEngine;
+  /** onnxruntime device (default: `SHARELOCK_DEVICE`, else auto). */
+  device?: DeviceRequest;
+}
+
+/**
+ * Open a vision encoder by name. `mobilenet-v2` and `inception-v3` run on onnxruntime (the converted
+ * TF.js models) unless `engine` (or `SHARELOCK_VISION_ENGINE`) says `tfjs`; the two engines' features
+ * carry different identities, so the feature store keeps them apart.
+ */
+export function visionEncoder(name: string, opts: VisionEncoderOptions = {}): Promise<VisionEncoder> {
+  if (name === "mobilenet-v2" || name === "inception-v3") {
+    const engine = opts.engine ?? visionEngineFromEnv();
+    if (engine === "onnx") return onnxVisionEncoder(name, { device: opts.device });
+    return name === "mobilenet-v2" ? mobileNetV2Encoder() : inceptionV3Encoder();
+  }
   if (name.startsWith("hf:")) return hfVisionEncoder({ model: name.slice(3) });
   throw new Error(`unknown vision encoder "${name}" (known: ${EMBEDDED_VISION.join(", ")}, hf:<model id>)`);
 }

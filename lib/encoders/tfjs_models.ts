@@ -21,7 +21,8 @@ import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { ensureNpmAsset, NPM_ASSETS } from "../data/assets.ts";
-import { describeSpec, preprocessImage, type PreprocessSpec } from "./image_io.ts";
+import { describeSpec, type PreprocessSpec } from "./image_io.ts";
+import { embedInBatches } from "./image_batches.ts";
 import { checkEmbeddings, type EncoderIdentity, type ImageInput, type LanguageEncoder, type VisionEncoder } from "./types.ts";
 import { UseTokenizer } from "./use_tokenizer.ts";
 
@@ -65,31 +66,106 @@ export function loadUmdArtifacts(dir: string): tf.io.ModelArtifacts & { format?:
 export interface TfjsVisionOptions {
   /** Unpacked nsfwjs package (default: fetched into the cache). */
   packageDir?: string;
-  /** Images per forward pass (default 16). */
+  /** Images per forward pass (default: the model's, see {@link NSFWJS_VISION}). */
   batchSize?: number;
 }
 
-function visionEncoder(
-  identity: EncoderIdentity,
-  spec: PreprocessSpec,
-  run: (x: tf.Tensor4D) => tf.Tensor2D,
-  dispose: () => void,
-  batchSize: number,
-): VisionEncoder {
+/** The embedded vision models of nsfwjs. */
+export type NsfwjsVisionName = "mobilenet-v2" | "inception-v3";
+
+/** One nsfwjs vision model: where it is, how it is fed, what it outputs. Shared by every engine. */
+export interface NsfwjsVisionModel {
+  /** Folder under `dist/models/`. */
+  dir: string;
+  /** Graph model: output node suffix; layers model: output layer name. */
+  output: string;
+  format: "graph" | "layers";
+  spec: PreprocessSpec;
+  /** Default images per forward pass on the CPU. */
+  batchSize: number;
+  /** The identity of its features as TF.js computes them. */
+  identity: EncoderIdentity;
+}
+
+const MOBILENET_SPEC: PreprocessSpec = { size: 224, mode: "pad", layout: "hwc" };
+const INCEPTION_SPEC: PreprocessSpec = { size: 299, mode: "pad", layout: "hwc" };
+
+/** The two nsfwjs vision models (MobileNetV2 1.4 pooled features; InceptionV3 at `flatten_1`). */
+export const NSFWJS_VISION: Record<NsfwjsVisionName, NsfwjsVisionModel> = {
+  "mobilenet-v2": {
+    dir: "mobilenet_v2_mid",
+    output: "feature_vector/SpatialSqueeze",
+    format: "graph",
+    spec: MOBILENET_SPEC,
+    batchSize: 16,
+    identity: {
+      kind: "image",
+      name: "mobilenet-v2",
+      model: `nsfwjs/mobilenet_v2_mid (MobileNetV2 1.4, ImageNet-pretrained)`,
+      version: `${NPM_ASSETS.nsfwjs.name}@${NPM_ASSETS.nsfwjs.version}`,
+      pooling: "global average (feature_vector/SpatialSqueeze)",
+      dtype: "uint8-quantised weights, fp32 compute",
+      preprocessing: describeSpec(MOBILENET_SPEC),
+      dim: 1792,
+    },
+  },
+  "inception-v3": {
+    dir: "inception_v3",
+    output: "flatten_1",
+    format: "layers",
+    spec: INCEPTION_SPEC,
+    batchSize: 8,
+    identity: {
+      kind: "image",
+      name: "inception-v3",
+      model: "nsfwjs/inception_v3 (InceptionV3, ImageNet-pretrained)",
+      version: `${NPM_ASSETS.nsfwjs.name}@${NPM_ASSETS.nsfwjs.version}`,
+      pooling: "global average (flatten_1)",
+      dtype: "fp32",
+      preprocessing: describeSpec(INCEPTION_SPEC),
+      dim: 2048,
+    },
+  },
+};
+
+/** Load one nsfwjs vision model's artifacts from the package (fetched into the cache when not given). */
+export async function nsfwjsArtifacts(name: NsfwjsVisionName, packageDir?: string): Promise<tf.io.ModelArtifacts & { format?: string }> {
+  const pkg = packageDir ?? await ensureNpmAsset(NPM_ASSETS.nsfwjs);
+  return loadUmdArtifacts(join(pkg, "dist", "models", NSFWJS_VISION[name].dir));
+}
+
+/** A nsfwjs vision model on TF.js (the backend chosen by `selectTfBackend`). */
+export async function tfjsVisionEncoder(name: NsfwjsVisionName, opts: TfjsVisionOptions = {}): Promise<VisionEncoder> {
+  await tf.ready(); // the backend chosen by selectTfBackend, else TF.js's highest-priority one
+  const m = NSFWJS_VISION[name];
+  const artifacts = await nsfwjsArtifacts(name, opts.packageDir);
+  let run: (x: tf.Tensor4D) => tf.Tensor2D, dispose: () => void;
+  if (m.format === "graph") {
+    const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
+    const nodes = (artifacts.modelTopology as { node: { name: string }[] }).node.map((n) => n.name);
+    const output = nodes.find((n) => n.endsWith(m.output));
+    if (!output) throw new Error(`${name} (nsfwjs ${m.dir}): no node ending in ${m.output}`);
+    run = (x) => model.execute(x, output) as tf.Tensor2D;
+    dispose = () => model.dispose();
+  } else {
+    const full = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    const layer = full.layers.find((l) => l.name === m.output);
+    if (!layer) throw new Error(`${name} (nsfwjs ${m.dir}): no ${m.output} layer (layers: ${full.layers.slice(-5).map((l) => l.name)})`);
+    const features = tf.model({ inputs: full.inputs, outputs: layer.output as tf.SymbolicTensor });
+    run = (x) => features.predict(x) as tf.Tensor2D;
+    dispose = () => full.dispose();
+  }
+  const identity = m.identity, size = m.spec.size;
+  const plan = { spec: m.spec, batchSize: opts.batchSize ?? m.batchSize, dim: identity.dim };
   return {
     identity,
     async embed(images: ImageInput[]) {
-      const out: Float32Array[] = [];
-      for (let s = 0; s < images.length; s += batchSize) {
-        const batch = images.slice(s, s + batchSize);
-        const pixels = await Promise.all(batch.map((im) => preprocessImage(im, spec)));
-        const flat = new Float32Array(pixels.length * pixels[0].length);
-        pixels.forEach((p, i) => flat.set(p, i * p.length));
-        const feats = tf.tidy(() => run(tf.tensor4d(flat, [batch.length, spec.size, spec.size, 3])));
+      const out = await embedInBatches(images, plan, async (pixels, n) => {
+        const feats = tf.tidy(() => run(tf.tensor4d(pixels, [n, size, size, 3])));
         const data = await feats.data() as Float32Array;
         feats.dispose();
-        for (let i = 0; i < batch.length; i++) out.push(data.slice(i * identity.dim, (i + 1) * identity.dim));
-      }
+        return data;
+      });
       checkEmbeddings(identity, images, out);
       return out;
     },
@@ -97,51 +173,14 @@ function visionEncoder(
   };
 }
 
-/** MobileNetV2 (1.4) pooled features, 1792-d. */
-export async function mobileNetV2Encoder(opts: TfjsVisionOptions = {}): Promise<VisionEncoder> {
-  await tf.ready(); // the backend chosen by selectTfBackend, else TF.js's highest-priority one
-  const pkg = opts.packageDir ?? await ensureNpmAsset(NPM_ASSETS.nsfwjs);
-  const artifacts = loadUmdArtifacts(join(pkg, "dist", "models", "mobilenet_v2_mid"));
-  const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
-  const nodes = (artifacts.modelTopology as { node: { name: string }[] }).node.map((n) => n.name);
-  const output = nodes.find((n) => n.endsWith("feature_vector/SpatialSqueeze"));
-  if (!output) throw new Error(`MobileNetV2 in ${pkg}: no node ending in feature_vector/SpatialSqueeze`);
-  const spec: PreprocessSpec = { size: 224, mode: "pad", layout: "hwc" };
-  const identity: EncoderIdentity = {
-    kind: "image",
-    name: "mobilenet-v2",
-    model: `nsfwjs/mobilenet_v2_mid (MobileNetV2 1.4, ImageNet-pretrained)`,
-    version: `${NPM_ASSETS.nsfwjs.name}@${NPM_ASSETS.nsfwjs.version}`,
-    pooling: "global average (feature_vector/SpatialSqueeze)",
-    dtype: "uint8-quantised weights, fp32 compute",
-    preprocessing: describeSpec(spec),
-    dim: 1792,
-  };
-  return visionEncoder(identity, spec, (x) => model.execute(x, output) as tf.Tensor2D, () => model.dispose(), opts.batchSize ?? 16);
+/** MobileNetV2 (1.4) pooled features, 1792-d, on TF.js. */
+export function mobileNetV2Encoder(opts: TfjsVisionOptions = {}): Promise<VisionEncoder> {
+  return tfjsVisionEncoder("mobilenet-v2", opts);
 }
 
-/** InceptionV3 features at `flatten_1`, 2048-d, 299x299 input. */
-export async function inceptionV3Encoder(opts: TfjsVisionOptions = {}): Promise<VisionEncoder> {
-  await tf.ready();
-  const pkg = opts.packageDir ?? await ensureNpmAsset(NPM_ASSETS.nsfwjs);
-  const artifacts = loadUmdArtifacts(join(pkg, "dist", "models", "inception_v3"));
-  const full = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  const layer = full.layers.find((l) => l.name === "flatten_1") ?? full.layers.find((l) => l.name.startsWith("global_average"));
-  if (!layer) throw new Error(`InceptionV3 in ${pkg}: no flatten_1 layer (layers: ${full.layers.slice(-5).map((l) => l.name)})`);
-  const features = tf.model({ inputs: full.inputs, outputs: layer.output as tf.SymbolicTensor });
-  const dim = (layer.outputShape as number[]).at(-1)!;
-  const spec: PreprocessSpec = { size: 299, mode: "pad", layout: "hwc" };
-  const identity: EncoderIdentity = {
-    kind: "image",
-    name: "inception-v3",
-    model: "nsfwjs/inception_v3 (InceptionV3, ImageNet-pretrained)",
-    version: `${NPM_ASSETS.nsfwjs.name}@${NPM_ASSETS.nsfwjs.version}`,
-    pooling: `global average (${layer.name})`,
-    dtype: "fp32",
-    preprocessing: describeSpec(spec),
-    dim,
-  };
-  return visionEncoder(identity, spec, (x) => features.predict(x) as tf.Tensor2D, () => full.dispose(), opts.batchSize ?? 8);
+/** InceptionV3 features at `flatten_1`, 2048-d, 299x299 input, on TF.js. */
+export function inceptionV3Encoder(opts: TfjsVisionOptions = {}): Promise<VisionEncoder> {
+  return tfjsVisionEncoder("inception-v3", opts);
 }
 
 /** Options of {@link useLiteEncoder}. */

@@ -190,8 +190,9 @@ class Emitter {
     return { name: this.activation(y, act, where), nchw: false };
   }
 
+  /** The model with `out` as output `name`, in TF's layout (4-D outputs back to NHWC). */
   finish(out: Value, name: string): Uint8Array {
-    this.g.output(out.name, name);
+    this.g.output(this.toNhwc(out), name);
     return this.g.model(name);
   }
 }

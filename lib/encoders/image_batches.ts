@@ -1,0 +1,58 @@
+/**
+ * The image-encoder batch loop shared by every engine: decode and resize the next batch while the model
+ * runs on the current one (sharp works on libuv's thread pool, onnxruntime on its own threads), so
+ * preprocessing stays off the critical path. One implementation of preprocessing (`preprocessImage`).
+ *
+ * @example
+ * ```ts
+ * const vectors = await embedInBatches(images, { spec, batchSize: 16, dim: 1792 },
+ *   async (pixels, n) => runModel(pixels, n));   // pixels: n * size * size * 3 float32
+ * ```
+ */
+import { preprocessImage, type PreprocessSpec } from "./image_io.ts";
+import type { ImageInput } from "./types.ts";
+
+/** How images become model input batches. */
+export interface BatchPlan {
+  spec: PreprocessSpec;
+  batchSize: number;
+  /** Output dimension per image. */
+  dim: number;
+}
+
+/** Decode and lay out one batch as one contiguous Float32Array. */
+export async function preprocessBatch(images: ImageInput[], spec: PreprocessSpec): Promise<Float32Array> {
+  const per = spec.size * spec.size * 3;
+  const flat = new Float32Array(images.length * per);
+  const pixels = await Promise.all(images.map((im) => preprocessImage(im, spec)));
+  pixels.forEach((p, i) => flat.set(p, i * per));
+  return flat;
+}
+
+/**
+ * Run `model` over `images` in batches, preprocessing batch k+1 while batch k runs. `model` gets the
+ * pixels of `n` images and returns `n * dim` features. Vectors come back in input order.
+ */
+export async function embedInBatches(
+  images: ImageInput[],
+  plan: BatchPlan,
+  model: (pixels: Float32Array, n: number) => Promise<Float32Array>,
+): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  const starts: number[] = [];
+  for (let s = 0; s < images.length; s += plan.batchSize) starts.push(s);
+  const prep = (s: number) => preprocessBatch(images.slice(s, s + plan.batchSize), plan.spec);
+  let next = starts.length ? prep(starts[0]) : undefined;
+  // a rejected look-ahead batch is awaited (and reported) in its turn; never left unhandled
+  next?.catch(() => {});
+  for (let k = 0; k < starts.length; k++) {
+    const pixels = await next!;
+    next = k + 1 < starts.length ? prep(starts[k + 1]) : undefined;
+    next?.catch(() => {});
+    const n = Math.min(plan.batchSize, images.length - starts[k]);
+    const feats = await model(pixels, n);
+    if (feats.length !== n * plan.dim) throw new Error(`model returned ${feats.length} values for ${n} images of dimension ${plan.dim}`);
+    for (let i = 0; i < n; i++) out.push(feats.slice(i * plan.dim, (i + 1) * plan.dim));
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+/**
+ * The nsfwjs vision encoders (MobileNetV2 1.4, InceptionV3) on onnxruntime: the TF.js models converted
+ * to ONNX once (`tfjs_to_onnx.ts`, cached under `<cache>/models/onnx/`, keyed by the package version and
+ * the converter version), run with intra-op threads on the CPU or on a GPU execution provider. Same
+ * preprocessing and batch loop as the TF.js engine (`image_batches.ts`); the features equal TF.js's to
+ * about 1e-6 relative (tests/onnx_vision_test.ts). The identity adds `engine` and `converter`, so the
+ * feature store keeps the two engines' features apart.
+ *
+ * @example
+ * ```ts
+ * const enc = await onnxVisionEncoder("mobilenet-v2", { threads: 2 });
+ * const [f] = await enc.embed(["cat.png"]);   // Float32Array(1792)
+ * enc.dispose();
+ * ```
+ */
+import * as ort from "onnxruntime-node";
+import * as tf from "@tensorflow/tfjs";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ensureNpmAsset, NPM_ASSETS } from "../data/assets.ts";
+import { projectPaths } from "../runtime/paths.ts";
+import { writeFileAtomic } from "../runtime/atomic.ts";
+import { type OnnxDevice, resolveOnnxDevice } from "../runtime/onnx_device.ts";
+import { nsfwjsArtifacts, NSFWJS_VISION, type NsfwjsVisionName } from "./tfjs_models.ts";
+import { CONVERTER_VERSION, graphModelToOnnx, layersModelToOnnx } from "./tfjs_to_onnx.ts";
+import { embedInBatches } from "./image_batches.ts";
+import { checkEmbeddings, type EncoderIdentity, type ImageInput, type VisionEncoder } from "./types.ts";
+
+/** Which runtime computes the nsfwjs vision encoders. */
+export type VisionEngine = "onnx" | "tfjs";
+
+/** A device request for onnxruntime sessions. */
+export type DeviceRequest = "auto" | OnnxDevice;
+
+/** The engine named by `SHARELOCK_VISION_ENGINE` (`onnx` or `tfjs`), default `onnx`. */
+export function visionEngineFromEnv(env: { get(key: string): string | undefined } = Deno.env): VisionEngine {
+  const v = env.get("SHARELOCK_VISION_ENGINE") ?? "onnx";
+  if (v !== "onnx" && v !== "tfjs") throw new Error(`SHARELOCK_VISION_ENGINE="${v}": expected "onnx" or "tfjs"`);
+  return v;
+}
+
+/** Options of {@link onnxVisionEncoder}. */
+export interface OnnxVisionOptions {
+  /** Unpacked nsfwjs package (default: fetched into the cache). */
+  packageDir?: string;
+  /** Cache root for the converted model (default: the project cache). */
+  cacheDir?: string;
+  /** Images per forward pass (default: the model's CPU batch; 64 on a GPU). */
+  batchSize?: number;
+  /** onnxruntime device (default: `SHARELOCK_DEVICE`, else auto). */
+  device?: DeviceRequest;
+  /** Intra-op threads (default: `SHARELOCK_ORT_THREADS`, else every core). */
+  threads?: number;
+}
+
+/**
+ * The converted model of `name` in the cache, converting it first when missing (atomic write; two
+ * processes converting at once both end with the same file). Returns its path.
+ */
+export async function convertedVisionModel(name: NsfwjsVisionName, opts: { packageDir?: string; cacheDir?: string } = {}): Promise<string> {
+  const m = NSFWJS_VISION[name];
+  const file = join(opts.cacheDir ?? projectPaths().cache, "models", "onnx", `${name}-${NPM_ASSETS.nsfwjs.name}@${NPM_ASSETS.nsfwjs.version}-converter${CONVERTER_VERSION}.onnx`);
+  if (existsSync(file)) return file;
+  await tf.ready(); // decoding the weights uses TF.js tensors
+  const pkg = opts.packageDir ?? await ensureNpmAsset(NPM_ASSETS.nsfwjs);
+  const artifacts = await nsfwjsArtifacts(name, pkg);
+  const what = `${name} (nsfwjs ${m.dir})`;
+  const bytes = m.format === "graph"
+    ? graphModelToOnnx(artifacts, (n) => n.endsWith(m.output), what)
+    : layersModelToOnnx(artifacts, m.output, what);
+  await writeFileAtomic(file, bytes);
+  return file;
+}
+
+/** Session options for a device and thread count. */
+function sessionOptions(device: OnnxDevice, threads: number): ort.InferenceSession.SessionOptions {
+  return { executionProviders: [device], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+}
+
+/** The identity of a nsfwjs vision encoder's features on onnxruntime. Pure. */
+export function onnxVisionIdentity(name: NsfwjsVisionName): EncoderIdentity {
+  const base = NSFWJS_VISION[name].identity;
+  return { ...base, extra: { ...base.extra, engine: "onnxruntime", converter: CONVERTER_VERSION } };
+}
+
+/** A nsfwjs vision encoder on onnxruntime. */
+export async function onnxVisionEncoder(name: NsfwjsVisionName, opts: OnnxVisionOptions = {}): Promise<VisionEncoder> {
+  const m = NSFWJS_VISION[name];
+  const path = await convertedVisionModel(name, opts);
+  const device = resolveOnnxDevice(opts.device ?? (Deno.env.get("SHARELOCK_DEVICE") as DeviceRequest | undefined) ?? "auto");
+  const envThreads = Number(Deno.env.get("SHARELOCK_ORT_THREADS"));
+  const threads = opts.threads ?? (envThreads > 0 ? envThreads : navigator.hardwareConcurrency);
+  const session = await ort.InferenceSession.create(path, sessionOptions(device, threads));
+  const identity = onnxVisionIdentity(name), size = m.spec.size;
+  const plan = { spec: m.spec, batchSize: opts.batchSize ?? (device === "cpu" ? m.batchSize : 64), dim: identity.dim };
+  return {
+    identity,
+    async embed(images: ImageInput[]) {
+      const out = await embedInBatches(images, plan, async (pixels, n) => {
+        const r = await session.run({ input: new ort.Tensor("float32", pixels, [n, size, size, 3]) });
+        return r.features.data as Float32Array;
+      });
+      checkEmbeddings(identity, images, out);
+      return out;
+    },
+    dispose: () => void session.release(),
+  };
+}
