@@ -5,6 +5,9 @@
  * Extraction (`outputs/bench/extraction.json`): per encoder, items/s end to end, the time spent
  * decoding and resizing images, and the feature store's cost; the goal is a pipeline around the model
  * (decode, resize, batching, store) under 20% of the model's own time. Store write and read MB/s.
+ * The vision encoders run on both engines (TF.js; onnxruntime with every core as intra-op threads),
+ * with the forward pass alone, its GFLOP/s, and a PyTorch peer (`bench_torch_vision.py`: torchvision's
+ * MobileNetV2 1.4 / InceptionV3, random weights, same images, batch and threads) and the time ratio.
  *
  * Training (`outputs/bench/training.json`): one optimiser step (forward, backward, Adam) of the text
  * projection with the CLIP loss, median ms over several steps after warm-up, for the linear and MLP
@@ -19,7 +22,9 @@ import { projectPaths } from "../lib/runtime/paths.ts";
 import { writeJsonAtomic } from "../lib/runtime/atomic.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import { dataset } from "../lib/data/registry.ts";
-import { preprocessImage } from "../lib/encoders/image_io.ts";
+import { preprocessBatch } from "../lib/encoders/image_batches.ts";
+import { onnxVisionModel } from "../lib/encoders/onnx_vision.ts";
+import { NSFWJS_VISION, type NsfwjsVisionName } from "../lib/encoders/tfjs_models.ts";
 import { languageEncoder, visionEncoder } from "../lib/encoders/registry.ts";
 import { openStore } from "../lib/store/feature_store.ts";
 import { table } from "../lib/report/display.ts";
@@ -44,6 +49,80 @@ async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [r, performance.now() - t];
 }
 
+/** The PyTorch peer of a vision encoder (`bench_torch_vision.py`), or why not. */
+async function torchVisionPeer(name: string, images: number, batch: number, threads: number): Promise<Record<string, unknown> & { error?: string }> {
+  const out = await new Deno.Command(pythonPath(), {
+    args: [new URL("./bench_torch_vision.py", import.meta.url).pathname, name, String(images), String(batch), String(threads)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch((err) => ({ success: false, stdout: new Uint8Array(), stderr: new TextEncoder().encode(String(err)) }));
+  const line = new TextDecoder().decode(out.stdout).split("\n").find((l) => l.startsWith("{"));
+  if (!out.success || !line) {
+    return { error: `PyTorch peer failed (needs python3-torch and python3-torchvision): ${new TextDecoder().decode(out.stderr).trim().split("\n").at(-1)}` };
+  }
+  return JSON.parse(line);
+}
+
+/**
+ * One vision encoder on both engines: TF.js (the current backend) and onnxruntime (all cores as
+ * intra-op threads), end to end (decode, resize, forward, store) and the forward pass alone, with
+ * GFLOP/s and the PyTorch peer on the same number of images, batch size and threads.
+ */
+async function benchVisionEngines(name: NsfwjsVisionName, images: string[], backend: string, root: string): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  const threads = navigator.hardwareConcurrency;
+  const spec = NSFWJS_VISION[name].spec;
+  for (const engine of ["tfjs", "onnx"] as const) {
+    const n = name === "inception-v3" ? (engine === "tfjs" ? 16 : 32) : 64;
+    const batch = images.slice(0, n);
+    const enc = await visionEncoder(name, { engine });
+    await enc.embed(batch.slice(0, 4)); // warm-up
+    const [pixels, prepMs] = await time(() => preprocessBatch(batch, spec));
+    const [vecs, totalMs] = await time(() => enc.embed(batch));
+    const store = await openStore({ bench: name, engine, t: Date.now() }, { name: "bench", dim: enc.identity.dim, root });
+    const [, storeMs] = await time(() => store.append(vecs.map((v, i) => ({ key: `k${i}`, itemId: `i${i}`, vector: v }))));
+    enc.dispose();
+    let modelMs = totalMs - prepMs, batchSize = NSFWJS_VISION[name].batchSize;
+    if (engine === "onnx") {
+      // the forward pass alone, on the already decoded pixels
+      const model = await onnxVisionModel(name, { threads });
+      batchSize = model.plan.batchSize;
+      const per = spec.size * spec.size * 3;
+      await model.run(pixels.subarray(0, per * Math.min(n, batchSize)), Math.min(n, batchSize));
+      const t = performance.now();
+      for (let s = 0; s < n; s += batchSize) {
+        const k = Math.min(batchSize, n - s);
+        await model.run(pixels.subarray(s * per, (s + k) * per), k);
+      }
+      modelMs = performance.now() - t;
+      await model.release();
+    }
+    const row: Record<string, unknown> = {
+      encoder: name, kind: "image", engine: engine === "tfjs" ? `tfjs-${backend}` : "onnxruntime", threads: engine === "tfjs" ? 1 : threads,
+      items: n,
+      items_per_s: +(1000 * n / totalMs).toFixed(1),
+      model_items_per_s: +(1000 * n / modelMs).toFixed(1),
+      model_ms_per_item: +(modelMs / n).toFixed(1),
+      decode_resize_ms_per_item: +(prepMs / n).toFixed(2),
+      store_ms_per_item: +(storeMs / n).toFixed(3),
+      pipeline_overhead_pct: +(100 * (totalMs + storeMs - modelMs) / modelMs).toFixed(1),
+    };
+    if (engine === "onnx") {
+      const peer = await torchVisionPeer(name, n, batchSize, threads);
+      if (peer.error) row.torch_note = peer.error;
+      else {
+        row.gflops = +((peer.gflop_per_image as number) * 1000 * n / modelMs).toFixed(1);
+        row.torch_items_per_s = +(peer.images_per_s as number).toFixed(1);
+        row.ratio = +((modelMs / n) / (peer.ms_per_image as number)).toFixed(2);
+        row.torch_note = `PyTorch ${peer.torch} (torchvision architecture, random weights, ${peer.gflop_per_image && (peer.gflop_per_image as number).toFixed(2)} GFLOP/image), ${peer.blas}, ${peer.threads} threads, batch ${batchSize}`;
+      }
+    }
+    console.error(`[bench] ${name} / ${row.engine}: ${row.items_per_s} images/s end to end, ${row.model_items_per_s} forward only${row.ratio ? `, ${row.ratio}x PyTorch's time` : ""}`);
+    rows.push(row);
+  }
+  return rows;
+}
+
 /** Extraction speed of each embedded encoder and of the store. */
 export async function benchExtraction(): Promise<Record<string, unknown>[]> {
   const backend = await selectTfBackend();
@@ -51,29 +130,7 @@ export async function benchExtraction(): Promise<Record<string, unknown>[]> {
   const emoji = await dataset("emoji-google");
   const images = emoji.items.slice(0, 64).map((it) => it.image_path!);
   const root = await Deno.makeTempDir();
-  for (const name of ["mobilenet-v2", "inception-v3"]) {
-    const enc = await visionEncoder(name);
-    const n = name === "inception-v3" ? 16 : 64;
-    const batch = images.slice(0, n);
-    await enc.embed(batch.slice(0, 4)); // warm-up
-    const spec = name === "inception-v3" ? 299 : 224;
-    const [, prepMs] = await time(async () => {
-      for (const im of batch) await preprocessImage(im, { size: spec, mode: "pad", layout: "hwc" });
-    });
-    const [vecs, totalMs] = await time(() => enc.embed(batch));
-    const store = await openStore({ bench: name, t: Date.now() }, { name: "bench", dim: enc.identity.dim, root });
-    const [, storeMs] = await time(() => store.append(vecs.map((v, i) => ({ key: `k${i}`, itemId: `i${i}`, vector: v }))));
-    const modelMs = totalMs - prepMs;
-    rows.push({
-      encoder: name, kind: "image", backend: backend.backend, items: n,
-      items_per_s: +(1000 * n / totalMs).toFixed(1),
-      model_ms_per_item: +(modelMs / n).toFixed(1),
-      decode_resize_ms_per_item: +(prepMs / n).toFixed(2),
-      store_ms_per_item: +(storeMs / n).toFixed(3),
-      pipeline_overhead_pct: +(100 * (prepMs + storeMs) / modelMs).toFixed(1),
-    });
-    enc.dispose();
-  }
+  for (const name of ["mobilenet-v2", "inception-v3"] as const) rows.push(...await benchVisionEngines(name, images, backend.backend, root));
   const texts = emoji.items.slice(0, 512).map((it) => `a drawing of a ${it.class_name}.`);
   for (const name of ["use-lite", "word2vec-100d", "random-word"]) {
     const enc = await languageEncoder(name);

@@ -85,7 +85,11 @@ if (import.meta.main) {
     if (!only.encoders?.length || only.encoders.includes("word2vec-100d")) await languageEncoder("word2vec-100d");
     const extra = [...(values.encoder ?? []).flatMap((e) => ["--encoder", e]), ...(values.dataset ?? []).flatMap((d) => ["--dataset", d])];
     const children = Array.from({ length: jobs }, (_, i) =>
-      new Deno.Command(Deno.execPath(), { args: ["run", "-A", import.meta.filename!, "--shard", `${i}/${jobs}`, ...extra] }).spawn());
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", import.meta.filename!, "--shard", `${i}/${jobs}`, ...extra],
+        // the cores are shared out: each worker's onnxruntime sessions get cores / jobs intra-op threads
+        env: { SHARELOCK_ORT_THREADS: Deno.env.get("SHARELOCK_ORT_THREADS") ?? String(Math.max(1, Math.floor(navigator.hardwareConcurrency / jobs))) },
+      }).spawn());
     const codes = await Promise.all(children.map((c) => c.status));
     if (codes.some((c) => !c.success)) {
       console.error("[extract] a worker failed; run the command again to finish what is missing");

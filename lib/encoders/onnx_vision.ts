@@ -23,7 +23,7 @@ import { writeFileAtomic } from "../runtime/atomic.ts";
 import { type OnnxDevice, resolveOnnxDevice } from "../runtime/onnx_device.ts";
 import { nsfwjsArtifacts, NSFWJS_VISION, type NsfwjsVisionName } from "./tfjs_models.ts";
 import { CONVERTER_VERSION, graphModelToOnnx, layersModelToOnnx } from "./tfjs_to_onnx.ts";
-import { embedInBatches } from "./image_batches.ts";
+import { type BatchPlan, embedInBatches } from "./image_batches.ts";
 import { checkEmbeddings, type EncoderIdentity, type ImageInput, type VisionEncoder } from "./types.ts";
 
 /** Which runtime computes the nsfwjs vision encoders. */
@@ -74,7 +74,14 @@ export async function convertedVisionModel(name: NsfwjsVisionName, opts: { packa
 
 /** Session options for a device and thread count. */
 function sessionOptions(device: OnnxDevice, threads: number): ort.InferenceSession.SessionOptions {
-  return { executionProviders: [device], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+  return {
+    executionProviders: [device],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    // idle intra-op threads sleep instead of spinning, leaving the cores to the decoding of the next batch
+    extra: { session: { intra_op: { allow_spinning: "0" } } },
+  };
 }
 
 /** The identity of a nsfwjs vision encoder's features on onnxruntime. Pure. */
@@ -83,8 +90,19 @@ export function onnxVisionIdentity(name: NsfwjsVisionName): EncoderIdentity {
   return { ...base, extra: { ...base.extra, engine: "onnxruntime", converter: CONVERTER_VERSION } };
 }
 
-/** A nsfwjs vision encoder on onnxruntime. */
-export async function onnxVisionEncoder(name: NsfwjsVisionName, opts: OnnxVisionOptions = {}): Promise<VisionEncoder> {
+/** A loaded converted model: the forward pass alone, without decoding (for benchmarks and the encoder). */
+export interface OnnxVisionModel {
+  identity: EncoderIdentity;
+  plan: BatchPlan;
+  device: OnnxDevice;
+  threads: number;
+  /** Features of `n` preprocessed images (NHWC pixels), `n * dim` values. */
+  run(pixels: Float32Array, n: number): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+/** Load the converted model of `name` into an onnxruntime session. */
+export async function onnxVisionModel(name: NsfwjsVisionName, opts: OnnxVisionOptions = {}): Promise<OnnxVisionModel> {
   const m = NSFWJS_VISION[name];
   const path = await convertedVisionModel(name, opts);
   const device = resolveOnnxDevice(opts.device ?? (Deno.env.get("SHARELOCK_DEVICE") as DeviceRequest | undefined) ?? "auto");
@@ -92,17 +110,30 @@ export async function onnxVisionEncoder(name: NsfwjsVisionName, opts: OnnxVision
   const threads = opts.threads ?? (envThreads > 0 ? envThreads : navigator.hardwareConcurrency);
   const session = await ort.InferenceSession.create(path, sessionOptions(device, threads));
   const identity = onnxVisionIdentity(name), size = m.spec.size;
-  const plan = { spec: m.spec, batchSize: opts.batchSize ?? (device === "cpu" ? m.batchSize : 64), dim: identity.dim };
+  return {
+    identity,
+    device,
+    threads,
+    plan: { spec: m.spec, batchSize: opts.batchSize ?? (device === "cpu" ? m.batchSize : 64), dim: identity.dim },
+    async run(pixels, n) {
+      const r = await session.run({ input: new ort.Tensor("float32", pixels, [n, size, size, 3]) });
+      return r.features.data as Float32Array;
+    },
+    release: () => session.release(),
+  };
+}
+
+/** A nsfwjs vision encoder on onnxruntime: decoding of the next batch overlaps the current forward pass. */
+export async function onnxVisionEncoder(name: NsfwjsVisionName, opts: OnnxVisionOptions = {}): Promise<VisionEncoder> {
+  const model = await onnxVisionModel(name, opts);
+  const identity = model.identity;
   return {
     identity,
     async embed(images: ImageInput[]) {
-      const out = await embedInBatches(images, plan, async (pixels, n) => {
-        const r = await session.run({ input: new ort.Tensor("float32", pixels, [n, size, size, 3]) });
-        return r.features.data as Float32Array;
-      });
+      const out = await embedInBatches(images, model.plan, (pixels, n) => model.run(pixels, n));
       checkEmbeddings(identity, images, out);
       return out;
     },
-    dispose: () => void session.release(),
+    dispose: () => void model.release(),
   };
 }
