@@ -47,6 +47,9 @@ export * from "./encoders/doctor.ts";
 export * from "./encoders/word_vectors.ts";
 export * from "./encoders/random_text.ts";
 export * from "./encoders/use_tokenizer.ts";
+export { convertedVisionModel, onnxVisionEncoder, onnxVisionIdentity, onnxVisionModel, type OnnxVisionOptions, type VisionEngine, visionEngineFromEnv } from "./encoders/onnx_vision.ts";
+export { CONVERTER_VERSION, graphModelToOnnx, layersModelToOnnx } from "./encoders/tfjs_to_onnx.ts";
+export * from "./encoders/image_batches.ts";
 
 export * from "./store/feature_store.ts";
 export * from "./store/shard.ts";

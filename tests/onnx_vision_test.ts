@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
-import { depthwiseToOihw, graphModelToOnnx, hwioToOihw, layersModelToOnnx } from "../lib/encoders/tfjs_to_onnx.ts";
-import { onnxVisionEncoder, onnxVisionIdentity, visionEngineFromEnv } from "../lib/encoders/onnx_vision.ts";
+import { CONVERTER_VERSION, depthwiseToOihw, graphModelToOnnx, hwioToOihw, layersModelToOnnx } from "../lib/encoders/tfjs_to_onnx.ts";
+import { convertedVisionModel, onnxVisionEncoder, onnxVisionIdentity, visionEngineFromEnv } from "../lib/encoders/onnx_vision.ts";
 import { NSFWJS_VISION, tfjsVisionEncoder } from "../lib/encoders/tfjs_models.ts";
 import { EMBEDDED_PLAN } from "../lib/config.ts";
 import { dataset } from "../lib/data/registry.ts";
@@ -213,8 +213,14 @@ Deno.test("onnx engine: MobileNetV2 and InceptionV3 equal the TF.js engine to 1e
     assert.ok(items.length > 2, `${name} has images`);
     images.push(items[0].image_path!, items[Math.floor(items.length / 2)].image_path!);
   }
+  const cacheDir = await Deno.makeTempDir(); // converted here, by the converter under test
   for (const model of ["mobilenet-v2", "inception-v3"] as const) {
-    const onnx = await onnxVisionEncoder(model, { batchSize: 4 });
+    const onnx = await onnxVisionEncoder(model, { batchSize: 4, cacheDir });
+    const file = await convertedVisionModel(model, { cacheDir });
+    assert.match(file, new RegExp(`${model}-nsfwjs@[\\d.]+-converter${CONVERTER_VERSION}\\.onnx$`), "cache key: package and converter versions");
+    const made = (await Deno.stat(file)).mtime;
+    assert.equal(await convertedVisionModel(model, { cacheDir }), file);
+    assert.deepEqual((await Deno.stat(file)).mtime, made, "converted once, then read from the cache");
     const ref = await tfjsVisionEncoder(model);
     const [a, b] = [await onnx.embed(images), await ref.embed(images)];
     a.forEach((v, i) => {
@@ -227,4 +233,5 @@ Deno.test("onnx engine: MobileNetV2 and InceptionV3 equal the TF.js engine to 1e
     onnx.dispose();
     ref.dispose();
   }
+  await Deno.remove(cacheDir, { recursive: true });
 });

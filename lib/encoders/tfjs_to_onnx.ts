@@ -47,32 +47,33 @@ export function decodeWeights(artifacts: tf.io.ModelArtifacts): Map<string, Weig
   return out;
 }
 
-/** HWIO -> OIHW. Pure. */
-export function hwioToOihw(w: Weight): Weight {
-  const [H, W, I, O] = w.shape;
+/** Transpose a 4-D tensor: output axis k is input axis `perm[k]`. Pure. */
+export function transpose4(w: Weight, perm: number[]): Weight {
+  const inStrides = [w.shape[1] * w.shape[2] * w.shape[3], w.shape[2] * w.shape[3], w.shape[3], 1];
+  const shape = perm.map((p) => w.shape[p]);
+  const st = perm.map((p) => inStrides[p]);
   const out = new Float32Array(w.data.length);
-  for (let h = 0; h < H; h++) {
-    for (let x = 0; x < W; x++) {
-      for (let i = 0; i < I; i++) {
-        for (let o = 0; o < O; o++) out[((o * I + i) * H + h) * W + x] = w.data[((h * W + x) * I + i) * O + o];
+  let o = 0;
+  for (let a = 0; a < shape[0]; a++) {
+    for (let b = 0; b < shape[1]; b++) {
+      for (let c = 0; c < shape[2]; c++) {
+        const base = a * st[0] + b * st[1] + c * st[2];
+        for (let d = 0; d < shape[3]; d++) out[o++] = w.data[base + d * st[3]];
       }
     }
   }
-  return { shape: [O, I, H, W], data: out };
+  return { shape, data: out };
+}
+
+/** HWIO -> OIHW. Pure. */
+export function hwioToOihw(w: Weight): Weight {
+  return transpose4(w, [3, 2, 0, 1]);
 }
 
 /** Depthwise H W C M -> (C*M) 1 H W (output channel c*M + m, as TF orders them). Pure. */
 export function depthwiseToOihw(w: Weight): Weight {
   const [H, W, C, M] = w.shape;
-  const out = new Float32Array(w.data.length);
-  for (let h = 0; h < H; h++) {
-    for (let x = 0; x < W; x++) {
-      for (let c = 0; c < C; c++) {
-        for (let m = 0; m < M; m++) out[((c * M + m) * H + h) * W + x] = w.data[((h * W + x) * C + c) * M + m];
-      }
-    }
-  }
-  return { shape: [C * M, 1, H, W], data: out };
+  return { shape: [C * M, 1, H, W], data: transpose4(w, [2, 3, 0, 1]).data };
 }
 
 /** NHWC axis -> NCHW axis. */
