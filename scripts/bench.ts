@@ -82,11 +82,12 @@ async function benchVisionEngines(name: NsfwjsVisionName, images: string[], back
     const store = await openStore({ bench: name, engine, t: Date.now() }, { name: "bench", dim: enc.identity.dim, root });
     const [, storeMs] = await time(() => store.append(vecs.map((v, i) => ({ key: `k${i}`, itemId: `i${i}`, vector: v }))));
     enc.dispose();
-    let modelMs = totalMs - prepMs, batchSize = NSFWJS_VISION[name].batchSize;
+    let modelMs = totalMs - prepMs, batchSize = NSFWJS_VISION[name].batchSize, device = "cpu";
     if (engine === "onnx") {
       // the forward pass alone, on the already decoded pixels
       const model = await onnxVisionModel(name, { threads });
       batchSize = model.plan.batchSize;
+      device = model.device;
       const per = spec.size * spec.size * 3;
       await model.run(pixels.subarray(0, per * Math.min(n, batchSize)), Math.min(n, batchSize));
       const t = performance.now();
@@ -98,7 +99,7 @@ async function benchVisionEngines(name: NsfwjsVisionName, images: string[], back
       await model.release();
     }
     const row: Record<string, unknown> = {
-      encoder: name, kind: "image", engine: engine === "tfjs" ? `tfjs-${backend}` : "onnxruntime", threads: engine === "tfjs" ? 1 : threads,
+      encoder: name, kind: "image", engine: engine === "tfjs" ? `tfjs-${backend}` : "onnxruntime", device, threads: engine === "tfjs" ? 1 : threads,
       items: n,
       items_per_s: +(1000 * n / totalMs).toFixed(1),
       model_items_per_s: +(1000 * n / modelMs).toFixed(1),

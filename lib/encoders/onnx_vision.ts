@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { ensureNpmAsset, NPM_ASSETS } from "../data/assets.ts";
 import { projectPaths } from "../runtime/paths.ts";
 import { writeFileAtomic } from "../runtime/atomic.ts";
-import { type OnnxDevice, resolveOnnxDevice } from "../runtime/onnx_device.ts";
+import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice } from "../runtime/onnx_device.ts";
 import { nsfwjsArtifacts, NSFWJS_VISION, type NsfwjsVisionName } from "./tfjs_models.ts";
 import { CONVERTER_VERSION, graphModelToOnnx, layersModelToOnnx } from "./tfjs_to_onnx.ts";
 import { type BatchPlan, embedInBatches } from "./image_batches.ts";
@@ -28,9 +28,6 @@ import { checkEmbeddings, type EncoderIdentity, type ImageInput, type VisionEnco
 
 /** Which runtime computes the nsfwjs vision encoders. */
 export type VisionEngine = "onnx" | "tfjs";
-
-/** A device request for onnxruntime sessions. */
-export type DeviceRequest = "auto" | OnnxDevice;
 
 /** The engine named by `SHARELOCK_VISION_ENGINE` (`onnx` or `tfjs`), default `onnx`. */
 export function visionEngineFromEnv(env: { get(key: string): string | undefined } = Deno.env): VisionEngine {
@@ -72,16 +69,10 @@ export async function convertedVisionModel(name: NsfwjsVisionName, opts: { packa
   return file;
 }
 
-/** Session options for a device and thread count. */
+/** Session options for a device and thread count: the project's, with idle threads sleeping. */
 function sessionOptions(device: OnnxDevice, threads: number): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: [device],
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: "all",
-    // idle intra-op threads sleep instead of spinning, leaving the cores to the decoding of the next batch
-    extra: { session: { intra_op: { allow_spinning: "0" } } },
-  };
+  // idle intra-op threads sleep instead of spinning, leaving the cores to the decoding of the next batch
+  return { ...ortSessionOptions(device, { threads }), extra: { session: { intra_op: { allow_spinning: "0" } } } };
 }
 
 /** The identity of a nsfwjs vision encoder's features on onnxruntime. Pure. */
@@ -105,7 +96,7 @@ export interface OnnxVisionModel {
 export async function onnxVisionModel(name: NsfwjsVisionName, opts: OnnxVisionOptions = {}): Promise<OnnxVisionModel> {
   const m = NSFWJS_VISION[name];
   const path = await convertedVisionModel(name, opts);
-  const device = resolveOnnxDevice(opts.device ?? (Deno.env.get("SHARELOCK_DEVICE") as DeviceRequest | undefined) ?? "auto");
+  const device = await resolveDevice(opts.device);
   const envThreads = Number(Deno.env.get("SHARELOCK_ORT_THREADS"));
   const threads = opts.threads ?? (envThreads > 0 ? envThreads : navigator.hardwareConcurrency);
   const session = await ort.InferenceSession.create(path, sessionOptions(device, threads));

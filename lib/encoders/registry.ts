@@ -15,7 +15,8 @@ import { pcaWordVectorEncoder, wordVectorEncoder } from "./word_vectors.ts";
 import { randomTextEncoder } from "./random_text.ts";
 import { hfTextEncoder, hfVisionEncoder } from "./hf.ts";
 import type { LanguageEncoder, VisionEncoder } from "./types.ts";
-import { type DeviceRequest, onnxVisionEncoder, type VisionEngine, visionEngineFromEnv } from "./onnx_vision.ts";
+import { onnxVisionEncoder, type VisionEngine, visionEngineFromEnv } from "./onnx_vision.ts";
+import type { DeviceRequest } from "../runtime/onnx_device.ts";
 
 /** Vision encoders of the embedded default. */
 export const EMBEDDED_VISION = ["mobilenet-v2", "inception-v3"] as const;
