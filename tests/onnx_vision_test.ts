@@ -12,6 +12,7 @@ import { NSFWJS_VISION, tfjsVisionEncoder } from "../lib/encoders/tfjs_models.ts
 import { EMBEDDED_PLAN } from "../lib/config.ts";
 import { dataset } from "../lib/data/registry.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
+import { type OnnxDevice, ortSessionOptions, probeDevices } from "../lib/runtime/onnx_device.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import { sha256Hex, stableJson } from "../lib/store/feature_store.ts";
 
@@ -29,8 +30,8 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / m;
 }
 
-async function runOnnx(bytes: Uint8Array, x: Float32Array, shape: number[]): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"], graphOptimizationLevel: "all" });
+async function runOnnx(bytes: Uint8Array, x: Float32Array, shape: number[], device: OnnxDevice = "cpu"): Promise<Float32Array> {
+  const s = await ort.InferenceSession.create(bytes, ortSessionOptions(device));
   const r = await s.run({ input: new ort.Tensor("float32", x, shape) });
   await s.release();
   return r.features.data as Float32Array;
@@ -97,9 +98,9 @@ const convAttrs = (stride: number, padding: string, fused: string[]) => ({
   explicit_paddings: { list: {} }, num_args: { i: String(fused.includes("BiasAdd") ? 1 : 0) }, fused_ops: { list: { s: fused.map(b64) } },
 });
 
-Deno.test("converter, graph models: scaled input, fused conv (+bias, Relu6), fused depthwise (x2, Relu), residual add, avg pool, squeeze, fused matmul, softmax match TF.js (8-bit weights)", async () => {
-  await selectTfBackend();
-  const art = graphArtifacts([-1, 8, 8, 3], [ // stride 2 SAME on 8 pads 0 before, 1 after (as TF does)
+/** A tiny graph with MobileNetV2's op families (8-bit weights). */
+function mobileNetOpsGraph(): tf.io.ModelArtifacts {
+  return graphArtifacts([-1, 8, 8, 3], [ // stride 2 SAME on 8 pads 0 before, 1 after (as TF does)
     { name: "mul", op: "Mul", input: ["scale", "input"] },
     { name: "sub", op: "Sub", input: ["mul", "one"] },
     { name: "conv", op: "_FusedConv2D", input: ["sub", "W1", "b1"], attr: convAttrs(2, "SAME", ["BiasAdd", "Relu6"]) },
@@ -117,6 +118,11 @@ Deno.test("converter, graph models: scaled input, fused conv (+bias, Relu6), fus
     W2: { shape: [1, 1, 8, 8], data: rand(64, 0.5) }, b2: { shape: [8], data: rand(8, 0.1) },
     Wm: { shape: [8, 5], data: rand(40) }, bm: { shape: [5], data: rand(5) },
   }, true);
+}
+
+Deno.test("converter, graph models: scaled input, fused conv (+bias, Relu6), fused depthwise (x2, Relu), residual add, avg pool, squeeze, fused matmul, softmax match TF.js (8-bit weights)", async () => {
+  await selectTfBackend();
+  const art = mobileNetOpsGraph();
   for (const out of ["conv", "dw", "add", "squeeze", "softmax"]) {
     const err = await compareGraph(art, out, [2, 8, 8, 3]);
     assert.ok(err < 1e-5, `${out}: relative error ${err}`);
@@ -234,4 +240,17 @@ Deno.test("onnx engine: MobileNetV2 and InceptionV3 equal the TF.js engine to 1e
     ref.dispose();
   }
   await Deno.remove(cacheDir, { recursive: true });
+});
+
+const webgpu = (await probeDevices()).devices.find((d) => d.device === "webgpu");
+Deno.test({
+  name: "converter: the converted MobileNetV2 op families give the cpu result on the webgpu device",
+  ignore: !webgpu?.usable, // tests/webgpu_test.ts fails under CI when no adapter can be made
+  fn: async () => {
+    const bytes = graphModelToOnnx(mobileNetOpsGraph(), (n) => n === "softmax", "tiny");
+    const x = rand(2 * 8 * 8 * 3);
+    const cpu = await runOnnx(bytes, x, [2, 8, 8, 3], "cpu");
+    const gpu = await runOnnx(bytes, x, [2, 8, 8, 3], "webgpu");
+    assert.ok(relErr(gpu, cpu) < 1e-4, `relative error ${relErr(gpu, cpu)}`);
+  },
 });
