@@ -5,7 +5,7 @@ eval mode without gradients, channels_last memory format, on the same number of 
 FLOPs are counted with forward hooks (2 x multiply-adds of every Conv2d and Linear).
 
 Usage: bench_torch_vision.py MODEL IMAGES BATCH THREADS   (MODEL: mobilenet-v2 | inception-v3)
-Prints one JSON line: {"model", "images", "batch", "threads", "images_per_s", "ms_per_image",
+Prints one JSON line: {"model", "images", "batch", "threads", "images_per_s", "ms_per_image", "cpu_ms_per_image",
 "gflop_per_image", "torch", "blas"}.
 """
 import json
@@ -61,19 +61,21 @@ def main():
     x = torch.randn(batch, 3, size, size).to(memory_format=torch.channels_last)
     with torch.no_grad():
         model(x)  # warm-up
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         done = 0
         while done < images:
             n = min(batch, images - done)
             model(x[:n])
             done += n
         seconds = time.perf_counter() - t
+        cpu_seconds = time.process_time() - cpu
     config = torch.__config__.show()
     blas = re.search(r"BLAS_INFO=(\w+)", config)
     mkldnn = "oneDNN (MKL-DNN) for convolutions" if torch.backends.mkldnn.is_available() else "no oneDNN"
     print(json.dumps({
         "model": name, "images": images, "batch": batch, "threads": torch.get_num_threads(),
         "images_per_s": images / seconds, "ms_per_image": 1000 * seconds / images,
+        "cpu_ms_per_image": 1000 * cpu_seconds / images,
         "gflop_per_image": flops / 1e9, "torch": torch.__version__,
         "blas": f"BLAS_INFO={blas.group(1) if blas else '?'}, {mkldnn}, channels_last",
     }))
