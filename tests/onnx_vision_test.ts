@@ -194,7 +194,7 @@ Deno.test("converter, layers models: conv, batch norm, depthwise, activation, po
   model.dispose();
 });
 
-Deno.test("converter: weight layouts, and unknown ops or layers are errors naming them", async () => {
+Deno.test("converter: weight layouts, and unknown ops or layers are errors naming them", () => {
   // HWIO [1,1,2,3] -> OIHW [3,2,1,1]: element (i, o) moves to (o, i)
   assert.deepEqual([...hwioToOihw({ shape: [1, 1, 2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6) }).data], [1, 4, 2, 5, 3, 6]);
   // depthwise [1,1,C=2,M=2] -> [(C*M),1,1,1] in c*M+m order: the same flat order here
