@@ -46,7 +46,8 @@ export async function runPlan(plan: ExtractionPlan, shard: Shard, only: { encode
     for (const name of job.datasets.filter(wantDs)) {
       const ds = await dataset(name);
       const items = ds.items.filter((it) => it.image_path).map((it) => ({ id: it.item_id, input: it.image_path! }));
-      const r = await extract(store, enc, items, { shard, onError: "skip", batchSize: 16, label: `${job.encoder} / ${name}` });
+      // 64 images per call: the encoder decodes its next model batch while the current one runs
+      const r = await extract(store, enc, items, { shard, onError: "skip", batchSize: 64, label: `${job.encoder} / ${name}` });
       lines.push(`${job.encoder} / ${name}: ${r.computed} computed, ${r.cached} cached, ${r.skipped} skipped, ${r.seconds.toFixed(1)} s`);
     }
     enc.dispose();
