@@ -9,6 +9,8 @@ import * as ort from "onnxruntime-node";
 import { CONVERTER_VERSION, depthwiseToOihw, graphModelToOnnx, hwioToOihw, layersModelToOnnx } from "../lib/encoders/tfjs_to_onnx.ts";
 import { convertedVisionModel, onnxVisionEncoder, onnxVisionIdentity, visionEngineFromEnv } from "../lib/encoders/onnx_vision.ts";
 import { NSFWJS_VISION, tfjsVisionEncoder } from "../lib/encoders/tfjs_models.ts";
+import { embedInBatches } from "../lib/encoders/image_batches.ts";
+import type { ImageInput } from "../lib/encoders/types.ts";
 import { EMBEDDED_PLAN } from "../lib/config.ts";
 import { dataset } from "../lib/data/registry.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
@@ -253,4 +255,28 @@ Deno.test({
     const gpu = await runOnnx(bytes, x, [2, 8, 8, 3], "webgpu");
     assert.ok(relErr(gpu, cpu) < 1e-4, `relative error ${relErr(gpu, cpu)}`);
   },
+});
+
+Deno.test("batch loop: the next batch is prepared while the model runs; order kept; a bad look-ahead batch fails in its turn", async () => {
+  const log: string[] = [];
+  const spec = { size: 1, mode: "pad" as const, layout: "hwc" as const };
+  const images = ["a", "b", "c", "d", "e"];
+  const prepare = async (batch: ImageInput[]) => {
+    log.push(`prep ${batch.join("")} start`);
+    await new Promise((r) => setTimeout(r, 5));
+    if (batch.includes("bad")) throw new Error("cannot decode image bad");
+    log.push(`prep ${batch.join("")} end`);
+    return Float32Array.from(batch.flatMap((b) => [String(b).charCodeAt(0), 0, 0]));
+  };
+  const model = async (pixels: Float32Array, n: number) => {
+    log.push(`run ${n} start`);
+    await new Promise((r) => setTimeout(r, 20));
+    log.push(`run ${n} end`);
+    return Float32Array.from({ length: n }, (_, i) => pixels[3 * i]); // dim 1: the image's code
+  };
+  const out = await embedInBatches(images, { spec, batchSize: 2, dim: 1, prepare }, model);
+  assert.deepEqual(out.map((v) => String.fromCharCode(v[0])), images);
+  assert.ok(log.indexOf("prep cd start") < log.indexOf("run 2 end"), `overlap: ${log.join(", ")}`);
+  await assert.rejects(embedInBatches(["a", "b", "bad"], { spec, batchSize: 2, dim: 1, prepare }, model), /cannot decode image bad/);
+  await assert.rejects(embedInBatches(["a"], { spec, batchSize: 2, dim: 2, prepare }, model), /returned 1 values for 1 images of dimension 2/);
 });

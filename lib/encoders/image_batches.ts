@@ -18,6 +18,8 @@ export interface BatchPlan {
   batchSize: number;
   /** Output dimension per image. */
   dim: number;
+  /** How a batch becomes pixels (default {@link preprocessBatch}; tests observe the overlap with it). */
+  prepare?: (images: ImageInput[], spec: PreprocessSpec) => Promise<Float32Array>;
 }
 
 /** Decode and lay out one batch as one contiguous Float32Array. */
@@ -41,7 +43,8 @@ export async function embedInBatches(
   const out: Float32Array[] = [];
   const starts: number[] = [];
   for (let s = 0; s < images.length; s += plan.batchSize) starts.push(s);
-  const prep = (s: number) => preprocessBatch(images.slice(s, s + plan.batchSize), plan.spec);
+  const prepare = plan.prepare ?? preprocessBatch;
+  const prep = (s: number) => prepare(images.slice(s, s + plan.batchSize), plan.spec);
   let next = starts.length ? prep(starts[0]) : undefined;
   // a rejected look-ahead batch is awaited (and reported) in its turn; never left unhandled
   next?.catch(() => {});
