@@ -15,6 +15,8 @@ import { dataset } from "../lib/data/registry.ts";
 import { loadWordNet } from "../lib/data/wordnet.ts";
 import { classRepresentations } from "../lib/data/class_texts.ts";
 import { languageEncoder, visionEncoder } from "../lib/encoders/registry.ts";
+import { convertedVisionModel, visionEngineFromEnv } from "../lib/encoders/onnx_vision.ts";
+import { NSFWJS_VISION, type NsfwjsVisionName } from "../lib/encoders/tfjs_models.ts";
 import { extract, storeFor } from "../lib/store/extract.ts";
 import { parseShard, shardFromEnv, type Shard, WHOLE } from "../lib/store/shard.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
@@ -84,6 +86,13 @@ if (import.meta.main) {
       if (!only.datasets?.length || only.datasets.includes(name)) await dataset(name);
     }
     if (!only.encoders?.length || only.encoders.includes("word2vec-100d")) await languageEncoder("word2vec-100d");
+    if (visionEngineFromEnv() === "onnx") {
+      for (const job of EMBEDDED_PLAN.images) {
+        if (job.encoder in NSFWJS_VISION && (!only.encoders?.length || only.encoders.includes(job.encoder))) {
+          await convertedVisionModel(job.encoder as NsfwjsVisionName); // convert once, before the workers
+        }
+      }
+    }
     const extra = [...(values.encoder ?? []).flatMap((e) => ["--encoder", e]), ...(values.dataset ?? []).flatMap((d) => ["--dataset", d])];
     const children = Array.from({ length: jobs }, (_, i) =>
       new Deno.Command(Deno.execPath(), {
