@@ -119,7 +119,9 @@ async function benchVisionEngines(name: NsfwjsVisionName, images: string[], back
       pipeline_overhead_pct: +(100 * (totalMs + storeMs - modelMs) / modelMs).toFixed(1),
     };
     if (engine === "onnx") {
-      const peer = await torchVisionPeer(name, n, batchSize, threads);
+      // the peer runs twice and keeps its faster run: a conservative ratio on a machine with changing load
+      const runs = [await torchVisionPeer(name, n, batchSize, threads), await torchVisionPeer(name, n, batchSize, threads)];
+      const peer = runs.find((r) => r.error) ?? runs.reduce((a, b) => ((a.ms_per_image as number) <= (b.ms_per_image as number) ? a : b));
       if (peer.error) row.torch_note = peer.error;
       else {
         row.gflops = +((peer.gflop_per_image as number) * 1000 * n / modelMs).toFixed(1);
