@@ -14,7 +14,7 @@
 import type { Item } from "./data/items.ts";
 import type { LanguageEncoder, VisionEncoder } from "./encoders/types.ts";
 import { extract, type ExtractOptions, storeFor } from "./store/extract.ts";
-import type { Matrix } from "./store/feature_store.ts";
+import type { Matrix } from "./core/matrix.ts";
 
 /** Image features with the items they belong to (skipped items left out). */
 export interface ImageFeatures {

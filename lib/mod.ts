@@ -14,6 +14,9 @@
  */
 export * from "./config.ts";
 
+export * from "./core/matrix.ts";
+export * from "./core/hash.ts";
+
 export * from "./runtime/paths.ts";
 export * from "./runtime/atomic.ts";
 export * from "./runtime/jupyter.ts";
@@ -25,6 +28,7 @@ export * from "./runtime/vulkan.ts";
 
 export * from "./data/assets.ts";
 export * from "./data/items.ts";
+export * from "./data/image_ref.ts";
 export * from "./data/registry.ts";
 export * from "./data/emoji.ts";
 export * from "./data/openclipart.ts";

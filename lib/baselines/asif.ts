@@ -8,7 +8,7 @@
  * const scores = asifScores(testImages, classTexts, { images: anchorImages, texts: anchorTexts }, { k: 800, p: 8 });
  * ```
  */
-import type { Matrix } from "../store/feature_store.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { normalizeRows, similarity } from "../eval/similarity.ts";
 
 /** ASIF settings (the paper's defaults: k = 800, p = 8). */

@@ -9,8 +9,8 @@
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Matrix } from "../store/feature_store.ts";
-import { normalizeRows } from "../eval/similarity.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { normalizeRows } from "../core/matrix.ts";
 import { seededRandom } from "../runtime/random.ts";
 import { linear } from "../train/ops.ts";
 

@@ -7,7 +7,7 @@
  * winogroundScores([{ images: [0, 1], texts: [0, 1] }], sim, nTexts);
  * ```
  */
-import type { Matrix } from "../store/feature_store.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { normalizeRows, similarity } from "./similarity.ts";
 
 /** Recall@k both ways. */

@@ -10,7 +10,7 @@
  * classificationMetrics(scores, nClasses, labels);
  * ```
  */
-import type { Matrix } from "../store/feature_store.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { normalizeRows, similarity } from "./similarity.ts";
 
 /** Class prototypes: normalise rows, average per class, renormalise. Pure. */

@@ -12,7 +12,7 @@
  */
 import { codeKey, emojiNamesIn, type Language } from "../data/multilingual.ts";
 import { dataset as loadDataset } from "../data/registry.ts";
-import { selectRows } from "../eval/similarity.ts";
+import { selectRows } from "../core/matrix.ts";
 import { retrievalRecall, type RetrievalRecall } from "../eval/retrieval.ts";
 import type { CaptionCorpus, CaptionModel, ZeroShotTask } from "./captions.ts";
 import { embedTexts } from "./captions.ts";

@@ -20,7 +20,7 @@ import { loadWordNet } from "../data/wordnet.ts";
 import { imageFeatures, textFeatures } from "../features.ts";
 import { languageEncoder, visionEncoder } from "../encoders/registry.ts";
 import type { LanguageEncoder } from "../encoders/types.ts";
-import type { Matrix } from "../store/feature_store.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { selectRows } from "../eval/similarity.ts";
 import { classificationMetrics, type ClassificationMetrics } from "../eval/metrics.ts";
 import { classPrototypes, sentenceAveragedScores, zeroShotScores } from "../eval/zeroshot.ts";

@@ -14,7 +14,7 @@
 import * as Plot from "@observablehq/plot";
 import sharp from "sharp";
 import { Buffer } from "node:buffer";
-import { readImageBytes } from "../encoders/image_io.ts";
+import { readImageBytes } from "../data/image_ref.ts";
 import { parseHTML } from "linkedom";
 import type pl from "nodejs-polars";
 import { escapeHtml, jupyter } from "../runtime/jupyter.ts";

@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import { projectPaths } from "./paths.ts";
 import { readJsonOr, writeJsonAtomic } from "./atomic.ts";
-import { sha256Hex, stableJson } from "../store/feature_store.ts";
+import { sha256Hex, stableJson } from "../core/hash.ts";
 
 /** Return the cached value for `key`, or compute, store and return it. `SHARELOCK_NO_MEMO=1` recomputes. */
 export async function memoJson<T>(namespace: string, key: unknown, compute: () => Promise<T>, cache = projectPaths().cache): Promise<T> {

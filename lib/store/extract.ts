@@ -17,7 +17,9 @@
  * ```
  */
 import { type Encoder, type ImageInput } from "../encoders/types.ts";
-import { type FeatureStore, openStore, sha256Hex, type StoreDtype } from "./feature_store.ts";
+import { type FeatureStore, openStore, type StoreDtype } from "./feature_store.ts";
+import { sha256Hex } from "../core/hash.ts";
+import { parseImageRef } from "../data/image_ref.ts";
 import { inShard, type Shard, WHOLE } from "./shard.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 
@@ -66,7 +68,7 @@ async function itemKey(store: FeatureStore, encoder: Encoder, item: ExtractItem)
     if (typeof item.input !== "string") throw new Error(`text item ${item.id}: input is not a string`);
     content = `text\u0000${item.input}`;
   } else if (typeof item.input === "string") {
-    const path = item.input.split("::")[0];
+    const path = parseImageRef(item.input).file;
     let stamp = "missing";
     try {
       const st = Deno.statSync(path);

@@ -25,6 +25,8 @@ import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { projectPaths } from "../runtime/paths.ts";
 import { writeFileAtomic } from "../runtime/atomic.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { sha256Hex, stableJson } from "../core/hash.ts";
 
 /** Storage precision of vectors. */
 export type StoreDtype = "float32" | "float16";
@@ -46,32 +48,16 @@ export interface StoreEntry {
   vector: Float32Array;
 }
 
-/** A dense row-major matrix. */
-export interface Matrix {
-  data: Float32Array;
-  rows: number;
-  dim: number;
-}
+/** Re-exported from the ground floor (`core/matrix.ts`) for modules that import it from here. */
+export type { Matrix };
 
 interface Location {
   part: string;
   row: number;
 }
 
-/** SHA-256 of a string, hex. */
-export async function sha256Hex(text: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Stable JSON (sorted keys) so that equal identities hash equally. Pure. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
+/** Re-exported from `core/hash.ts` for modules that import them from here. */
+export { sha256Hex, stableJson };
 
 function newPartName(): string {
   const t = new Date().toISOString().replace(/[-:.TZ]/g, "");

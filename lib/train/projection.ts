@@ -18,7 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Rng, seededRandom } from "../runtime/random.ts";
-import type { Matrix } from "../store/feature_store.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { l2Normalize, linear } from "./ops.ts";
 
 /** Architecture of a projection. */

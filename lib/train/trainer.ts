@@ -15,10 +15,9 @@
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Matrix } from "../store/feature_store.ts";
 import { createEngine, type EngineName } from "./engines.ts";
 import type { DeviceRequest, OnnxDevice } from "../runtime/onnx_device.ts";
-import { selectRows } from "../eval/similarity.ts";
+import { type Matrix, selectRows } from "../core/matrix.ts";
 import { type Rng, seededRandom, shuffle } from "../runtime/random.ts";
 import { createProjection, type Projection, type ProjectionConfig } from "./projection.ts";
 import { PAPER_LOGIT_SCALE } from "./losses.ts";
