@@ -9,7 +9,7 @@
  */
 import { CLIP_IMAGENET_TEMPLATES, DRAWING_TEMPLATES } from "./data/templates.ts";
 import { PAPER_DEFAULTS, PROBING_DEFAULTS, type TrainConfig } from "./train/trainer.ts";
-import type { CaptionCorpusConfig } from "./experiments/captions.ts";
+import type { CaptionCorpusConfig } from "./experiments/caption_corpus.ts";
 
 /** One image-feature job: an encoder over datasets. */
 export interface ImageJob {

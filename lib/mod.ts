@@ -76,6 +76,9 @@ export * from "./eval/similarity.ts";
 export * from "./eval/metrics.ts";
 export * from "./eval/zeroshot.ts";
 export * from "./eval/retrieval.ts";
+export * from "./eval/classifier.ts";
+export * from "./eval/evaluate.ts";
+export * from "./eval/methods.ts";
 
 export * from "./baselines/asif.ts";
 export * from "./baselines/linear_probe.ts";

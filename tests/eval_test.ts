@@ -22,7 +22,8 @@ Deno.test("metrics: top-1, top-5 and mean per-class recall on an unbalanced set"
   ].flat());
   const m = classificationMetrics(scores, 3, [0, 0, 0, 0, 1, 2], 2);
   assert.equal(m.top1, 4 / 6);
-  assert.equal(m.top5, 1, "top-k with k = 2 here");
+  assert.equal(m.topk, 1, "top-k with k = 2 here");
+  assert.equal(m.k, 2);
   assert.deepEqual(m.perClassRecall, [0.75, 1, 0]);
   assert.equal(m.meanPerClassRecall, (0.75 + 1 + 0) / 3, "balanced accuracy differs from top-1 on unbalanced data");
   assert.throws(() => classificationMetrics(scores, 4, [0]), /expected 1 x 4/);

@@ -29,3 +29,8 @@ export function similarity(a: Matrix, b: Matrix, chunk = 2048): Float32Array {
   }
   return out;
 }
+
+/** Cosine similarities [a.rows x b.rows]: both sides normalised, then `a @ b^T`. */
+export function cosineSimilarity(a: Matrix, b: Matrix): Float32Array {
+  return similarity(normalizeRows(a), normalizeRows(b));
+}

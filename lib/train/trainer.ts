@@ -94,6 +94,21 @@ export const PAPER_DEFAULTS: TrainConfig = {
 /** Section 3-4 (strict zero-shot probing): a linear projection, otherwise the paper's settings. */
 export const PROBING_DEFAULTS: TrainConfig = { ...PAPER_DEFAULTS, projection: { kind: "linear" } };
 
+/**
+ * Revision of the training code's RESULTS: part of every cache key of a trained model, bumped when the
+ * same config gives other numbers (2: Hugging Face's warm-up, first update at lr 0; logit scale exp(2.6592)).
+ */
+export const TRAINING_REVISION = 2;
+
+/**
+ * The full config a partial one trains with (the probing defaults filled in), without the fields that
+ * do not change the result (`progress`, `label`): what cache keys hash. Pure.
+ */
+export function resolveTrainConfig(config: Partial<TrainConfig> = {}): Omit<TrainConfig, "progress" | "label"> {
+  const { progress: _p, label: _l, ...cfg } = { ...PROBING_DEFAULTS, ...config };
+  return cfg;
+}
+
 /** One row of the training history. */
 export interface HistoryRow {
   step: number;
