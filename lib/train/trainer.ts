@@ -20,7 +20,7 @@ import type { DeviceRequest, OnnxDevice } from "../runtime/onnx_device.ts";
 import { type Matrix, selectRows } from "../core/matrix.ts";
 import { type Rng, seededRandom, shuffle } from "../runtime/random.ts";
 import { createProjection, type Projection, type ProjectionConfig } from "./projection.ts";
-import { PAPER_LOGIT_SCALE } from "./losses.ts";
+import { PAPER_LOGIT_SCALE, SIGLIP_BIAS } from "./losses.ts";
 import { cosineWithWarmup } from "./optim.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 
@@ -38,7 +38,7 @@ export interface TrainConfig {
   /** Optional vision-side projection (default: identity, as the paper). */
   visionProjection?: Omit<ProjectionConfig, "inDim" | "outDim"> & { outDim: number };
   loss: "clip" | "siglip";
-  /** Fixed logit scale (CLIP: 1/0.07; SigLIP: 10). */
+  /** Fixed logit scale (CLIP: exp(2.6592), `PAPER_LOGIT_SCALE`; SigLIP: 10, `SIGLIP_SCALE`). */
   logitScale: number;
   /** SigLIP's fixed bias. */
   sigLipBias: number;
@@ -73,7 +73,7 @@ export const PAPER_DEFAULTS: TrainConfig = {
   projection: { kind: "mlp", hidden: 4096, layers: 4, dropout: 0.2, batchNorm: true },
   loss: "clip",
   logitScale: PAPER_LOGIT_SCALE,
-  sigLipBias: -10,
+  sigLipBias: SIGLIP_BIAS,
   lr: 1e-3,
   weightDecay: 1e-4,
   decay: "coupled",
