@@ -26,7 +26,7 @@ import { basename, join } from "node:path";
 import { projectPaths } from "../runtime/paths.ts";
 import { writeFileAtomic } from "../runtime/atomic.ts";
 import type { Matrix } from "../core/matrix.ts";
-import { sha256Hex, stableJson } from "../core/hash.ts";
+import { cacheKey, sha256Hex, stableJson } from "../core/hash.ts";
 
 /** Storage precision of vectors. */
 export type StoreDtype = "float32" | "float16";
@@ -236,7 +236,7 @@ export class FeatureStore {
 export async function openStore(identity: unknown, opts: StoreOptions): Promise<FeatureStore> {
   const dtype = opts.dtype ?? "float32";
   const meta = { identity, dim: opts.dim, dtype };
-  const hash = (await sha256Hex(stableJson(meta))).slice(0, 16);
+  const hash = await cacheKey(meta, 16);
   const root = opts.root ?? join(projectPaths().cache, "features");
   const dir = join(root, `${opts.name.replace(/[^A-Za-z0-9._-]+/g, "_")}-${hash}`);
   for (const sub of ["shards", "index", "skipped"]) await Deno.mkdir(join(dir, sub), { recursive: true });
