@@ -5,6 +5,8 @@
  *
  * @example
  * ```ts
+ * import { dataset } from "./data/registry.ts";
+ * import { languageEncoder, visionEncoder } from "./encoders/registry.ts";
  * const ds = await dataset("emoji-google");
  * const img = await imageFeatures(ds.items, await visionEncoder("mobilenet-v2"));
  * img.matrix.rows === img.items.length;

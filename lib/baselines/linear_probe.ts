@@ -4,6 +4,10 @@
  *
  * @example
  * ```ts
+ * import { classificationMetrics } from "../eval/metrics.ts";
+ * import type { Matrix } from "../core/matrix.ts";
+ * declare const trainX: Matrix, testX: Matrix, trainY: number[], testY: number[];
+ * const nClasses = 10;
  * const probe = await linearProbe(trainX, trainY, nClasses, { seed: 0 });
  * classificationMetrics(probe.scores(testX), nClasses, testY);
  * ```

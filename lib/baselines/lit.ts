@@ -7,6 +7,8 @@
  *
  * @example
  * ```ts
+ * import { textFeatures } from "../features.ts";
+ * const trainingTexts = ["a red apple.", "a green pear."], texts = ["a red pear."];
  * const bow = bagOfWordsEncoder(trainingTexts, { maxVocab: 4000 });
  * const feats = await textFeatures(texts, bow);   // then trainProjection as usual
  * bow.oovRate!();                                  // share of word tokens outside the training vocabulary

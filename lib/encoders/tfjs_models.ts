@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import { selectTfBackend } from "../runtime/tf_backend.ts";
  * await selectTfBackend();
  * const vision = await mobileNetV2Encoder();
  * const [f] = await vision.embed(["cat.png"]);          // Float32Array(1792)

@@ -3,6 +3,8 @@
  *
  * @example
  * ```ts
+ * import type { Matrix } from "../core/matrix.ts";
+ * declare const images: Matrix, texts: Matrix;
  * const s = similarity(normalizeRows(images), normalizeRows(texts));  // Float32Array [nImages x nTexts]
  * ```
  */

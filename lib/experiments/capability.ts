@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import { languageEncoder } from "../encoders/registry.ts";
+ * import { loadWordNet } from "../data/wordnet.ts";
  * const s = await glossMatchingScore(await languageEncoder("use-lite"), await loadWordNet(), { n: 1000 });
  * s.accuracy;  // e.g. 0.3
  * ```

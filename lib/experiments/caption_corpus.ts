@@ -12,6 +12,7 @@
  * promptsFor(tasks[0].classes, ["a drawing of a {}."]);
  * ```
  */
+import type { CaptionCorpusConfig } from "../config.ts";
 import type { Item } from "../data/items.ts";
 import { dataset as loadDataset } from "../data/registry.ts";
 import { type ClassSplit, splitClasses } from "../data/splits.ts";
@@ -21,27 +22,7 @@ import { visionEncoder } from "../encoders/registry.ts";
 import { type Matrix, selectRows } from "../core/matrix.ts";
 import { hashSeed, seededRandom, shuffle } from "../runtime/random.ts";
 
-/** What the caption corpus and its held-out tasks are made of. */
-export interface CaptionCorpusConfig {
-  vision: string;
-  /** Datasets whose items have captions (all their items, minus the retrieval hold-out). */
-  captionSets: string[];
-  /** Emoji set used as a zero-shot test (its unseen classes); null: none. */
-  emoji: string | null;
-  /** Train on the names of the SEEN emoji classes (embedded default); false: all emoji classes are unseen. */
-  emojiInTraining: boolean;
-  /** Seen emoji names become captions through these templates (one drawn per step); empty: the bare name. */
-  emojiCaptionTemplates: readonly string[];
-  /** Same classes in another art style (zero-shot under style shift); null: none. */
-  emojiShift: string | null;
-  /** Datasets never trained on, classified zero-shot with all their classes. */
-  heldOutSets: string[];
-  /** Share of unseen emoji subcategories (the split of notebook 01 with the same seed). */
-  unseenFraction: number;
-  splitSeed: number;
-  /** Share of caption pairs held out for retrieval (chosen by a hash of the item id). */
-  retrievalFraction: number;
-}
+export type { CaptionCorpusConfig };
 
 /** The caption corpus with its image features. */
 export interface CaptionCorpus {

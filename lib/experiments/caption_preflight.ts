@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import { CAPTIONS_PAPER } from "../config.ts";
+ * import { captionCorpus } from "./caption_corpus.ts";
  * const pf = await captionPreflight(CAPTIONS_PAPER.corpus, [CAPTIONS_PAPER.main]);
  * if (pf.problems.length) throw new Error(pf.problems.join("\n"));
  * const corpus = await captionCorpus(pf.corpus);   // without the test sets listed in pf.skipped

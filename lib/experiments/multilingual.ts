@@ -6,6 +6,11 @@
  *
  * @example
  * ```ts
+ * import { promptsFor, type ZeroShotTask } from "./caption_corpus.ts";
+ * import { type CaptionModel } from "./caption_model.ts";
+ * import { zeroShotEval } from "./caption_eval.ts";
+ * import { MULTILINGUAL_TEMPLATES } from "../data/multilingual.ts";
+ * declare const tasks: ZeroShotTask[], model: CaptionModel;
  * const ml = await multilingualEmojiTask(tasks[0], ["en", "zh", "ja", "it"]);
  * await zeroShotEval(model, ml.task, promptsFor(ml.names.zh, MULTILINGUAL_TEMPLATES.zh));
  * ```

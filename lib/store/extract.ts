@@ -11,6 +11,10 @@
  *
  * @example
  * ```ts
+ * import type { Item } from "../data/items.ts";
+ * import { mobileNetV2Encoder } from "../encoders/tfjs_models.ts";
+ * declare const items: Item[];
+ * const encoder = await mobileNetV2Encoder();
  * const store = await storeFor(encoder);
  * const res = await extract(store, encoder, items.map((it) => ({ id: it.item_id, input: it.image_path! })));
  * const m = store.matrix(res.keys);     // one row per item, in order

@@ -15,6 +15,9 @@
  *
  * @example
  * ```ts
+ * import type { EncoderIdentity } from "../encoders/types.ts";
+ * declare const encoder: { identity: EncoderIdentity };
+ * const vector = new Float32Array(1792);
  * const store = await openStore(encoder.identity, { name: encoder.identity.name, dim: 1792 });
  * await store.append([{ key: "k1", itemId: "emoji/1f600", vector }]);
  * const m = store.matrix(["k1"]);   // Float32Array(1792), one contiguous matrix

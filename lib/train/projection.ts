@@ -12,6 +12,8 @@
  *
  * @example
  * ```ts
+ * import type { Matrix } from "../core/matrix.ts";
+ * declare const textMatrix: Matrix;
  * const p = createProjection({ kind: "mlp", inDim: 512, outDim: 1792, hidden: 1024, layers: 3 }, 42);
  * const z = p.project(textMatrix);  // Matrix of unit rows, evaluation mode
  * ```

@@ -10,6 +10,8 @@
  *
  * @example
  * ```ts
+ * import type { Matrix } from "../core/matrix.ts";
+ * declare const images: Matrix, texts: Matrix, textsOf: number[][], classTextMatrix: Matrix;
  * const run = await trainProjection({ images, texts, textsOf }, { ...PROBING_DEFAULTS, seed: 0 });
  * const protos = run.projection.project(classTextMatrix);
  * ```
