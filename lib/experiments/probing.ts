@@ -168,11 +168,12 @@ export async function probingRun(
  */
 export async function probingAsif(
   ctx: ProbingContext,
-  opts: { text: string; representation: Representation; k?: number; p?: number },
+  opts: { text: string | LanguageEncoder; representation: Representation; k?: number; p?: number },
 ): Promise<ClassificationMetrics> {
   const { texts, unseen } = classesWithTexts(ctx, opts.representation);
+  const enc = typeof opts.text === "string" ? await languageEncoder(opts.text) : opts.text;
   const anchorIdx = ctx.items.map((it, i) => (ctx.split.seen.has(it.class_name) && texts[it.class_name]?.length ? i : -1)).filter((i) => i >= 0);
-  const asif = await asifMethod(await languageEncoder(opts.text), {
+  const asif = await asifMethod(enc, {
     images: selectRows(ctx.images, anchorIdx),
     texts: anchorIdx.map((i) => texts[ctx.items[i].class_name][0]),
   }, { k: opts.k, p: opts.p });
