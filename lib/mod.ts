@@ -103,3 +103,4 @@ export * from "./experiments/caption_preflight.ts";
 export * from "./experiments/retrieval_pool.ts";
 export * from "./demo/site.ts";
 export * from "./demo/serve.ts";
+export * from "./experiments/caption_setup.ts";

@@ -15,7 +15,7 @@
  */
 import { preflight } from "./probing.ts";
 import { dataset as loadDataset } from "../data/registry.ts";
-import type { CaptionCorpusConfig } from "./captions.ts";
+import type { CaptionCorpusConfig } from "../config.ts";
 
 /** What the preflight found. */
 export interface CaptionPreflight {

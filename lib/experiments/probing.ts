@@ -25,7 +25,7 @@ import { classify, type ClassificationTask } from "../eval/evaluate.ts";
 import type { ClassificationMetrics } from "../eval/metrics.ts";
 import { projectionMethod } from "../eval/methods.ts";
 import { flattenClassTexts } from "../eval/classifier.ts";
-import { trainProjection, type TrainConfig } from "../train/trainer.ts";
+import { resolveTrainConfig, trainProjection, type TrainConfig, TRAINING_REVISION } from "../train/trainer.ts";
 import { isFromScratchTower, methodLabel, textTower } from "../baselines/lit.ts";
 import { asifMethod } from "../baselines/asif.ts";
 import { llmDescriptions } from "../data/llm_descriptions.ts";
@@ -236,7 +236,6 @@ export async function cachedProbingRun(
   ctx: ProbingContext,
   opts: { text: string; representation: Representation; seed: number; train?: Partial<TrainConfig> },
 ): Promise<ProbingResult> {
-  const { progress: _p, label: _l, ...train } = opts.train ?? {};
   const { texts, seen, unseen } = classesWithTexts(ctx, opts.representation);
   const key = {
     v: 2,
@@ -248,7 +247,8 @@ export async function cachedProbingRun(
     representation: opts.representation,
     texts: Object.fromEntries([...seen, ...unseen].map((c) => [c, texts[c]])),
     seed: opts.seed,
-    train,
+    train: resolveTrainConfig(opts.train),
+    training: TRAINING_REVISION,
   };
   return memoJson("probing", key, () => probingRun(ctx, opts));
 }
