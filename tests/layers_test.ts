@@ -1,0 +1,37 @@
+/**
+ * The lib's structure: no module imports a later stage of the pipeline, and no module is over 300 lines.
+ * Stages, first to last: core (types, hashing), runtime, onnx (protobuf writer), data, encoders, store,
+ * features.ts, report, train, eval, baselines, stats, config.ts, experiments, mod.ts.
+ */
+import assert from "node:assert/strict";
+import { dirname, join, normalize, relative } from "node:path";
+
+const LIB = normalize(join(new URL(".", import.meta.url).pathname, "..", "lib"));
+const STAGES = ["core", "runtime", "onnx", "data", "encoders", "store", "features.ts", "report", "train", "eval", "baselines", "stats", "config.ts", "experiments", "mod.ts"];
+
+function modules(dir = LIB): string[] {
+  return [...Deno.readDirSync(dir)].flatMap((e) => e.isDirectory ? modules(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []);
+}
+
+const stageOf = (path: string) => {
+  const top = relative(LIB, path).split("/")[0];
+  const i = STAGES.indexOf(top);
+  if (i < 0) throw new Error(`lib/${relative(LIB, path)}: not in a known stage (${STAGES.join(", ")})`);
+  return i;
+};
+
+Deno.test("no lib module imports a later stage of the pipeline", () => {
+  const upward: string[] = [];
+  for (const file of modules()) {
+    for (const m of Deno.readTextFileSync(file).matchAll(/^(?:import|export)\b[^;]*?\bfrom "(\.[^"]+)";/gms)) {
+      const target = normalize(join(dirname(file), m[1]));
+      if (stageOf(target) > stageOf(file)) upward.push(`lib/${relative(LIB, file)} -> lib/${relative(LIB, target)}`);
+    }
+  }
+  assert.deepEqual(upward, []);
+});
+
+Deno.test("no lib module is over 300 lines", () => {
+  const long = modules().map((f) => [relative(LIB, f), Deno.readTextFileSync(f).split("\n").length - 1] as const).filter(([, n]) => n > 300);
+  assert.deepEqual(long, []);
+});
