@@ -93,6 +93,7 @@ export * from "./experiments/probing.ts";
 export * from "./data/multilingual.ts";
 export * from "./baselines/lit.ts";
 export * from "./report/results.ts";
+export * from "./report/format.ts";
 export * from "./data/llm_descriptions.ts";
 export * from "./runtime/memo.ts";
 export * from "./experiments/capability.ts";
