@@ -10,6 +10,7 @@
  */
 import { CLIP_IMAGENET_TEMPLATES, DRAWING_TEMPLATES } from "./data/templates.ts";
 import { PAPER_DEFAULTS, PROBING_DEFAULTS, type TrainConfig } from "./train/trainer.ts";
+import { LIT_BAG_OF_WORDS } from "./baselines/lit.ts";
 
 /** What the caption corpus and its held-out tasks are made of. */
 export interface CaptionCorpusConfig {
@@ -103,7 +104,7 @@ export const PROBING_NOTEBOOK_EMBEDDED: ProbingNotebookConfig = {
   scale: "embedded",
   datasets: ["emoji-google"],
   vision: "mobilenet-v2",
-  language: ["use-lite", "word2vec-100d", "random-word", "random-text", "lit-bag-of-words"],
+  language: ["use-lite", "word2vec-100d", "random-word", "random-text", LIT_BAG_OF_WORDS],
   representations: ["templates", "descriptions", "llm-descriptions"],
   seeds: [0, 1, 2, 3, 4],
   unseenFraction: 0.25,
