@@ -4,12 +4,35 @@
  *
  * @example
  * ```ts
- * const cfg = { ...EMBEDDED, language: ["use-lite", "random-word"] };
+ * import { PROBING_NOTEBOOK_EMBEDDED } from "./config.ts";
+ * const cfg = { ...PROBING_NOTEBOOK_EMBEDDED, language: ["use-lite", "random-word"] };
  * ```
  */
 import { CLIP_IMAGENET_TEMPLATES, DRAWING_TEMPLATES } from "./data/templates.ts";
 import { PAPER_DEFAULTS, PROBING_DEFAULTS, type TrainConfig } from "./train/trainer.ts";
-import type { CaptionCorpusConfig } from "./experiments/captions.ts";
+import { LIT_BAG_OF_WORDS } from "./baselines/lit.ts";
+
+/** What the caption corpus and its held-out tasks are made of. */
+export interface CaptionCorpusConfig {
+  vision: string;
+  /** Datasets whose items have captions (all their items, minus the retrieval hold-out). */
+  captionSets: string[];
+  /** Emoji set used as a zero-shot test (its unseen classes); null: none. */
+  emoji: string | null;
+  /** Train on the names of the SEEN emoji classes (embedded default); false: all emoji classes are unseen. */
+  emojiInTraining: boolean;
+  /** Seen emoji names become captions through these templates (one drawn per step); empty: the bare name. */
+  emojiCaptionTemplates: readonly string[];
+  /** Same classes in another art style (zero-shot under style shift); null: none. */
+  emojiShift: string | null;
+  /** Datasets never trained on, classified zero-shot with all their classes. */
+  heldOutSets: string[];
+  /** Share of unseen emoji subcategories (the split of notebook 01 with the same seed). */
+  unseenFraction: number;
+  splitSeed: number;
+  /** Share of caption pairs held out for retrieval (chosen by a hash of the item id). */
+  retrievalFraction: number;
+}
 
 /** One image-feature job: an encoder over datasets. */
 export interface ImageJob {
@@ -81,7 +104,7 @@ export const PROBING_NOTEBOOK_EMBEDDED: ProbingNotebookConfig = {
   scale: "embedded",
   datasets: ["emoji-google"],
   vision: "mobilenet-v2",
-  language: ["use-lite", "word2vec-100d", "random-word", "random-text", "lit-bag-of-words"],
+  language: ["use-lite", "word2vec-100d", "random-word", "random-text", LIT_BAG_OF_WORDS],
   representations: ["templates", "descriptions", "llm-descriptions"],
   seeds: [0, 1, 2, 3, 4],
   unseenFraction: 0.25,

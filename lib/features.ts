@@ -5,6 +5,8 @@
  *
  * @example
  * ```ts
+ * import { dataset } from "./data/registry.ts";
+ * import { languageEncoder, visionEncoder } from "./encoders/registry.ts";
  * const ds = await dataset("emoji-google");
  * const img = await imageFeatures(ds.items, await visionEncoder("mobilenet-v2"));
  * img.matrix.rows === img.items.length;
@@ -14,7 +16,7 @@
 import type { Item } from "./data/items.ts";
 import type { LanguageEncoder, VisionEncoder } from "./encoders/types.ts";
 import { extract, type ExtractOptions, storeFor } from "./store/extract.ts";
-import type { Matrix } from "./store/feature_store.ts";
+import { type Matrix, matrixFromRows } from "./core/matrix.ts";
 
 /** Image features with the items they belong to (skipped items left out). */
 export interface ImageFeatures {
@@ -44,12 +46,17 @@ export async function imageFeatures(items: Item[], encoder: VisionEncoder, opts:
   return { matrix: store.matrix(keys), items: kept, skipped };
 }
 
-/** Embed (or read from the store) texts; one row per input text, in order. Empty texts are an error. */
+/**
+ * Embed (or read from the store) texts; one row per input text, in order. Empty texts are an error.
+ * Encoders marked `ephemeral` (cheap and corpus-specific, e.g. the LiT-style bag of words) bypass the
+ * store: their vectors are computed every time and never written.
+ */
 export async function textFeatures(texts: string[], encoder: LanguageEncoder, opts: ExtractOptions = {}): Promise<Matrix> {
   const unique = [...new Set(texts)];
   texts.forEach((t, i) => {
     if (!t.trim()) throw new Error(`textFeatures: text ${i} is empty`);
   });
+  if (encoder.ephemeral) return matrixFromRows(await encoder.embed(texts), encoder.identity.dim);
   const store = await storeFor(encoder);
   const res = await extract(store, encoder, unique.map((t, i) => ({ id: `text-${i}`, input: t })), {
     label: `${encoder.identity.name} text features`,

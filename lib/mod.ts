@@ -14,6 +14,9 @@
  */
 export * from "./config.ts";
 
+export * from "./core/matrix.ts";
+export * from "./core/hash.ts";
+
 export * from "./runtime/paths.ts";
 export * from "./runtime/atomic.ts";
 export * from "./runtime/jupyter.ts";
@@ -25,6 +28,7 @@ export * from "./runtime/vulkan.ts";
 
 export * from "./data/assets.ts";
 export * from "./data/items.ts";
+export * from "./data/image_ref.ts";
 export * from "./data/registry.ts";
 export * from "./data/emoji.ts";
 export * from "./data/openclipart.ts";
@@ -75,6 +79,9 @@ export * from "./eval/similarity.ts";
 export * from "./eval/metrics.ts";
 export * from "./eval/zeroshot.ts";
 export * from "./eval/retrieval.ts";
+export * from "./eval/classifier.ts";
+export * from "./eval/evaluate.ts";
+export * from "./eval/methods.ts";
 
 export * from "./baselines/asif.ts";
 export * from "./baselines/linear_probe.ts";
@@ -89,6 +96,7 @@ export * from "./experiments/probing.ts";
 export * from "./data/multilingual.ts";
 export * from "./baselines/lit.ts";
 export * from "./report/results.ts";
+export * from "./report/format.ts";
 export * from "./data/llm_descriptions.ts";
 export * from "./runtime/memo.ts";
 export * from "./experiments/capability.ts";
@@ -99,3 +107,4 @@ export * from "./experiments/caption_preflight.ts";
 export * from "./experiments/retrieval_pool.ts";
 export * from "./demo/site.ts";
 export * from "./demo/serve.ts";
+export * from "./experiments/caption_setup.ts";

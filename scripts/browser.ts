@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import { ensureChromium } from "./setup.ts";
  * const chrome = await ensureChromium();
  * if ("path" in chrome) {
  *   const browser = await launchChromium(chrome.path);

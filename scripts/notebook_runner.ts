@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import { ensureEnvironment } from "./setup.ts";
  * const env = await ensureEnvironment();
  * const [r] = await runNotebooks(["notebooks/00_setup.ipynb"], { outDir: "outputs/reports", ...env });
  * if (!r.ok) console.error(`${r.notebook}: cell ${r.failed_cell}: ${r.error}`);

@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import { ensureEnvironment } from "./setup.ts";
+ * import { REPO_ROOT } from "../lib/runtime/paths.ts";
  * const env = await ensureEnvironment();
  * const server = await startNotebookServer({ ...env, root: REPO_ROOT });
  * console.log(server.urlFor("notebooks/00_setup.ipynb"));

@@ -22,7 +22,8 @@ Deno.test("metrics: top-1, top-5 and mean per-class recall on an unbalanced set"
   ].flat());
   const m = classificationMetrics(scores, 3, [0, 0, 0, 0, 1, 2], 2);
   assert.equal(m.top1, 4 / 6);
-  assert.equal(m.top5, 1, "top-k with k = 2 here");
+  assert.equal(m.topk, 1, "top-k with k = 2 here");
+  assert.equal(m.k, 2);
   assert.deepEqual(m.perClassRecall, [0.75, 1, 0]);
   assert.equal(m.meanPerClassRecall, (0.75 + 1 + 0) / 3, "balanced accuracy differs from top-1 on unbalanced data");
   assert.throws(() => classificationMetrics(scores, 4, [0]), /expected 1 x 4/);
@@ -139,4 +140,24 @@ Deno.test("LiT-style bag-of-words tower: learns seen words, knows nothing of uns
   const seenAcc = classificationMetrics(zeroShotScores(world.seen.images, r.projection.project(texts)), 20, world.seen.textsOf.map((t) => Math.floor(t[0] / 3))).top1;
   assert.ok(seenAcc > 0.7, `but it fits the seen classes: ${seenAcc}`);
   r.projection.dispose();
+});
+
+Deno.test("evaluate(method, task): classification (prototype and mean-score), retrieval and Winoground rows with known values", async () => {
+  const { evaluate } = await import("../lib/eval/evaluate.ts");
+  const { cosineSimilarity } = await import("../lib/eval/similarity.ts");
+  // texts name axes: "x" -> [1, 0], "y" -> [0, 1], "xy" -> [1, 1]
+  const vec: Record<string, number[]> = { x: [1, 0], y: [0, 1], xy: [1, 1] };
+  const method = { name: "toy", embedTexts: (ts: string[]) => Promise.resolve(M(ts.map((t) => vec[t]))), similarity: cosineSimilarity };
+  const images = M([[1, 0.1], [0.1, 1], [1, 0.9]]);
+  const cls = await evaluate(method, { kind: "classification", name: "c", images, labels: [0, 1, 0], classTexts: [["x", "xy"], ["y"]], k: 1 });
+  // prototypes: class 0 = normalise(x + xy/|xy|), class 1 = y; image 2 ([1, 0.9]) is closer to class 0's prototype
+  assert.deepEqual(cls.map((r) => [r.metric, r.value, r.k]), [["top1", 1, 1], ["top1", 1, 1], ["mean_per_class_acc", 1, undefined]]);
+  const ms = await evaluate(method, { kind: "classification", name: "c", images: M([[0.2, 1]]), labels: [0], classTexts: [["x", "xy"], ["y"]], aggregate: "mean-score" });
+  // mean-score: class 0 = (cos(img, x) + cos(img, xy)) / 2 = (0.196 + 0.832) / 2 = 0.514 < cos(img, y) = 0.981 -> wrong
+  assert.equal(ms.find((r) => r.metric === "top1")!.value, 0);
+  const ret = await evaluate(method, { kind: "retrieval", name: "r", images: M([[1, 0], [0, 1]]), texts: ["y", "x", "x"], textImage: [1, 0, 0], ks: [1] });
+  assert.deepEqual(ret.map((r) => [r.metric, r.value]), [["image_to_text_r1", 1], ["text_to_image_r1", 1]]);
+  const wg = await evaluate(method, { kind: "winoground", name: "w", images: M([[1, 0], [0, 1]]), texts: ["x", "y"], groups: [{ images: [0, 1], texts: [0, 1] }, { images: [0, 1], texts: [1, 0] }] });
+  assert.deepEqual(wg.map((r) => [r.metric, r.value]), [["winoground_text", 0.5], ["winoground_image", 0.5], ["winoground_group", 0.5]]);
+  await assert.rejects(() => evaluate(method, { kind: "classification", name: "one", images, labels: [0, 0, 0], classTexts: [["x"]] }), /1 classes/);
 });

@@ -22,7 +22,7 @@ Deno.test("every section notebook: Deno kernel, scale switch, preflight, results
     const code = nb.cells.filter((c) => c.cell_type === "code").map(text).join("\n");
     const md = nb.cells.filter((c) => c.cell_type === "markdown").map(text).join("\n");
     assert.match(code, /SHARELOCK_SCALE/, `${name}: the scale switch`);
-    assert.match(code, /preflight\(/i, `${name}: a preflight check`);
+    assert.match(code, /preflight\(|captionNotebookSetup\(/i, `${name}: a preflight check`);
     assert.match(code, new RegExp(`recordFigures\\("${name}"`), `${name}: key figures into summary.json`);
     assert.match(code, new RegExp(`writeResults\\("${name}"`), `${name}: raw results parquet`);
     assert.match(code, /Finding \(this run\)/, `${name}: the finding is written by code from this run's numbers`);

@@ -3,8 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import * as ort from "onnxruntime-node";
 import { join } from "node:path";
-import { clipLoss, clipLossReference, sigLipLoss } from "../lib/train/losses.ts";
-import { adam, clipGlobalNorm, cosineWithWarmup } from "../lib/train/optim.ts";
+import { clipLoss, clipLossReference, PAPER_LOGIT_SCALE, sigLipLoss } from "../lib/train/losses.ts";
+import { adam, adamState, adamStep, clipGlobalNorm, cosineWithWarmup } from "../lib/train/optim.ts";
 import { createProjection } from "../lib/train/projection.ts";
 import { linear, matMulFast, matMulT } from "../lib/train/ops.ts";
 import { trainProjection, validationSplit } from "../lib/train/trainer.ts";
@@ -60,13 +60,40 @@ Deno.test("SigLIP loss: matched pairs score lower than shuffled ones", () => {
   tf.dispose([img, txt, good]);
 });
 
-Deno.test("cosine schedule: linear warm-up, peak, half cosine to zero", () => {
+Deno.test("cosine schedule as HF get_cosine_schedule_with_warmup stepped by Lightning: first update at lr 0, peak, half cosine to zero", () => {
   const c = { baseLr: 1e-3, warmup: 150, total: 5000 };
-  near(cosineWithWarmup(0, c), 1e-3 / 150, 1e-12);
-  near(cosineWithWarmup(149, c), 1e-3, 1e-12, "end of warm-up is the peak");
-  near(cosineWithWarmup(150, c), 1e-3, 1e-12);
+  // HF's lr_lambda(s) = s / max(1, warmup) for s < warmup, else 0.5 * (1 + cos(pi * (s - warmup) / (total - warmup)))
+  const hf = (s: number) => 1e-3 * (s < 150 ? s / 150 : 0.5 * (1 + Math.cos(Math.PI * (s - 150) / (5000 - 150))));
+  near(cosineWithWarmup(0, c), 0, 0, "the first update has lr 0");
+  near(cosineWithWarmup(1, c), 1e-3 / 150, 1e-12);
+  near(cosineWithWarmup(149, c), 1e-3 * 149 / 150, 1e-12);
+  near(cosineWithWarmup(150, c), 1e-3, 1e-12, "the end of warm-up is the peak");
+  for (const s of [0, 7, 75, 149, 150, 151, 1000, 4999]) near(cosineWithWarmup(s, c), hf(s), 1e-15, `step ${s}`);
   near(cosineWithWarmup(150 + 2425, c), 0.5e-3, 1e-9, "half-way");
   near(cosineWithWarmup(5000, c), 0, 1e-12);
+});
+
+Deno.test("the fixed logit scale is the official exp(2.6592), 6e-5 below 1/0.07", () => {
+  near(PAPER_LOGIT_SCALE, 14.2848566, 1e-8);
+  near((1 / 0.07 - PAPER_LOGIT_SCALE) / (1 / 0.07), 6.0e-5, 0.05e-5 / 6e-5);
+});
+
+Deno.test("one Adam over Float32Arrays: first step is lr * sign(g); clipping by the global norm; second step from the moments", () => {
+  const p = [Float32Array.of(1, -2), Float32Array.of(0.5)], g = [Float32Array.of(3, -4), Float32Array.of(0)];
+  const st = adamState(p);
+  const norm = adamStep(p, g, st, { lr: 0.1, clipNorm: 1 });
+  near(norm, 5, 1e-7, "norm before clipping");
+  // clipping scales all gradients alike; Adam's first step is lr * g / (|g| + eps) whatever the scale
+  near(p[0][0], 1 - 0.1, 1e-6);
+  near(p[0][1], -2 + 0.1, 1e-6);
+  near(p[1][0], 0.5, 0, "zero gradient, no decay: unchanged");
+  // second step, gradient (1, 0), no clipping: m = 0.9 m1 + 0.1 g, v = 0.999 v1 + 0.001 g^2 with m1 = 0.1 g1c, v1 = 0.001 g1c^2
+  const g1c = [3 / (5 + 1e-6), -4 / (5 + 1e-6)];
+  const m = 0.9 * 0.1 * g1c[0] + 0.1 * 1, v = 0.999 * 0.001 * g1c[0] ** 2 + 0.001 * 1;
+  const expected = 0.9 - 0.05 * (m / (1 - 0.9 ** 2)) / (Math.sqrt(v / (1 - 0.999 ** 2)) + 1e-8);
+  adamStep(p, [Float32Array.of(1, 0), Float32Array.of(0)], st, { lr: 0.05 });
+  near(p[0][0], expected, 1e-6);
+  assert.equal(st.t, 2);
 });
 
 Deno.test("global-norm clipping bounds the norm and keeps directions", () => {

@@ -5,11 +5,22 @@
  *
  * @example
  * ```ts
- * const scores = asifScores(testImages, classTexts, { images: anchorImages, texts: anchorTexts }, { k: 800, p: 8 });
+ * import { asifMethod, asifScores } from "./asif.ts";
+ * import { classify } from "../eval/evaluate.ts";
+ * import type { LanguageEncoder } from "../encoders/types.ts";
+ * declare const encoder: LanguageEncoder;
+ * const anchors = { data: new Float32Array(6), rows: 3, dim: 2 }, queries = { data: new Float32Array(4), rows: 2, dim: 2 };
+ * const scores = asifScores(queries, queries, { images: anchors, texts: anchors }, { k: 800, p: 8 });
+ * const asif = await asifMethod(encoder, { images: anchors, texts: ["a cat.", "a dog.", "a cow."] });
+ * await classify(asif, { name: "pets", images: queries, labels: [0, 1], classTexts: [["a cat."], ["a dog."]] });
  * ```
  */
-import type { Matrix } from "../store/feature_store.ts";
-import { normalizeRows, similarity } from "../eval/similarity.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { normalizeRows } from "../core/matrix.ts";
+import { similarity } from "../eval/similarity.ts";
+import type { Method } from "../eval/evaluate.ts";
+import type { LanguageEncoder } from "../encoders/types.ts";
+import { textFeatures } from "../features.ts";
 
 /** ASIF settings (the paper's defaults: k = 800, p = 8). */
 export interface AsifOptions {
@@ -38,4 +49,18 @@ export function asifScores(images: Matrix, texts: Matrix, anchors: { images: Mat
   if (anchors.images.rows !== anchors.texts.rows) throw new Error("ASIF: anchor images and texts must be pairs (same count)");
   const k = opts.k ?? 800, p = opts.p ?? 8;
   return similarity(relativeRepresentation(images, anchors.images, k, p), relativeRepresentation(texts, anchors.texts, k, p));
+}
+
+/**
+ * ASIF as an evaluation method: texts are the language encoder's raw features (no training), scored
+ * against images through the anchor pairs (`anchors.texts[i]` describes `anchors.images` row i).
+ */
+export async function asifMethod(encoder: LanguageEncoder, anchors: { images: Matrix; texts: string[] }, opts: AsifOptions = {}): Promise<Method> {
+  if (anchors.texts.length !== anchors.images.rows) throw new Error(`ASIF: ${anchors.images.rows} anchor images but ${anchors.texts.length} anchor texts`);
+  const anchorTexts = await textFeatures(anchors.texts, encoder, { progress: false });
+  return {
+    name: "ASIF",
+    embedTexts: (texts) => textFeatures(texts, encoder, { progress: false }),
+    similarity: (images, texts) => asifScores(images, texts, { images: anchors.images, texts: anchorTexts }, opts),
+  };
 }

@@ -4,13 +4,17 @@
  *
  * @example
  * ```ts
+ * import { classificationMetrics } from "../eval/metrics.ts";
+ * import type { Matrix } from "../core/matrix.ts";
+ * declare const trainX: Matrix, testX: Matrix, trainY: number[], testY: number[];
+ * const nClasses = 10;
  * const probe = await linearProbe(trainX, trainY, nClasses, { seed: 0 });
  * classificationMetrics(probe.scores(testX), nClasses, testY);
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Matrix } from "../store/feature_store.ts";
-import { normalizeRows } from "../eval/similarity.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { normalizeRows } from "../core/matrix.ts";
 import { seededRandom } from "../runtime/random.ts";
 import { linear } from "../train/ops.ts";
 

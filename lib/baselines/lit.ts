@@ -7,14 +7,38 @@
  *
  * @example
  * ```ts
+ * import { textFeatures } from "../features.ts";
+ * const trainingTexts = ["a red apple.", "a green pear."], texts = ["a red pear."];
  * const bow = bagOfWordsEncoder(trainingTexts, { maxVocab: 4000 });
  * const feats = await textFeatures(texts, bow);   // then trainProjection as usual
  * bow.oovRate!();                                  // share of word tokens outside the training vocabulary
  * ```
  */
 import type { EncoderIdentity, LanguageEncoder } from "../encoders/types.ts";
+import { languageEncoder } from "../encoders/registry.ts";
 import { wordTokens } from "../encoders/word_vectors.ts";
 import { hashSeed } from "../runtime/random.ts";
+
+/** The name that selects the LiT-style tower wherever a language encoder name is expected. */
+export const LIT_BAG_OF_WORDS = "lit-bag-of-words";
+
+/** True for the from-scratch LiT-style tower (built from training texts, not loaded from the registry). Pure. */
+export function isFromScratchTower(text: string): text is typeof LIT_BAG_OF_WORDS {
+  return text === LIT_BAG_OF_WORDS;
+}
+
+/** How result rows name the method of a text tower: "LiT-style" or "ShareLock". Pure. */
+export function methodLabel(text: string): "LiT-style" | "ShareLock" {
+  return isFromScratchTower(text) ? "LiT-style" : "ShareLock";
+}
+
+/**
+ * The text tower a run trains a projection on: the LiT-style bag of words over `trainingTexts` for
+ * {@link LIT_BAG_OF_WORDS}, else the registry's (pretrained, frozen) language encoder.
+ */
+export async function textTower(text: string, trainingTexts: string[]): Promise<LanguageEncoder> {
+  return isFromScratchTower(text) ? bagOfWordsEncoder(trainingTexts) : await languageEncoder(text);
+}
 
 /** Options of {@link bagOfWordsEncoder}. */
 export interface BagOfWordsOptions {
@@ -35,7 +59,7 @@ export function bagOfWordsEncoder(trainingTexts: string[], opts: BagOfWordsOptio
   let tokens = 0, missing = 0;
   const identity: EncoderIdentity = {
     kind: "text",
-    name: "lit-bag-of-words",
+    name: LIT_BAG_OF_WORDS,
     model: "bag of words over the training texts (trained from scratch by the projection)",
     version: `vocab ${vocab.length}, hash ${hashSeed(vocab.join("\u0000")).toString(16)}`,
     pooling: "L2-normalised word counts",

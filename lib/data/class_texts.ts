@@ -4,6 +4,8 @@
  *
  * @example
  * ```ts
+ * import { loadWordNet } from "./wordnet.ts";
+ * import { DRAWING_TEMPLATES } from "./templates.ts";
  * const wn = await loadWordNet();
  * const reps = classRepresentations(["tabby cat", "sandal"], { templates: DRAWING_TEMPLATES, wordnet: wn });
  * reps.templates["sandal"];     // ["a drawing of a sandal.", ...]

@@ -8,6 +8,7 @@
  *
  * @example
  * ```ts
+ * import { loadEmoji } from "./emoji.ts";
  * const ds = await loadEmoji();                 // Dataset
  * const df = itemsFrame(ds.items);              // polars DataFrame
  * await writeItems(ds, "/tmp/emoji.parquet");

@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import type { Dataset } from "./items.ts";
+ * declare const ds: Dataset;
  * const names = await emojiNamesIn("it");                 // Map: normalised code point -> "faccina con un gran sorriso"
  * const t = translateClasses(ds.items, names);            // { names: [...per class], missing: [...] }
  * ```

@@ -15,6 +15,7 @@
  * const cc3m = await loadWebDataset(["/data/cc3m/00000.tar", "/data/cc3m/00001.tar"]);
  * ```
  */
+import { tarImageRef } from "./image_ref.ts";
 import { basename, join } from "node:path";
 import { classIndex, type Dataset, type Item } from "./items.ts";
 import { listFiles, requireDir } from "./walk.ts";
@@ -149,7 +150,7 @@ export async function loadWebDataset(shards: string[], name = "webdataset"): Pro
       if (!caption) continue;
       items.push({
         item_id: `${name}/${basename(shard)}/${key}`,
-        image_path: `${shard}::${e.image}`,
+        image_path: tarImageRef(shard, e.image),
         class_id: 0,
         class_name: "caption",
         caption,

@@ -8,6 +8,7 @@
  * datasetFrame(ds).groupBy("group").len();
  * ```
  */
+import { parseImageRef } from "./image_ref.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type pl from "nodejs-polars";
@@ -65,7 +66,7 @@ export async function dataset(name: string, cache = projectPaths().cache): Promi
   if (existsSync(table) && existsSync(meta)) {
     const m = JSON.parse(await Deno.readTextFile(meta)) as Omit<Dataset, "items">;
     const items = readItems(table);
-    if (items.every((it) => !it.image_path || it.image_path.includes("::") || existsSync(it.image_path))) return { ...m, items };
+    if (items.every((it) => !it.image_path || parseImageRef(it.image_path).member !== undefined || existsSync(it.image_path))) return { ...m, items };
     // images moved or cache partly deleted: rebuild
   }
   const ds = await build();

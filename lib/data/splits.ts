@@ -4,6 +4,8 @@
  *
  * @example
  * ```ts
+ * import type { Dataset } from "./items.ts";
+ * declare const ds: Dataset;
  * const split = splitClasses(ds.classes, { unseenFraction: 0.25, seed: 0 });
  * const seenItems = ds.items.filter((it) => split.seen.has(it.class_name));
  * assertDisjoint(split);

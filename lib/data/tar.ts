@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * const members = listTar("shard-000000.tar");
  * for (const m of listTar("shard-000000.tar")) console.log(m.name, m.size);
  * const jpeg = readTarMember("shard-000000.tar", members[0]);
  * ```

@@ -6,7 +6,10 @@
  *
  * @example
  * ```ts
- * const site = await buildDemoSite({ model, images, items, outDir: "outputs/demo" });
+ * import type { CaptionModel } from "../experiments/captions.ts";
+ * import type { Matrix } from "../core/matrix.ts";
+ * declare const model: CaptionModel, images: Matrix, items: DemoImage[];
+ * const site = await buildDemoSite({ model, images, items, outDir: "outputs/demo", vision: "mobilenet-v2" });
  * console.log(`${site.files} files, ${(site.bytes / 1e6).toFixed(1)} MB`);
  * ```
  */

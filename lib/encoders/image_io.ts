@@ -14,7 +14,7 @@
  * ```
  */
 import sharp from "sharp";
-import { listTar, readTarMember, type TarMember } from "../data/tar.ts";
+import { readImageBytes } from "../data/image_ref.ts";
 import type { ImageInput } from "./types.ts";
 
 /** ImageNet channel means and standard deviations (RGB). */
@@ -40,29 +40,8 @@ export function describeSpec(s: PreprocessSpec): string {
   return `${geo}, alpha on white, bilinear (libvips)${norm}, ${s.layout}`;
 }
 
-const tarIndex = new Map<string, Map<string, TarMember>>();
-
-/** Read an image's encoded bytes from a path or `archive.tar::member`. */
-export async function readImageBytes(ref: ImageInput): Promise<Uint8Array> {
-  if (typeof ref !== "string") return ref;
-  const sep = ref.indexOf("::");
-  if (sep < 0) {
-    try {
-      return await Deno.readFile(ref);
-    } catch (err) {
-      throw new Error(`cannot read image ${ref}: ${(err as Error).message}`);
-    }
-  }
-  const archive = ref.slice(0, sep), name = ref.slice(sep + 2);
-  let index = tarIndex.get(archive);
-  if (!index) {
-    index = new Map(listTar(archive).map((m) => [m.name, m]));
-    tarIndex.set(archive, index);
-  }
-  const member = index.get(name);
-  if (!member) throw new Error(`image ${name} not found in ${archive}`);
-  return readTarMember(archive, member);
-}
+/** Image bytes are read by the data layer (`data/image_ref.ts`); re-exported for existing callers. */
+export { readImageBytes };
 
 /** Decode, composite on white, resize and normalise one image. Errors name the image. */
 export async function preprocessImage(ref: ImageInput, spec: PreprocessSpec): Promise<Float32Array> {

@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import { selectTfBackend } from "../runtime/tf_backend.ts";
  * await selectTfBackend();
  * const vision = await mobileNetV2Encoder();
  * const [f] = await vision.embed(["cat.png"]);          // Float32Array(1792)
@@ -213,33 +214,39 @@ export async function useLiteEncoder(opts: UseLiteOptions = {}): Promise<Languag
     version: `${NPM_ASSETS.useLite.name}@${NPM_ASSETS.useLite.version}`,
     pooling: "model (sentence embedding)",
     dtype: "fp32",
-    preprocessing: "NFKC, SentencePiece unigram",
+    preprocessing: "NFKC, SentencePiece unigram; batches of equal token count (no padding)",
     dim: 512,
   };
   const batchSize = opts.batchSize ?? 64;
   return {
     identity,
     async embed(texts: string[]) {
-      const out: Float32Array[] = [];
-      for (let s = 0; s < texts.length; s += batchSize) {
-        const batch = texts.slice(s, s + batchSize);
-        const encodings = batch.map((t, i) => {
-          if (!t.trim()) throw new Error(`use-lite: empty text at position ${s + i}`);
-          return tokenizer.encode(t);
-        });
-        const indices: number[] = [], values: number[] = [];
-        encodings.forEach((ids, i) => ids.forEach((id, j) => {
-          indices.push(i, j);
-          values.push(id);
-        }));
-        const ind = tf.tensor2d(indices, [values.length, 2], "int32");
-        const val = tf.tensor1d(values, "int32");
-        const res = await model.executeAsync({ indices: ind, values: val }) as tf.Tensor2D;
-        const data = await res.data() as Float32Array;
-        ind.dispose();
-        val.dispose();
-        res.dispose();
-        for (let i = 0; i < batch.length; i++) out.push(data.slice(i * 512, (i + 1) * 512));
+      const encodings = texts.map((t, i) => {
+        if (!t.trim()) throw new Error(`use-lite: empty text at position ${i}`);
+        return tokenizer.encode(t);
+      });
+      // Batches hold texts of ONE token count: padding a shorter text changes its vector (by ~1e-7), so
+      // a text's vector would depend on what it was batched with; this way it is the same as alone.
+      const byLength = new Map<number, number[]>();
+      encodings.forEach((ids, i) => byLength.set(ids.length, [...(byLength.get(ids.length) ?? []), i]));
+      const out: Float32Array[] = new Array(texts.length);
+      for (const [, group] of [...byLength].sort((a, b) => a[0] - b[0])) {
+        for (let s = 0; s < group.length; s += batchSize) {
+          const batch = group.slice(s, s + batchSize);
+          const indices: number[] = [], values: number[] = [];
+          batch.forEach((t, i) => encodings[t].forEach((id, j) => {
+            indices.push(i, j);
+            values.push(id);
+          }));
+          const ind = tf.tensor2d(indices, [values.length, 2], "int32");
+          const val = tf.tensor1d(values, "int32");
+          const res = await model.executeAsync({ indices: ind, values: val }) as tf.Tensor2D;
+          const data = await res.data() as Float32Array;
+          ind.dispose();
+          val.dispose();
+          res.dispose();
+          batch.forEach((t, i) => (out[t] = data.slice(i * 512, (i + 1) * 512)));
+        }
       }
       checkEmbeddings(identity, texts, out);
       return out;

@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts
+ * import { useLiteEncoder } from "./tfjs_models.ts";
  * const enc: LanguageEncoder = await useLiteEncoder();
  * const [v] = await enc.embed(["a photo of a cat."]);   // Float32Array(512)
  * enc.identity;  // { kind: "text", name: "use-lite", model: "...", pooling: "model", ... }

@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * declare const vocabJson: string;
  * const tok = new UseTokenizer(JSON.parse(vocabJson));
  * tok.encode("a photo of a cat.");  // [11, 1349, 9, 11, 2577, 6]  (ids depend on the vocabulary)
  * ```

@@ -1,17 +1,21 @@
 /**
- * Classification metrics from a score matrix: top-1, top-5 and mean per-class recall (balanced
- * accuracy, the probing section's "average per-class accuracy").
+ * Classification metrics from a score matrix: top-1, top-k (k = 5 by default, recorded with the value)
+ * and mean per-class recall (balanced accuracy, the probing section's "average per-class accuracy").
  *
  * @example
  * ```ts
- * const m = classificationMetrics(scores, nClasses, labels);  // { top1, top5, meanPerClassRecall, n }
+ * const scores = Float32Array.of(0.9, 0.1, 0.2, 0.8);   // 2 images x 2 classes
+ * const m = classificationMetrics(scores, 2, [0, 1], 1);  // { top1: 1, topk: 1, k: 1, meanPerClassRecall: 1, n: 2 }
  * ```
  */
 
 /** Accuracy figures of one evaluation. */
 export interface ClassificationMetrics {
   top1: number;
-  top5: number;
+  /** Share of items whose class is among the `k` best. */
+  topk: number;
+  /** The k of `topk` (at most the number of classes' worth: k >= nClasses gives 1). */
+  k: number;
   meanPerClassRecall: number;
   /** Recall per class (NaN for classes with no test item). */
   perClassRecall: number[];
@@ -42,7 +46,8 @@ export function classificationMetrics(scores: Float32Array, nClasses: number, la
   const present = perClassRecall.filter((x) => !Number.isNaN(x));
   return {
     top1: top1 / n,
-    top5: topk / n,
+    topk: topk / n,
+    k,
     meanPerClassRecall: present.reduce((a, b) => a + b, 0) / present.length,
     perClassRecall,
     n,

@@ -3,12 +3,14 @@
  *
  * @example
  * ```ts
- * retrievalRecall(images, captions, captionImage);   // { imageToText: {1: .., 5: .., 10: ..}, textToImage: {...} }
- * winogroundScores([{ images: [0, 1], texts: [0, 1] }], sim, nTexts);
+ * import { retrievalRecall, winogroundScores } from "./retrieval.ts";
+ * const images = { data: Float32Array.of(1, 0, 0, 1), rows: 2, dim: 2 };
+ * retrievalRecall(images, images, [0, 1], [1]);   // { imageToText: { 1: 1 }, textToImage: { 1: 1 } }
+ * winogroundScores([{ images: [0, 1], texts: [0, 1] }], (i, t) => (i === t ? 1 : 0));   // all 1
  * ```
  */
-import type { Matrix } from "../store/feature_store.ts";
-import { normalizeRows, similarity } from "./similarity.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { cosineSimilarity } from "./similarity.ts";
 
 /** Recall@k both ways. */
 export interface RetrievalRecall {
@@ -21,8 +23,12 @@ export interface RetrievalRecall {
  * retrieved at k when any of its captions is among its k best texts.
  */
 export function retrievalRecall(images: Matrix, texts: Matrix, textImage: ArrayLike<number>, ks = [1, 5, 10]): RetrievalRecall {
-  const s = similarity(normalizeRows(images), normalizeRows(texts));
-  const nI = images.rows, nT = texts.rows;
+  return retrievalRecallFromScores(cosineSimilarity(images, texts), images.rows, texts.rows, textImage, ks);
+}
+
+/** {@link retrievalRecall} from a score matrix [nI x nT] of any method. Pure. */
+export function retrievalRecallFromScores(s: Float32Array, nI: number, nT: number, textImage: ArrayLike<number>, ks = [1, 5, 10]): RetrievalRecall {
+  if (s.length !== nI * nT) throw new Error(`retrieval: ${s.length} scores for ${nI} images x ${nT} texts`);
   const i2t: Record<number, number> = {}, t2i: Record<number, number> = {};
   for (const k of ks) (i2t[k] = 0, t2i[k] = 0);
   for (let i = 0; i < nI; i++) {
@@ -50,8 +56,17 @@ export interface WinogroundGroup {
   texts: [number, number];
 }
 
+/** Winoground scores with their chance levels. */
+export interface WinogroundScores {
+  text: number;
+  image: number;
+  group: number;
+  n: number;
+  chance: { text: number; image: number; group: number };
+}
+
 /** Text, image and group scores (chance: 0.25, 0.25, 1/6). `sim(i, t)` scores image i with text t. */
-export function winogroundScores(groups: WinogroundGroup[], sim: (image: number, text: number) => number) {
+export function winogroundScores(groups: WinogroundGroup[], sim: (image: number, text: number) => number): WinogroundScores {
   let text = 0, image = 0, group = 0;
   for (const g of groups) {
     const [i0, i1] = g.images, [c0, c1] = g.texts;

@@ -3,30 +3,16 @@
  *
  * @example
  * ```ts
+ * import type { Matrix } from "../core/matrix.ts";
+ * declare const images: Matrix, texts: Matrix;
  * const s = similarity(normalizeRows(images), normalizeRows(texts));  // Float32Array [nImages x nTexts]
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Matrix } from "../store/feature_store.ts";
+import { type Matrix, normalizeRows, selectRows } from "../core/matrix.ts";
 
-/** A copy with unit-L2 rows (zero rows stay zero). Pure. */
-export function normalizeRows(m: Matrix): Matrix {
-  const out = new Float32Array(m.data.length);
-  for (let r = 0; r < m.rows; r++) {
-    let s = 0;
-    for (let k = 0; k < m.dim; k++) s += m.data[r * m.dim + k] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let k = 0; k < m.dim; k++) out[r * m.dim + k] = m.data[r * m.dim + k] * inv;
-  }
-  return { data: out, rows: m.rows, dim: m.dim };
-}
-
-/** Rows `idx` of a matrix, as a new matrix. Pure. */
-export function selectRows(m: Matrix, idx: ArrayLike<number>): Matrix {
-  const out = new Float32Array(idx.length * m.dim);
-  for (let i = 0; i < idx.length; i++) out.set(m.data.subarray(idx[i] * m.dim, (idx[i] + 1) * m.dim), i * m.dim);
-  return { data: out, rows: idx.length, dim: m.dim };
-}
+/** Row operations live on the ground floor; re-exported here for callers that import them from eval. */
+export { normalizeRows, selectRows };
 
 /** `a @ b^T` as a flat [a.rows x b.rows] array. */
 export function similarity(a: Matrix, b: Matrix, chunk = 2048): Float32Array {
@@ -44,4 +30,9 @@ export function similarity(a: Matrix, b: Matrix, chunk = 2048): Float32Array {
     bt.dispose();
   }
   return out;
+}
+
+/** Cosine similarities [a.rows x b.rows]: both sides normalised, then `a @ b^T`. */
+export function cosineSimilarity(a: Matrix, b: Matrix): Float32Array {
+  return similarity(normalizeRows(a), normalizeRows(b));
 }

@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import { languageEncoder } from "../encoders/registry.ts";
+ * import { loadWordNet } from "../data/wordnet.ts";
  * const s = await glossMatchingScore(await languageEncoder("use-lite"), await loadWordNet(), { n: 1000 });
  * s.accuracy;  // e.g. 0.3
  * ```
@@ -31,5 +33,5 @@ export async function glossMatchingScore(enc: LanguageEncoder, wordnet: WordNet,
   const w = normalizeRows(await textFeatures(words, enc, { progress: false }));
   const d = normalizeRows(await textFeatures(definitions, enc, { progress: false }));
   const m = classificationMetrics(similarity(d, w), words.length, words.map((_, i) => i));
-  return { accuracy: m.top1, top5: m.top5, n: words.length, chance: 1 / words.length };
+  return { accuracy: m.top1, topk: m.topk, n: words.length, chance: 1 / words.length };
 }

@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import { CAPTIONS_PAPER } from "../config.ts";
+ * import { captionCorpus } from "./caption_corpus.ts";
  * const pf = await captionPreflight(CAPTIONS_PAPER.corpus, [CAPTIONS_PAPER.main]);
  * if (pf.problems.length) throw new Error(pf.problems.join("\n"));
  * const corpus = await captionCorpus(pf.corpus);   // without the test sets listed in pf.skipped
@@ -13,7 +15,7 @@
  */
 import { preflight } from "./probing.ts";
 import { dataset as loadDataset } from "../data/registry.ts";
-import type { CaptionCorpusConfig } from "./captions.ts";
+import type { CaptionCorpusConfig } from "../config.ts";
 
 /** What the preflight found. */
 export interface CaptionPreflight {

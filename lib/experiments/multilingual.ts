@@ -6,16 +6,23 @@
  *
  * @example
  * ```ts
+ * import { promptsFor, type ZeroShotTask } from "./caption_corpus.ts";
+ * import { type CaptionModel } from "./caption_model.ts";
+ * import { zeroShotEval } from "./caption_eval.ts";
+ * import { MULTILINGUAL_TEMPLATES } from "../data/multilingual.ts";
+ * declare const tasks: ZeroShotTask[], model: CaptionModel;
  * const ml = await multilingualEmojiTask(tasks[0], ["en", "zh", "ja", "it"]);
  * await zeroShotEval(model, ml.task, promptsFor(ml.names.zh, MULTILINGUAL_TEMPLATES.zh));
  * ```
  */
 import { codeKey, emojiNamesIn, type Language } from "../data/multilingual.ts";
 import { dataset as loadDataset } from "../data/registry.ts";
-import { selectRows } from "../eval/similarity.ts";
-import { retrievalRecall, type RetrievalRecall } from "../eval/retrieval.ts";
-import type { CaptionCorpus, CaptionModel, ZeroShotTask } from "./captions.ts";
-import { embedTexts } from "./captions.ts";
+import { selectRows } from "../core/matrix.ts";
+import type { RetrievalRecall } from "../eval/retrieval.ts";
+import { retrieve } from "../eval/evaluate.ts";
+import type { CaptionCorpus, ZeroShotTask } from "./caption_corpus.ts";
+import type { CaptionModel } from "./caption_model.ts";
+import { captionMethod } from "./caption_eval.ts";
 
 /** An emoji task restricted to classes named in every language, with the names per language. */
 export interface MultilingualTask {
@@ -70,6 +77,10 @@ export async function translatedCaptions(corpus: CaptionCorpus, langs: Language[
 
 /** Retrieval between held-out images and their captions in one language (recall@1/5/10). */
 export async function captionRetrievalIn(model: CaptionModel, corpus: CaptionCorpus, rows: number[], captions: string[]): Promise<RetrievalRecall> {
-  const projected = model.projection.project(await embedTexts(captions, model.encoder));
-  return retrievalRecall(selectRows(corpus.retrieval.images, rows), projected, captions.map((_, i) => i));
+  return await retrieve(captionMethod(model), {
+    name: "held-out captions",
+    images: selectRows(corpus.retrieval.images, rows),
+    texts: captions,
+    textImage: captions.map((_, i) => i),
+  });
 }

@@ -20,13 +20,14 @@ import { loadWordNet } from "../data/wordnet.ts";
 import { imageFeatures, textFeatures } from "../features.ts";
 import { languageEncoder, visionEncoder } from "../encoders/registry.ts";
 import type { LanguageEncoder } from "../encoders/types.ts";
-import type { Matrix } from "../store/feature_store.ts";
-import { selectRows } from "../eval/similarity.ts";
-import { classificationMetrics, type ClassificationMetrics } from "../eval/metrics.ts";
-import { classPrototypes, sentenceAveragedScores, zeroShotScores } from "../eval/zeroshot.ts";
-import { trainProjection, type TrainConfig } from "../train/trainer.ts";
-import { bagOfWordsEncoder } from "../baselines/lit.ts";
-import { asifScores } from "../baselines/asif.ts";
+import { type Matrix, selectRows } from "../core/matrix.ts";
+import { classify, type ClassificationTask } from "../eval/evaluate.ts";
+import type { ClassificationMetrics } from "../eval/metrics.ts";
+import { projectionMethod } from "../eval/methods.ts";
+import { flattenClassTexts } from "../eval/classifier.ts";
+import { resolveTrainConfig, trainProjection, type TrainConfig, TRAINING_REVISION } from "../train/trainer.ts";
+import { isFromScratchTower, methodLabel, textTower } from "../baselines/lit.ts";
+import { asifMethod } from "../baselines/asif.ts";
 import { llmDescriptions } from "../data/llm_descriptions.ts";
 import { memoJson } from "../runtime/memo.ts";
 import { inspectModel } from "../encoders/doctor.ts";
@@ -47,6 +48,8 @@ export interface ProbingContext {
   /** Why a representation has no texts (e.g. no text-generation model for LLM descriptions). */
   missing: Partial<Record<Representation, string>>;
   vision: string;
+  /** The vision encoder's identity (part of cache keys; absent for hand-built contexts). */
+  visionIdentity?: unknown;
 }
 
 /** Options of {@link probingContext}. */
@@ -72,7 +75,8 @@ export async function probingContext(opts: ProbingContextOptions): Promise<Probi
   });
   const wordnet = await loadWordNet();
   const reps = classRepresentations(ds.classes.filter(Boolean), { templates: opts.templates ?? DRAWING_TEMPLATES, wordnet });
-  const feats = await imageFeatures(applySplit(ds.items, split), await visionEncoder(opts.vision));
+  const vis = await visionEncoder(opts.vision);
+  const feats = await imageFeatures(applySplit(ds.items, split), vis);
   const llm = await llmDescriptions(ds.classes.filter(Boolean));
   return {
     dataset: ds,
@@ -84,6 +88,7 @@ export async function probingContext(opts: ProbingContextOptions): Promise<Probi
     texts: { templates: reps.templates, descriptions: reps.descriptions, "llm-descriptions": llm.texts },
     missing: llm.reason ? { "llm-descriptions": llm.reason } : {},
     vision: opts.vision,
+    visionIdentity: vis.identity,
   };
 }
 
@@ -100,11 +105,25 @@ export interface ProbingResult {
   steps: number;
 }
 
-/** Build text matrices for a class list: rows of all texts and their class index. */
-async function classTextMatrix(classes: string[], texts: Record<string, string[]>, enc: LanguageEncoder) {
-  const all: string[] = [], classOf: number[] = [];
-  classes.forEach((c, i) => texts[c].forEach((t) => (all.push(t), classOf.push(i))));
-  return { matrix: await textFeatures(all, enc, { progress: false }), classOf };
+/** The classes of a representation that have texts, seen and unseen. Pure. */
+function classesWithTexts(ctx: ProbingContext, representation: Representation) {
+  const texts = ctx.texts[representation];
+  const has = (c: string) => (texts[c]?.length ?? 0) > 0;
+  return { texts, seen: ctx.seenClasses.filter(has), unseen: ctx.unseenClasses.filter(has) };
+}
+
+/** The zero-shot task over `classes`: their images, labels and texts (descriptions: scores averaged per sentence). Pure. */
+export function probingTask(ctx: ProbingContext, representation: Representation, classes: string[], name: string): Omit<ClassificationTask, "kind"> {
+  const texts = ctx.texts[representation];
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const idx = ctx.items.map((it, i) => (index.has(it.class_name) ? i : -1)).filter((i) => i >= 0);
+  return {
+    name,
+    images: selectRows(ctx.images, idx),
+    labels: idx.map((i) => index.get(ctx.items[i].class_name)!),
+    classTexts: classes.map((c) => texts[c]),
+    aggregate: representation === "descriptions" ? "mean-score" : "prototype",
+  };
 }
 
 /** Train on seen classes and evaluate on unseen ones. */
@@ -112,39 +131,29 @@ export async function probingRun(
   ctx: ProbingContext,
   opts: { text: string | LanguageEncoder; representation: Representation; seed: number; train?: Partial<TrainConfig> },
 ): Promise<ProbingResult> {
-  const texts = ctx.texts[opts.representation];
-  const has = (c: string) => (texts[c]?.length ?? 0) > 0;
-  const seen = ctx.seenClasses.filter(has), unseen = ctx.unseenClasses.filter(has);
+  const { texts, seen, unseen } = classesWithTexts(ctx, opts.representation);
   // the LiT-style tower learns its vocabulary from the seen classes' texts only
-  const enc = opts.text === "lit-bag-of-words"
-    ? bagOfWordsEncoder(seen.flatMap((c) => texts[c]))
-    : typeof opts.text === "string" ? await languageEncoder(opts.text) : opts.text;
+  const enc = typeof opts.text === "string" ? await textTower(opts.text, seen.flatMap((c) => texts[c])) : opts.text;
   if (unseen.length < 2) throw new Error(`probing: only ${unseen.length} unseen classes have ${opts.representation}`);
-  const seenT = await classTextMatrix(seen, texts, enc);
+  const seenT = flattenClassTexts(seen.map((c) => texts[c]));
   const rowsOfClass = new Map<string, number[]>();
   seenT.classOf.forEach((ci, r) => rowsOfClass.set(seen[ci], [...(rowsOfClass.get(seen[ci]) ?? []), r]));
   const trainIdx = ctx.items.map((it, i) => (rowsOfClass.has(it.class_name) ? i : -1)).filter((i) => i >= 0);
   const run = await trainProjection(
-    { images: selectRows(ctx.images, trainIdx), texts: seenT.matrix, textsOf: trainIdx.map((i) => rowsOfClass.get(ctx.items[i].class_name)!) },
+    {
+      images: selectRows(ctx.images, trainIdx),
+      texts: await textFeatures(seenT.texts, enc, { progress: false }),
+      textsOf: trainIdx.map((i) => rowsOfClass.get(ctx.items[i].class_name)!),
+    },
     { seed: opts.seed, label: `${enc.identity.name} / ${opts.representation} / seed ${opts.seed}`, ...opts.train },
   );
-  const evaluate = async (classes: string[]) => {
-    const idx = ctx.items.map((it, i) => (classes.includes(it.class_name) ? i : -1)).filter((i) => i >= 0);
-    const labels = idx.map((i) => classes.indexOf(ctx.items[i].class_name));
-    const t = await classTextMatrix(classes, texts, enc);
-    const projected = run.projection.project(t.matrix);
-    const images = selectRows(ctx.images, idx);
-    const scores = opts.representation === "descriptions"
-      ? sentenceAveragedScores(images, projected, t.classOf, classes.length)
-      : zeroShotScores(images, classPrototypes(projected, t.classOf, classes.length));
-    return classificationMetrics(scores, classes.length, labels);
-  };
+  const method = projectionMethod(methodLabel(enc.identity.name), enc, run.projection);
   const result: ProbingResult = {
     text: enc.identity.name,
     representation: opts.representation,
     seed: opts.seed,
-    unseen: await evaluate(unseen),
-    seen: await evaluate(seen),
+    unseen: await classify(method, probingTask(ctx, opts.representation, unseen, "unseen classes")),
+    seen: await classify(method, probingTask(ctx, opts.representation, seen, "seen classes")),
     unseenClasses: unseen.length,
     trainSeconds: run.seconds,
     steps: run.steps,
@@ -155,25 +164,20 @@ export async function probingRun(
 
 /**
  * ASIF on the same split: anchors are the seen images paired with one of their class's texts (raw text
- * features, no training); unseen images are matched to unseen classes through the anchors.
+ * features, no training); unseen images are matched to unseen classes (prototypes) through the anchors.
  */
 export async function probingAsif(
   ctx: ProbingContext,
-  opts: { text: string; representation: Representation; k?: number; p?: number },
+  opts: { text: string | LanguageEncoder; representation: Representation; k?: number; p?: number },
 ): Promise<ClassificationMetrics> {
-  const enc = await languageEncoder(opts.text);
-  const texts = ctx.texts[opts.representation];
-  const has = (c: string) => (texts[c]?.length ?? 0) > 0;
-  const unseen = ctx.unseenClasses.filter(has);
-  const anchorIdx = ctx.items.map((it, i) => (ctx.split.seen.has(it.class_name) && has(it.class_name) ? i : -1)).filter((i) => i >= 0);
-  const anchorTexts = await textFeatures(anchorIdx.map((i) => texts[ctx.items[i].class_name][0]), enc, { progress: false });
-  const t = await classTextMatrix(unseen, texts, enc);
-  const idx = ctx.items.map((it, i) => (unseen.includes(it.class_name) ? i : -1)).filter((i) => i >= 0);
-  const scores = asifScores(selectRows(ctx.images, idx), classPrototypes(t.matrix, t.classOf, unseen.length), {
+  const { texts, unseen } = classesWithTexts(ctx, opts.representation);
+  const enc = typeof opts.text === "string" ? await languageEncoder(opts.text) : opts.text;
+  const anchorIdx = ctx.items.map((it, i) => (ctx.split.seen.has(it.class_name) && texts[it.class_name]?.length ? i : -1)).filter((i) => i >= 0);
+  const asif = await asifMethod(enc, {
     images: selectRows(ctx.images, anchorIdx),
-    texts: anchorTexts,
+    texts: anchorIdx.map((i) => texts[ctx.items[i].class_name][0]),
   }, { k: opts.k, p: opts.p });
-  return classificationMetrics(scores, unseen.length, idx.map((i) => unseen.indexOf(ctx.items[i].class_name)));
+  return classify(asif, { ...probingTask(ctx, opts.representation, unseen, "unseen classes"), aggregate: "prototype" });
 }
 
 /**
@@ -203,7 +207,7 @@ export async function preflight(cfg: { datasets: string[]; vision: string; langu
   } catch (err) {
     problems.push(`vision encoder ${cfg.vision}: ${(err as Error).message.split("\n").slice(0, 2).join(" ")}`);
   }
-  for (const name of cfg.language.filter((n) => n !== "lit-bag-of-words")) {
+  for (const name of cfg.language.filter((n) => !isFromScratchTower(n))) {
     if (!(await doctor("language encoder", name))) continue;
     try {
       (await languageEncoder(name)).dispose();
@@ -214,26 +218,37 @@ export async function preflight(cfg: { datasets: string[]; vision: string; langu
   return problems;
 }
 
+/** A registry language encoder's identity (the encoder is opened and released). */
+async function encoderIdentity(name: string): Promise<unknown> {
+  const enc = await languageEncoder(name);
+  enc.dispose();
+  return enc.identity;
+}
+
 /**
- * {@link probingRun}, cached: the result is stored under the cache, keyed by the dataset (and version),
- * the vision encoder, the split, the language encoder, the representation, the seed and the training
+ * {@link probingRun}, cached: the result is stored under the cache, keyed by everything that determines
+ * it: the dataset (and version), the vision encoder's identity, the split, the language encoder's
+ * IDENTITY (for the LiT-style tower: its name; its vocabulary follows from the texts), the
+ * representation with every class's texts (templates filled, sentences), the seed and the training
  * settings, so that a notebook rerun only trains what changed.
  */
-export function cachedProbingRun(
+export async function cachedProbingRun(
   ctx: ProbingContext,
   opts: { text: string; representation: Representation; seed: number; train?: Partial<TrainConfig> },
 ): Promise<ProbingResult> {
-  const { progress: _p, label: _l, ...train } = opts.train ?? {};
+  const { texts, seen, unseen } = classesWithTexts(ctx, opts.representation);
   const key = {
-    v: 1,
+    v: 2,
     dataset: `${ctx.dataset.name} ${ctx.dataset.version}`,
-    vision: ctx.vision,
-    unseen: ctx.unseenClasses,
-    text: opts.text,
+    vision: ctx.visionIdentity ?? ctx.vision,
+    seen,
+    unseen,
+    text: isFromScratchTower(opts.text) ? opts.text : await encoderIdentity(opts.text),
     representation: opts.representation,
-    texts: opts.representation === "llm-descriptions" ? ctx.texts[opts.representation] : null,
+    texts: Object.fromEntries([...seen, ...unseen].map((c) => [c, texts[c]])),
     seed: opts.seed,
-    train,
+    train: resolveTrainConfig(opts.train),
+    training: TRAINING_REVISION,
   };
   return memoJson("probing", key, () => probingRun(ctx, opts));
 }

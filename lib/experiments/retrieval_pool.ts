@@ -5,6 +5,8 @@
  *
  * @example
  * ```ts
+ * import { type CaptionCorpus, type CaptionModel, retrieveImages, zeroShotTasks } from "./captions.ts";
+ * declare const corpus: CaptionCorpus, model: CaptionModel;
  * const pool = retrievalPool(corpus, await zeroShotTasks(corpus));
  * const top = await retrieveImages(model, ["a red fruit"], pool.images, 5);
  * console.log(top[0].map((row) => pool.labels[row]));

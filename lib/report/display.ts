@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import pl from "nodejs-polars";
+ * import * as Plot from "@observablehq/plot";
  * const df = pl.DataFrame({ encoder: ["use", "random"], top1: [0.31, 0.02] });
  * table(df, { caption: "Zero-shot top-1", digits: 3 });           // last value of a cell
  * await show(plot({ marks: [Plot.barY(df.toRecords(), { x: "encoder", y: "top1" })] }));
@@ -14,7 +16,7 @@
 import * as Plot from "@observablehq/plot";
 import sharp from "sharp";
 import { Buffer } from "node:buffer";
-import { readImageBytes } from "../encoders/image_io.ts";
+import { readImageBytes } from "../data/image_ref.ts";
 import { parseHTML } from "linkedom";
 import type pl from "nodejs-polars";
 import { escapeHtml, jupyter } from "../runtime/jupyter.ts";

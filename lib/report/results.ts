@@ -4,6 +4,8 @@
  *
  * @example
  * ```ts
+ * import { runsFrame, type RunRow } from "../stats/aggregate.ts";
+ * declare const rows: RunRow[];
  * await writeResults("01_zero_shot_probing", runsFrame(rows));
  * const paper = paperTable("encoder_vs_decoder_digitized");
  * ```

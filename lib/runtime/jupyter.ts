@@ -3,6 +3,7 @@
  *
  * @example
  * ```ts
+ * const name = "<ShareLock>";
  * const j = jupyter();
  * if (j) await j.display({ "text/html": `<b>${escapeHtml(name)}</b>` }, { raw: true });
  * ```

@@ -4,6 +4,8 @@
  *
  * @example
  * ```ts
+ * const items = ["a", "b", "c"], batches = [items.slice(0, 2), items.slice(2)];
+ * const work = (_batch: string[]) => Promise.resolve();
  * const bar = progress(items.length, "MobileNetV2 features");
  * for (const batch of batches) { await work(batch); bar.tick(batch.length); }
  * await bar.done();

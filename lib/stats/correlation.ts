@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * const mmluPro = [30, 45, 60, 70, 80], visualScore = [10, 14, 20, 22, 30];
  * const r = correlationReport(mmluPro, visualScore, { seed: 0 });
  * // { n, pearson, ci: [lo, hi], pValue, spearman }
  * ```

@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * const run = (seed: number) => Promise.resolve({ top1: 0.3 + seed / 100 });
  * const s = await overSeeds([0, 1, 2, 3, 4], async (seed) => (await run(seed)).top1);
  * // { values, mean, std, ci: [lo, hi], n }
  * ```

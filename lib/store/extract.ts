@@ -11,13 +11,19 @@
  *
  * @example
  * ```ts
+ * import type { Item } from "../data/items.ts";
+ * import { mobileNetV2Encoder } from "../encoders/tfjs_models.ts";
+ * declare const items: Item[];
+ * const encoder = await mobileNetV2Encoder();
  * const store = await storeFor(encoder);
  * const res = await extract(store, encoder, items.map((it) => ({ id: it.item_id, input: it.image_path! })));
  * const m = store.matrix(res.keys);     // one row per item, in order
  * ```
  */
 import { type Encoder, type ImageInput } from "../encoders/types.ts";
-import { type FeatureStore, openStore, sha256Hex, type StoreDtype } from "./feature_store.ts";
+import { type FeatureStore, openStore, type StoreDtype } from "./feature_store.ts";
+import { sha256Hex } from "../core/hash.ts";
+import { parseImageRef } from "../data/image_ref.ts";
 import { inShard, type Shard, WHOLE } from "./shard.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 
@@ -66,7 +72,7 @@ async function itemKey(store: FeatureStore, encoder: Encoder, item: ExtractItem)
     if (typeof item.input !== "string") throw new Error(`text item ${item.id}: input is not a string`);
     content = `text\u0000${item.input}`;
   } else if (typeof item.input === "string") {
-    const path = item.input.split("::")[0];
+    const path = parseImageRef(item.input).file;
     let stamp = "missing";
     try {
       const st = Deno.statSync(path);

@@ -15,6 +15,9 @@
  *
  * @example
  * ```ts
+ * import type { EncoderIdentity } from "../encoders/types.ts";
+ * declare const encoder: { identity: EncoderIdentity };
+ * const vector = new Float32Array(1792);
  * const store = await openStore(encoder.identity, { name: encoder.identity.name, dim: 1792 });
  * await store.append([{ key: "k1", itemId: "emoji/1f600", vector }]);
  * const m = store.matrix(["k1"]);   // Float32Array(1792), one contiguous matrix
@@ -25,6 +28,8 @@ import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { projectPaths } from "../runtime/paths.ts";
 import { writeFileAtomic } from "../runtime/atomic.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { cacheKey, sha256Hex, stableJson } from "../core/hash.ts";
 
 /** Storage precision of vectors. */
 export type StoreDtype = "float32" | "float16";
@@ -46,32 +51,16 @@ export interface StoreEntry {
   vector: Float32Array;
 }
 
-/** A dense row-major matrix. */
-export interface Matrix {
-  data: Float32Array;
-  rows: number;
-  dim: number;
-}
+/** Re-exported from the ground floor (`core/matrix.ts`) for modules that import it from here. */
+export type { Matrix };
 
 interface Location {
   part: string;
   row: number;
 }
 
-/** SHA-256 of a string, hex. */
-export async function sha256Hex(text: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Stable JSON (sorted keys) so that equal identities hash equally. Pure. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
+/** Re-exported from `core/hash.ts` for modules that import them from here. */
+export { sha256Hex, stableJson };
 
 function newPartName(): string {
   const t = new Date().toISOString().replace(/[-:.TZ]/g, "");
@@ -250,7 +239,7 @@ export class FeatureStore {
 export async function openStore(identity: unknown, opts: StoreOptions): Promise<FeatureStore> {
   const dtype = opts.dtype ?? "float32";
   const meta = { identity, dim: opts.dim, dtype };
-  const hash = (await sha256Hex(stableJson(meta))).slice(0, 16);
+  const hash = await cacheKey(meta, 16);
   const root = opts.root ?? join(projectPaths().cache, "features");
   const dir = join(root, `${opts.name.replace(/[^A-Za-z0-9._-]+/g, "_")}-${hash}`);
   for (const sub of ["shards", "index", "skipped"]) await Deno.mkdir(join(dir, sub), { recursive: true });

@@ -8,6 +8,7 @@
  *
  * @example
  * ```ts
+ * const keys = ["a1", "b2", "c3"];
  * const shard = shardFromArgs(Deno.args) ?? shardFromEnv(Deno.env.toObject()) ?? WHOLE;
  * const mine = keys.filter((k) => inShard(k, shard));
  * ```

@@ -5,6 +5,9 @@
  *
  * @example
  * ```ts
+ * import type { TrainResult } from "./trainer.ts";
+ * import type { EncoderIdentity } from "../encoders/types.ts";
+ * declare const run: TrainResult, textEnc: { identity: EncoderIdentity }, visEnc: { identity: EncoderIdentity };
  * await saveProjection("outputs/models/use-lite.safetensors", run.projection, { text: textEnc.identity, vision: visEnc.identity });
  * const { projection, metadata } = await loadProjection("outputs/models/use-lite.safetensors");
  * await Deno.writeFile("proj.onnx", projectionToOnnx(projection));

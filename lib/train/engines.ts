@@ -15,9 +15,10 @@
  * @example
  * ```ts
  * import { createProjection } from "./projection.ts";
+ * import { PAPER_LOGIT_SCALE } from "./losses.ts";
  * import { seededRandom } from "../runtime/random.ts";
  * const projection = createProjection({ kind: "linear", inDim: 8, outDim: 4 }, 0);
- * const engine = await createEngine("auto", projection, undefined, { loss: "clip", scale: 1 / 0.07 }, { lr: 1e-3 }, "cpu");
+ * const engine = await createEngine("auto", projection, undefined, { loss: "clip", scale: PAPER_LOGIT_SCALE }, { lr: 1e-3 }, "cpu");
  * await engine.accumulate(new Float32Array(2 * 4).fill(1), new Float32Array(2 * 8).fill(1), 2, seededRandom(0), 1);
  * engine.update(1e-3, 1.0);
  * ```
@@ -26,8 +27,8 @@ import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import type { Rng } from "../runtime/random.ts";
 import { dropoutMask, type Projection, transposeMatrix, type Weights } from "./projection.ts";
-import { clipLoss, sigLipLoss } from "./losses.ts";
-import { adam, type AdamConfig, clipGlobalNorm } from "./optim.ts";
+import { clipLoss, SIGLIP_BIAS, sigLipLoss } from "./losses.ts";
+import { adam, type AdamConfig, adamState, adamStep } from "./optim.ts";
 import { l2Normalize } from "./ops.ts";
 import { type GraphLoss, layerDims, stepGraph } from "./step_graph.ts";
 import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice } from "../runtime/onnx_device.ts";
@@ -77,7 +78,7 @@ export function tfjsEngine(text: Projection, vision: Projection | undefined, los
   const lossOf = (img: tf.Tensor2D, txt: tf.Tensor2D, training: boolean, rng?: Rng) => {
     const zi = vision ? vision.forward(img, training, rng) : l2Normalize(img);
     const zt = text.forward(txt, training, rng);
-    return loss.loss === "clip" ? clipLoss(zi, zt, loss.scale) : sigLipLoss(zi, zt, loss.scale, loss.bias ?? -10);
+    return loss.loss === "clip" ? clipLoss(zi, zt, loss.scale) : sigLipLoss(zi, zt, loss.scale, loss.bias ?? SIGLIP_BIAS);
   };
   return {
     name: "tfjs",
@@ -98,12 +99,10 @@ export function tfjsEngine(text: Projection, vision: Projection | undefined, los
       return Promise.resolve(l);
     },
     update(lr, clipNorm) {
-      const clipped = clipGlobalNorm(acc!, clipNorm);
-      optimizer.step(clipped.grads, lr);
-      if (clipped.grads !== acc) tf.dispose(clipped.grads);
+      const norm = optimizer.step(acc!, lr, clipNorm);
       tf.dispose(acc!);
       acc = null;
-      return clipped.norm;
+      return norm;
     },
     evalLoss(img, txt, rows) {
       return Promise.resolve(tf.tidy(() => lossOf(tf.tensor2d(img, [rows, img.length / rows]), tf.tensor2d(txt, [rows, txt.length / rows]), false).dataSync()[0]));
@@ -123,8 +122,6 @@ interface Param {
   name: string;
   data: Float32Array;
   grad: Float32Array;
-  m: Float32Array;
-  v: Float32Array;
 }
 
 /** Where the onnx engine runs. */
@@ -148,7 +145,7 @@ export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamCon
   const params: Param[] = [];
   const stats: { mean: Float32Array; variance: Float32Array }[] = [];
   const add = (name: string, data: Float32Array) =>
-    params.push({ name, data, grad: new Float32Array(data.length), m: new Float32Array(data.length), v: new Float32Array(data.length) });
+    params.push({ name, data, grad: new Float32Array(data.length) });
   for (let i = 0; i < L; i++) {
     const W = w0[`layers.${i}.linear.weight`];
     add(`W${i}`, transposeMatrix(W.data, W.shape[0], W.shape[1]));
@@ -163,9 +160,7 @@ export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamCon
   const train = await ort.InferenceSession.create(stepGraph(cfg, loss, "train"), options);
   const evaluate = await ort.InferenceSession.create(stepGraph(cfg, loss, "eval"), options);
   const gradName = (n: string) => `d${n}`;
-  const b1 = opt.beta1 ?? 0.9, b2 = opt.beta2 ?? 0.999, eps = opt.eps ?? 1e-8, wd = opt.weightDecay ?? 0;
-  const coupled = (opt.decay ?? "coupled") === "coupled";
-  let t = 0;
+  const adamBuffers = adamState(params.map((p) => p.data));
   const feedsFor = (img: Float32Array, txt: Float32Array, rows: number, scale: number) => {
     const feeds: Record<string, ort.Tensor> = {
       img: new ort.Tensor("float32", img, [rows, dims[L]]),
@@ -207,24 +202,8 @@ export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamCon
       return (out.loss.data as Float32Array)[0];
     },
     update(lr, clipNorm) {
-      let sq = 0;
-      for (const p of params) for (let k = 0; k < p.grad.length; k++) sq += p.grad[k] * p.grad[k];
-      const norm = Math.sqrt(sq);
-      const coef = Math.min(1, clipNorm / (norm + 1e-6));
-      t++;
-      const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
-      for (const p of params) {
-        const { data, grad, m, v } = p;
-        for (let k = 0; k < data.length; k++) {
-          let gk = grad[k] * coef;
-          if (coupled) gk += wd * data[k];
-          m[k] = b1 * m[k] + (1 - b1) * gk;
-          v[k] = b2 * v[k] + (1 - b2) * gk * gk;
-          const upd = m[k] / c1 / (Math.sqrt(v[k] / c2) + eps);
-          data[k] = data[k] - lr * upd - (coupled ? 0 : lr * wd * data[k]);
-        }
-        grad.fill(0);
-      }
+      const norm = adamStep(params.map((p) => p.data), params.map((p) => p.grad), adamBuffers, { lr, clipNorm }, opt);
+      for (const p of params) p.grad.fill(0);
       return norm;
     },
     async evalLoss(img, txt, rows) {

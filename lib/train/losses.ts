@@ -7,14 +7,25 @@
  *
  * @example
  * ```ts
- * const loss = clipLoss(l2Normalize(img), l2Normalize(txt), 1 / 0.07);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { clipLoss, PAPER_LOGIT_SCALE } from "./losses.ts";
+ * import { l2Normalize } from "./ops.ts";
+ * const img = tf.randomNormal([4, 8]) as tf.Tensor2D, txt = tf.randomNormal([4, 8]) as tf.Tensor2D;
+ * const loss = clipLoss(l2Normalize(img), l2Normalize(txt), PAPER_LOGIT_SCALE);
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
 import { matMulT } from "./ops.ts";
 
-/** The paper's fixed logit scale: exp(2.6592) = 1/0.07. */
-export const PAPER_LOGIT_SCALE = 1 / 0.07;
+/**
+ * The paper's fixed logit scale, the official code's value: exp(2.6592) = 14.2849 (CLIP's initial
+ * log-scale; 1/0.07 = 14.2857 differs by 6e-5 relative). The ONE place this default is written.
+ */
+export const PAPER_LOGIT_SCALE = Math.exp(2.6592);
+
+/** SigLIP's fixed logit scale and bias (its initial values, 10 and -10). The one place they are written. */
+export const SIGLIP_SCALE = 10;
+export const SIGLIP_BIAS = -10;
 
 /** Symmetric CLIP loss (mean of image->text and text->image cross-entropy). */
 export function clipLoss(img: tf.Tensor2D, txt: tf.Tensor2D, scale = PAPER_LOGIT_SCALE): tf.Scalar {
@@ -29,7 +40,7 @@ export function clipLoss(img: tf.Tensor2D, txt: tf.Tensor2D, scale = PAPER_LOGIT
 }
 
 /** SigLIP loss with fixed scale and bias (SigLIP's initial values by default: 10 and -10). */
-export function sigLipLoss(img: tf.Tensor2D, txt: tf.Tensor2D, scale = 10, bias = -10): tf.Scalar {
+export function sigLipLoss(img: tf.Tensor2D, txt: tf.Tensor2D, scale = SIGLIP_SCALE, bias = SIGLIP_BIAS): tf.Scalar {
   return tf.tidy(() => {
     const logits = tf.add(tf.mul(matMulT(img, txt), scale), bias);
     const n = logits.shape[0];

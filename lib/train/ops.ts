@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * declare const x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, img: tf.Tensor2D, txt: tf.Tensor2D;
  * const y = linear(x, W, b);          // x @ W + b, gradients for x, W, b
  * const logits = matMulT(img, txt);   // img @ txt^T
  * ```

@@ -1,13 +1,17 @@
 /**
- * The paper's optimisation: Adam with COUPLED weight decay (L2 added to the gradient, as PyTorch's
- * `Adam(weight_decay=...)`, not AdamW), a cosine learning-rate schedule with linear warm-up (open_clip's
- * `cosine_lr`), and global gradient-norm clipping (PyTorch's `clip_grad_norm_`).
+ * The paper's optimisation, written once over Float32Arrays and used by both training engines: Adam with
+ * COUPLED weight decay (L2 added to the gradient, as PyTorch's `Adam(weight_decay=...)`, not AdamW),
+ * global gradient-norm clipping (PyTorch's `clip_grad_norm_`), and the learning rate of Hugging Face's
+ * `get_cosine_schedule_with_warmup` stepped by Lightning after every optimiser step (the official code):
+ * update s (0-based) uses `base * s / warmup` during warm-up, so the FIRST update has lr 0.
  *
  * @example
  * ```ts
- * const opt = adam(params, { lr: 1e-3, weightDecay: 1e-4 });
- * const lr = cosineWithWarmup(step, { baseLr: 1e-3, warmup: 150, total: 5000 });
- * opt.step(clipGlobalNorm(grads, 1.0).grads, lr);
+ * import { adamState, adamStep, cosineWithWarmup } from "./optim.ts";
+ * const params = [Float32Array.of(1, -2)], grads = [Float32Array.of(0.5, 0.5)];
+ * const state = adamState(params);
+ * const lr = cosineWithWarmup(10, { baseLr: 1e-3, warmup: 150, total: 5000 });   // 1e-3 * 10 / 150
+ * const normBefore = adamStep(params, grads, state, { lr, clipNorm: 1.0 }, { weightDecay: 1e-4 });
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
@@ -19,19 +23,14 @@ export interface ScheduleConfig {
   total: number;
 }
 
-/** Learning rate at `step` (0-based): linear warm-up to baseLr, then half a cosine to 0. Pure. */
+/**
+ * Learning rate of update `step` (0-based), as `get_cosine_schedule_with_warmup`'s lambda at that step:
+ * `step / warmup` during warm-up (0 at the first update), then half a cosine from baseLr to 0. Pure.
+ */
 export function cosineWithWarmup(step: number, c: ScheduleConfig): number {
-  if (step < c.warmup) return (c.baseLr * (step + 1)) / c.warmup;
+  if (step < c.warmup) return (c.baseLr * step) / Math.max(1, c.warmup);
   const e = step - c.warmup, es = Math.max(1, c.total - c.warmup);
   return 0.5 * (1 + Math.cos((Math.PI * Math.min(e, es)) / es)) * c.baseLr;
-}
-
-/** Scale gradients so that their global L2 norm is at most `maxNorm`; returns the norm before. */
-export function clipGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: number } {
-  const norm = Math.sqrt(grads.reduce((acc, g) => acc + tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0]), 0));
-  const coef = maxNorm / (norm + 1e-6);
-  if (coef >= 1) return { grads, norm };
-  return { grads: grads.map((g) => tf.mul(g, coef)), norm };
 }
 
 /** Adam settings (PyTorch defaults, the paper's decay). */
@@ -45,45 +44,94 @@ export interface AdamConfig {
   decay?: "coupled" | "decoupled";
 }
 
-/** An optimiser over a fixed list of variables. */
+/** Adam's moment estimates and step count, one pair of buffers per parameter. */
+export interface AdamState {
+  m: Float32Array[];
+  v: Float32Array[];
+  t: number;
+}
+
+/** Zeroed Adam state for parameters of these sizes (or these parameters). Pure. */
+export function adamState(params: readonly (number | ArrayLike<number>)[]): AdamState {
+  const sizes = params.map((p) => (typeof p === "number" ? p : p.length));
+  return { m: sizes.map((n) => new Float32Array(n)), v: sizes.map((n) => new Float32Array(n)), t: 0 };
+}
+
+/** Global L2 norm of a list of gradients. Pure. */
+export function globalNorm(grads: readonly Float32Array[]): number {
+  let sq = 0;
+  for (const g of grads) for (let k = 0; k < g.length; k++) sq += g[k] * g[k];
+  return Math.sqrt(sq);
+}
+
+/** The factor `clip_grad_norm_` scales gradients by: min(1, maxNorm / (norm + 1e-6)). Pure. */
+export function clipCoefficient(norm: number, maxNorm: number): number {
+  return Math.min(1, maxNorm / (norm + 1e-6));
+}
+
+/**
+ * One optimiser step IN PLACE: clip the gradients to a global norm of `clipNorm` (Infinity: no clipping),
+ * then Adam with coupled (default) or decoupled weight decay at learning rate `lr`. Returns the gradient
+ * norm before clipping. `params`, `grads` and the state's buffers correspond by index.
+ */
+export function adamStep(
+  params: Float32Array[],
+  grads: readonly Float32Array[],
+  state: AdamState,
+  step: { lr: number; clipNorm?: number },
+  cfg: AdamConfig = {},
+): number {
+  const b1 = cfg.beta1 ?? 0.9, b2 = cfg.beta2 ?? 0.999, eps = cfg.eps ?? 1e-8, wd = cfg.weightDecay ?? 0;
+  const coupled = (cfg.decay ?? "coupled") === "coupled", lr = step.lr;
+  const norm = globalNorm(grads);
+  const coef = step.clipNorm === undefined || step.clipNorm === Infinity ? 1 : clipCoefficient(norm, step.clipNorm);
+  state.t++;
+  const c1 = 1 - b1 ** state.t, c2 = 1 - b2 ** state.t;
+  params.forEach((data, i) => {
+    const grad = grads[i], m = state.m[i], v = state.v[i];
+    if (grad.length !== data.length) throw new Error(`adamStep: parameter ${i} has ${data.length} values, its gradient ${grad.length}`);
+    for (let k = 0; k < data.length; k++) {
+      let gk = grad[k] * coef;
+      if (coupled) gk += wd * data[k];
+      m[k] = b1 * m[k] + (1 - b1) * gk;
+      v[k] = b2 * v[k] + (1 - b2) * gk * gk;
+      const upd = m[k] / c1 / (Math.sqrt(v[k] / c2) + eps);
+      data[k] = data[k] - lr * upd - (coupled ? 0 : lr * wd * data[k]);
+    }
+  });
+  return norm;
+}
+
+/** Scale gradient tensors so that their global L2 norm is at most `maxNorm`; returns the norm before. */
+export function clipGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: number } {
+  const norm = globalNorm(grads.map((g) => g.dataSync() as Float32Array));
+  const coef = clipCoefficient(norm, maxNorm);
+  if (coef >= 1) return { grads, norm };
+  return { grads: grads.map((g) => tf.mul(g, coef)), norm };
+}
+
+/** An optimiser over a fixed list of TF.js variables. */
 export interface Optimizer {
-  /** Apply one update with these gradients (same order as the variables) at learning rate `lr`. */
-  step(grads: tf.Tensor[], lr: number): void;
+  /** Apply one update with these gradients (same order as the variables) at learning rate `lr`; returns the norm before clipping. */
+  step(grads: tf.Tensor[], lr: number, clipNorm?: number): number;
   /** Updates done so far. */
   readonly steps: number;
   dispose(): void;
 }
 
-/** Adam with coupled (default) or decoupled weight decay. */
+/** {@link adamStep} for TF.js variables: values are read out, updated as Float32Arrays, and assigned back. */
 export function adam(params: tf.Variable[], cfg: AdamConfig = {}): Optimizer {
-  const b1 = cfg.beta1 ?? 0.9, b2 = cfg.beta2 ?? 0.999, eps = cfg.eps ?? 1e-8, wd = cfg.weightDecay ?? 0;
-  const decay = cfg.decay ?? "coupled";
-  const m = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-  const v = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-  let t = 0;
+  const state = adamState(params.map((p) => p.size));
   return {
     get steps() {
-      return t;
+      return state.t;
     },
-    step(grads, lr) {
-      t++;
-      const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
-      // one tidy per parameter: temporaries of a 16M-weight matrix are freed before the next one
-      params.forEach((p, i) => {
-        tf.tidy(() => {
-          let g = grads[i];
-          if (wd && decay === "coupled") g = tf.add(g, tf.mul(p, wd));
-          m[i].assign(tf.add(tf.mul(m[i], b1), tf.mul(g, 1 - b1)));
-          v[i].assign(tf.add(tf.mul(v[i], b2), tf.mul(tf.square(g), 1 - b2)));
-          const update = tf.div(tf.div(m[i], c1), tf.add(tf.sqrt(tf.div(v[i], c2)), eps));
-          let next = tf.sub(p, tf.mul(update, lr));
-          if (wd && decay === "decoupled") next = tf.sub(next, tf.mul(p, lr * wd));
-          p.assign(next);
-        });
-      });
+    step(grads, lr, clipNorm) {
+      const values = params.map((p) => (p.dataSync() as Float32Array).slice());
+      const norm = adamStep(values, grads.map((g) => g.dataSync() as Float32Array), state, { lr, clipNorm }, cfg);
+      params.forEach((p, i) => tf.tidy(() => p.assign(tf.tensor(values[i], p.shape, "float32"))));
+      return norm;
     },
-    dispose() {
-      [...m, ...v].forEach((x) => x.dispose());
-    },
+    dispose() {},
   };
 }

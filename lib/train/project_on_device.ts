@@ -12,7 +12,7 @@
  * ```
  */
 import * as ort from "onnxruntime-node";
-import type { Matrix } from "../store/feature_store.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { projectionToOnnx } from "./checkpoint.ts";
 import type { Projection } from "./projection.ts";
 import { type DeviceRequest, ortSessionOptions, resolveDevice } from "../runtime/onnx_device.ts";

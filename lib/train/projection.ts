@@ -12,13 +12,15 @@
  *
  * @example
  * ```ts
+ * import type { Matrix } from "../core/matrix.ts";
+ * declare const textMatrix: Matrix;
  * const p = createProjection({ kind: "mlp", inDim: 512, outDim: 1792, hidden: 1024, layers: 3 }, 42);
  * const z = p.project(textMatrix);  // Matrix of unit rows, evaluation mode
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Rng, seededRandom } from "../runtime/random.ts";
-import type { Matrix } from "../store/feature_store.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { l2Normalize, linear } from "./ops.ts";
 
 /** Architecture of a projection. */

@@ -13,10 +13,13 @@
  *
  * @example
  * ```ts
- * const bytes = stepGraph({ kind: "linear", inDim: 512, outDim: 1792 }, { loss: "clip", scale: 1 / 0.07 }, "train");
+ * import { stepGraph } from "./step_graph.ts";
+ * import { PAPER_LOGIT_SCALE } from "./losses.ts";
+ * const bytes = stepGraph({ kind: "linear", inDim: 512, outDim: 1792 }, { loss: "clip", scale: PAPER_LOGIT_SCALE }, "train");
  * ```
  */
 import { GraphBuilder } from "../onnx/proto.ts";
+import { SIGLIP_BIAS } from "./losses.ts";
 import { projectionDefaults, type ProjectionConfig } from "./projection.ts";
 
 /** Loss settings baked into the graph. */
@@ -107,7 +110,7 @@ export function stepGraph(config: ProjectionConfig, loss: GraphLoss, mode: "trai
     } else dS = "";
   } else {
     const zsign = g.op("Sub", [g.op("Mul", [eye, g.const([2])]), g.const([1])]);
-    const logits = g.op("Add", [S, g.const([loss.bias ?? -10])]);
+    const logits = g.op("Add", [S, g.const([loss.bias ?? SIGLIP_BIAS])]);
     const m = g.op("Mul", [zsign, logits]);
     lossValue = g.op("Div", [g.op("ReduceSum", [g.op("Softplus", [g.op("Neg", [m])])], { keepdims: 0 }), n]);
     // d/dlogits softplus(-z l) = -z sigmoid(-z l); dS = that / n (S -> logits adds a constant)

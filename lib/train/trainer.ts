@@ -10,18 +10,19 @@
  *
  * @example
  * ```ts
+ * import type { Matrix } from "../core/matrix.ts";
+ * declare const images: Matrix, texts: Matrix, textsOf: number[][], classTextMatrix: Matrix;
  * const run = await trainProjection({ images, texts, textsOf }, { ...PROBING_DEFAULTS, seed: 0 });
  * const protos = run.projection.project(classTextMatrix);
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Matrix } from "../store/feature_store.ts";
 import { createEngine, type EngineName } from "./engines.ts";
 import type { DeviceRequest, OnnxDevice } from "../runtime/onnx_device.ts";
-import { selectRows } from "../eval/similarity.ts";
+import { type Matrix, selectRows } from "../core/matrix.ts";
 import { type Rng, seededRandom, shuffle } from "../runtime/random.ts";
 import { createProjection, type Projection, type ProjectionConfig } from "./projection.ts";
-import { PAPER_LOGIT_SCALE } from "./losses.ts";
+import { PAPER_LOGIT_SCALE, SIGLIP_BIAS } from "./losses.ts";
 import { cosineWithWarmup } from "./optim.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 
@@ -39,7 +40,7 @@ export interface TrainConfig {
   /** Optional vision-side projection (default: identity, as the paper). */
   visionProjection?: Omit<ProjectionConfig, "inDim" | "outDim"> & { outDim: number };
   loss: "clip" | "siglip";
-  /** Fixed logit scale (CLIP: 1/0.07; SigLIP: 10). */
+  /** Fixed logit scale (CLIP: exp(2.6592), `PAPER_LOGIT_SCALE`; SigLIP: 10, `SIGLIP_SCALE`). */
   logitScale: number;
   /** SigLIP's fixed bias. */
   sigLipBias: number;
@@ -74,7 +75,7 @@ export const PAPER_DEFAULTS: TrainConfig = {
   projection: { kind: "mlp", hidden: 4096, layers: 4, dropout: 0.2, batchNorm: true },
   loss: "clip",
   logitScale: PAPER_LOGIT_SCALE,
-  sigLipBias: -10,
+  sigLipBias: SIGLIP_BIAS,
   lr: 1e-3,
   weightDecay: 1e-4,
   decay: "coupled",
@@ -94,6 +95,21 @@ export const PAPER_DEFAULTS: TrainConfig = {
 
 /** Section 3-4 (strict zero-shot probing): a linear projection, otherwise the paper's settings. */
 export const PROBING_DEFAULTS: TrainConfig = { ...PAPER_DEFAULTS, projection: { kind: "linear" } };
+
+/**
+ * Revision of the training code's RESULTS: part of every cache key of a trained model, bumped when the
+ * same config gives other numbers (2: Hugging Face's warm-up, first update at lr 0; logit scale exp(2.6592)).
+ */
+export const TRAINING_REVISION = 2;
+
+/**
+ * The full config a partial one trains with (the probing defaults filled in), without the fields that
+ * do not change the result (`progress`, `label`): what cache keys hash. Pure.
+ */
+export function resolveTrainConfig(config: Partial<TrainConfig> = {}): Omit<TrainConfig, "progress" | "label"> {
+  const { progress: _p, label: _l, ...cfg } = { ...PROBING_DEFAULTS, ...config };
+  return cfg;
+}
 
 /** One row of the training history. */
 export interface HistoryRow {

@@ -1,0 +1,30 @@
+/**
+ * Methods behind the evaluation interface that project texts: ShareLock (a frozen language encoder and a
+ * trained projection) and the LiT-style tower (a bag-of-words encoder and a projection trained from
+ * scratch) are the same kind of method; ASIF is in `baselines/asif.ts`.
+ *
+ * @example
+ * ```ts
+ * import { projectionMethod } from "./methods.ts";
+ * import type { LanguageEncoder } from "../encoders/types.ts";
+ * import type { Projection } from "../train/projection.ts";
+ * declare const encoder: LanguageEncoder, projection: Projection;
+ * const method = projectionMethod("ShareLock", encoder, projection);
+ * const texts = await method.embedTexts(["a cat."]);   // projected unit rows
+ * ```
+ */
+import type { LanguageEncoder } from "../encoders/types.ts";
+import { textFeatures } from "../features.ts";
+import type { Projection } from "../train/projection.ts";
+import type { Method } from "./evaluate.ts";
+import { cosineSimilarity } from "./similarity.ts";
+
+/** Texts through the encoder (feature store, or directly for ephemeral encoders) and the projection; cosine scores. */
+export function projectionMethod(name: string, encoder: LanguageEncoder, projection: Projection): Method {
+  return {
+    name,
+    embedTexts: async (texts) => projection.project(await textFeatures(texts, encoder, { progress: false })),
+    similarity: cosineSimilarity,
+  };
+}
+

@@ -1,0 +1,170 @@
+/**
+ * The caption corpus of Section 5 and its held-out zero-shot tasks: clip-art captions (openclipart, Tux
+ * Paint) and the names of the SEEN emoji classes for training; unseen emoji classes, their other art
+ * style, datasets never trained on and a share of the caption pairs (retrieval) held out.
+ *
+ * @example
+ * ```ts
+ * import { captionCorpus, promptsFor, zeroShotTasks } from "./caption_corpus.ts";
+ * import { CAPTIONS_EMBEDDED } from "../config.ts";
+ * const corpus = await captionCorpus(CAPTIONS_EMBEDDED.corpus);
+ * const tasks = await zeroShotTasks(corpus);
+ * promptsFor(tasks[0].classes, ["a drawing of a {}."]);
+ * ```
+ */
+import type { CaptionCorpusConfig } from "../config.ts";
+import type { Item } from "../data/items.ts";
+import { dataset as loadDataset } from "../data/registry.ts";
+import { type ClassSplit, splitClasses } from "../data/splits.ts";
+import { fillTemplates } from "../data/templates.ts";
+import { imageFeatures } from "../features.ts";
+import { visionEncoder } from "../encoders/registry.ts";
+import { type Matrix, selectRows } from "../core/matrix.ts";
+import { hashSeed, seededRandom, shuffle } from "../runtime/random.ts";
+
+export type { CaptionCorpusConfig };
+
+/** The caption corpus with its image features. */
+export interface CaptionCorpus {
+  config: CaptionCorpusConfig;
+  /** Identity of the data: part of every model's cache key. */
+  identity: Record<string, string>;
+  split: ClassSplit | null;
+  /** Training images with their captions. */
+  train: CaptionPart;
+  /** Held-out images with their captions (retrieval). */
+  retrieval: CaptionPart;
+}
+
+/** Images (one row each) and their captions: `textsOf[i]` are the caption indices of image i. */
+export interface CaptionPart {
+  items: Item[];
+  images: Matrix;
+  captions: string[];
+  textsOf: number[][];
+}
+
+/** A zero-shot classification task: images with labels and the class names. */
+export interface ZeroShotTask {
+  name: string;
+  /** In words: why this task is held out. */
+  kind: string;
+  items: Item[];
+  images: Matrix;
+  classes: string[];
+  labels: number[];
+}
+
+/** Every dataset a corpus configuration reads (for a preflight check). Pure. */
+export function corpusDatasets(cfg: CaptionCorpusConfig): string[] {
+  return [...new Set([...cfg.captionSets, ...[cfg.emoji, cfg.emojiShift].filter((d): d is string => !!d), ...cfg.heldOutSets])];
+}
+
+const isHeldOutPair = (id: string, fraction: number) => (hashSeed(`retrieval:${id}`) % 10_000) / 10_000 < fraction;
+
+/** Load the caption corpus: image features (from the store) and captions, split into train and retrieval. */
+export async function captionCorpus(cfg: CaptionCorpusConfig): Promise<CaptionCorpus> {
+  const vis = await visionEncoder(cfg.vision);
+  const identity: Record<string, string> = { vision: `${vis.identity.name} ${vis.identity.version}` };
+  const pairs: Item[] = [];
+  for (const name of cfg.captionSets) {
+    const ds = await loadDataset(name);
+    identity[name] = ds.version;
+    const withCaption = ds.items.filter((it) => it.caption?.trim() && it.image_path);
+    if (!withCaption.length) throw new Error(`caption corpus: dataset ${name} has no items with a caption`);
+    pairs.push(...withCaption);
+  }
+  let split: ClassSplit | null = null;
+  const emojiPairs: Item[] = [];
+  if (cfg.emoji) {
+    const ds = await loadDataset(cfg.emoji);
+    identity[cfg.emoji] = ds.version;
+    split = cfg.emojiInTraining ? emojiSplit(ds.items, cfg) : { seen: new Set(), unseen: new Set(ds.items.map((it) => it.class_name).filter(Boolean)), seed: cfg.splitSeed };
+    for (const it of ds.items.filter((it) => split!.seen.has(it.class_name))) {
+      const captions = cfg.emojiCaptionTemplates.length ? fillTemplates(it.class_name, cfg.emojiCaptionTemplates) : [it.class_name];
+      emojiPairs.push(...captions.map((caption) => ({ ...it, caption })));
+    }
+  }
+  // one row per IMAGE; an image with several captions (COCO) keeps them all and training draws one per step
+  const byImage = new Map<string, { item: Item; captions: string[] }>();
+  for (const it of [...pairs, ...emojiPairs]) {
+    const e = byImage.get(it.image_path!) ?? { item: it, captions: [] };
+    e.captions.push(it.caption!.trim());
+    byImage.set(it.image_path!, e);
+  }
+  const captionsOf = new Map([...byImage.values()].map((e) => [e.item.item_id, e.captions]));
+  const feats = await imageFeatures([...byImage.values()].map((e) => e.item), vis);
+  vis.dispose();
+  const trainIdx: number[] = [], retrievalIdx: number[] = [];
+  feats.items.forEach((it, i) =>
+    (it.source !== cfg.emoji && isHeldOutPair(it.item_id, cfg.retrievalFraction) ? retrievalIdx : trainIdx).push(i)
+  );
+  const part = (idx: number[]): CaptionPart => {
+    const captions: string[] = [], textsOf: number[][] = [];
+    for (const i of idx) {
+      const list = captionsOf.get(feats.items[i].item_id)!;
+      textsOf.push(list.map((_, k) => captions.length + k));
+      captions.push(...list);
+    }
+    return { items: idx.map((i) => feats.items[i]), images: selectRows(feats.matrix, idx), captions, textsOf };
+  };
+  return { config: cfg, identity, split, train: part(trainIdx), retrieval: part(retrievalIdx) };
+}
+
+/** The emoji seen / unseen split by subcategory (identical to notebook 01's for the same seed). Pure. */
+export function emojiSplit(items: Item[], cfg: Pick<CaptionCorpusConfig, "unseenFraction" | "splitSeed">): ClassSplit {
+  const groupOf = new Map(items.map((it) => [it.class_name, it.group ?? it.class_name]));
+  const classes = [...new Set(items.map((it) => it.class_name))].filter(Boolean);
+  return splitClasses(classes, { unseenFraction: cfg.unseenFraction, seed: cfg.splitSeed, groupOf: (c) => groupOf.get(c)! });
+}
+
+/** The held-out zero-shot tasks of a corpus: unseen emoji classes, their style shift, held-out datasets. */
+export async function zeroShotTasks(corpus: CaptionCorpus): Promise<ZeroShotTask[]> {
+  const cfg = corpus.config;
+  const vis = await visionEncoder(cfg.vision);
+  const tasks: ZeroShotTask[] = [];
+  const make = async (name: string, kind: string, items: Item[], classes?: string[]) => {
+    const f = await imageFeatures(items, vis);
+    const cls = classes ?? [...new Set(f.items.map((it) => it.class_name))].sort();
+    const index = new Map(cls.map((c, i) => [c, i]));
+    tasks.push({ name, kind, items: f.items, images: f.matrix, classes: cls, labels: f.items.map((it) => index.get(it.class_name)!) });
+  };
+  if (cfg.emoji && corpus.split) {
+    const unseen = [...corpus.split.unseen].sort();
+    const ds = await loadDataset(cfg.emoji);
+    await make(`${cfg.emoji} (unseen classes)`, "classes never trained on", ds.items.filter((it) => corpus.split!.unseen.has(it.class_name)), unseen);
+    if (cfg.emojiShift) {
+      const shifted = await loadDataset(cfg.emojiShift);
+      await make(`${cfg.emojiShift} (unseen classes, other style)`, "same unseen classes, another art style", shifted.items.filter((it) => corpus.split!.unseen.has(it.class_name)), unseen);
+    }
+  }
+  for (const name of cfg.heldOutSets) {
+    const ds = await loadDataset(name);
+    await make(name, "dataset never trained on", ds.items.filter((it) => it.class_name));
+  }
+  vis.dispose();
+  return tasks;
+}
+
+/** Prompts per class: each class name through the templates. Pure. */
+export function promptsFor(classes: readonly string[], templates: readonly string[]): string[][] {
+  return classes.map((c) => fillTemplates(c, templates));
+}
+
+/** The training images a model sees: a nested seeded subset of `maxImages` of `n` when set. Pure. */
+export function trainingSubset(n: number, maxImages?: number): number[] {
+  const order = shuffle(Array.from({ length: n }, (_, i) => i), seededRandom(20241009));
+  return (maxImages && maxImages < n ? order.slice(0, maxImages) : order).sort((a, b) => a - b);
+}
+
+/** A part restricted to a nested subset of its images, captions renumbered. Pure. */
+export function subsetPart(part: CaptionPart, maxImages?: number): { idx: number[]; captions: string[]; textsOf: number[][] } {
+  const idx = trainingSubset(part.images.rows, maxImages);
+  const captions: string[] = [], textsOf: number[][] = [];
+  for (const i of idx) {
+    textsOf.push(part.textsOf[i].map((_, k) => captions.length + k));
+    captions.push(...part.textsOf[i].map((t) => part.captions[t]));
+  }
+  return { idx, captions, textsOf };
+}
+

@@ -1,0 +1,128 @@
+/**
+ * Cache keys cover every input that changes a result: each input is changed in turn and must miss the
+ * cache (a new result file), the same inputs must hit it.
+ */
+import assert from "node:assert/strict";
+import { cacheKey } from "../lib/core/hash.ts";
+import { cachedProbingRun, type ProbingContext } from "../lib/experiments/probing.ts";
+import { captionModel, type CaptionCorpus } from "../lib/experiments/captions.ts";
+import { CAPTIONS_EMBEDDED } from "../lib/config.ts";
+import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
+import type { Item } from "../lib/data/items.ts";
+import { toyPairs } from "./fixtures/toy.ts";
+
+await selectTfBackend();
+
+Deno.test("cacheKey: stable under key order, different for any changed value", async () => {
+  const base = { v: 1, text: { name: "use-lite", version: "a" }, templates: ["a {}."], seed: 0 };
+  assert.equal(await cacheKey(base), await cacheKey({ seed: 0, templates: ["a {}."], text: { version: "a", name: "use-lite" }, v: 1 }));
+  const variants = [
+    { ...base, text: { ...base.text, version: "b" } },
+    { ...base, templates: ["an {}."] },
+    { ...base, templates: ["a {}.", "a {}."] },
+    { ...base, seed: 1 },
+  ];
+  const keys = new Set([await cacheKey(base), ...(await Promise.all(variants.map((v) => cacheKey(v))))]);
+  assert.equal(keys.size, variants.length + 1);
+});
+
+function toyContext(): ProbingContext {
+  const w = toyPairs({ seed: 3, perClass: 4 });
+  const items: Item[] = [
+    ...w.seen.textsOf.map((t, i) => ({ cls: `c${Math.floor(t[0] / 3)}`, row: i })),
+    ...w.unseen.labels.map((u, i) => ({ cls: `u${u}`, row: w.seen.images.rows + i })),
+  ].map(({ cls, row }) => ({ item_id: `toy/${row}`, image_path: null, class_id: 0, class_name: cls, caption: null, group: null, split: "all", source: "toy" }));
+  const classes = [...new Set(items.map((it) => it.class_name))];
+  const texts = Object.fromEntries(classes.map((c) => [c, [`a drawing of a ${c}.`]]));
+  return {
+    dataset: { name: "toy-keys", version: "1", items, classes },
+    split: { seen: new Set(classes.filter((c) => c.startsWith("c"))), unseen: new Set(classes.filter((c) => c.startsWith("u"))), seed: 0 },
+    items,
+    images: { data: new Float32Array([...w.seen.images.data, ...w.unseen.images.data]), rows: items.length, dim: w.seen.images.dim },
+    seenClasses: classes.filter((c) => c.startsWith("c")).sort(),
+    unseenClasses: classes.filter((c) => c.startsWith("u")).sort(),
+    texts: { templates: texts, descriptions: texts, "llm-descriptions": {} },
+    missing: {},
+    vision: "toy",
+    visionIdentity: { name: "toy", version: "1" },
+  };
+}
+
+async function withCache<T>(f: (dir: string) => Promise<T>): Promise<T> {
+  const cache = await Deno.makeTempDir(), before = Deno.env.get("SHARELOCK_CACHE_DIR");
+  Deno.env.set("SHARELOCK_CACHE_DIR", cache);
+  try {
+    return await f(cache);
+  } finally {
+    if (before === undefined) Deno.env.delete("SHARELOCK_CACHE_DIR");
+    else Deno.env.set("SHARELOCK_CACHE_DIR", before);
+    await Deno.remove(cache, { recursive: true });
+  }
+}
+
+const count = (dir: string) => {
+  try {
+    return [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".json")).length;
+  } catch {
+    return 0;
+  }
+};
+
+Deno.test("cachedProbingRun: every input that changes the result misses the cache; the same inputs hit it", async () => {
+  await withCache(async (cache) => {
+    const dir = `${cache}/results/probing`;
+    const base = toyContext();
+    const opts = { text: "random-text", representation: "templates" as const, seed: 0, train: { maxSteps: 3, batchSize: 32, warmup: 1, progress: false as const } };
+    await cachedProbingRun(base, opts);
+    assert.equal(count(dir), 1);
+    await cachedProbingRun(base, { ...opts, train: { ...opts.train, progress: false as const, label: "other label" } });
+    assert.equal(count(dir), 1, "a label or progress sink does not change the result: a hit");
+    const otherTexts = (f: (c: string) => string) => Object.fromEntries(Object.keys(base.texts.templates).map((c) => [c, [f(c)]]));
+    const changes: [string, () => Promise<unknown>][] = [
+      ["class texts (other templates)", () => cachedProbingRun({ ...base, texts: { ...base.texts, templates: otherTexts((c) => `an icon of a ${c}.`) } }, opts)],
+      ["one class's texts", () => cachedProbingRun({ ...base, texts: { ...base.texts, templates: { ...base.texts.templates, u3: ["a sketch of a u3."] } } }, opts)],
+      ["representation", () => cachedProbingRun(base, { ...opts, representation: "descriptions" })],
+      ["language encoder", () => cachedProbingRun(base, { ...opts, text: "random-word" })],
+      ["vision encoder identity", () => cachedProbingRun({ ...base, visionIdentity: { name: "toy", version: "2" } }, opts)],
+      ["dataset version", () => cachedProbingRun({ ...base, dataset: { ...base.dataset, version: "2" } }, opts)],
+      ["split", () => cachedProbingRun({ ...base, unseenClasses: base.unseenClasses.slice(1), seenClasses: [...base.seenClasses, base.unseenClasses[0]] }, opts)],
+      ["seed", () => cachedProbingRun(base, { ...opts, seed: 1 })],
+      ["training config", () => cachedProbingRun(base, { ...opts, train: { ...opts.train, lr: 2e-3 } })],
+      ["logit scale", () => cachedProbingRun(base, { ...opts, train: { ...opts.train, logitScale: 10 } })],
+    ];
+    for (const [i, [what, run]] of changes.entries()) {
+      await run();
+      assert.equal(count(dir), i + 2, `changing the ${what} must miss the cache`);
+    }
+  });
+});
+
+Deno.test("captionModel: the key covers the resolved training config and the seed", async () => {
+  await withCache(async () => {
+    const names = ["red thing", "blue thing", "green thing"];
+    const rows = 30, dim = 6;
+    const item = (i: number): Item => ({ item_id: `t/${i}`, image_path: null, class_id: i % 3, class_name: names[i % 3], caption: names[i % 3], group: null, split: "all", source: "toy" });
+    const corpus: CaptionCorpus = {
+      config: { ...CAPTIONS_EMBEDDED.corpus, vision: "toy", captionSets: ["toy"], emoji: null },
+      identity: { toy: "keys v1" },
+      split: null,
+      train: {
+        items: Array.from({ length: rows }, (_, i) => item(i)),
+        images: { data: Float32Array.from({ length: rows * dim }, (_, k) => ((Math.floor(k / dim) % 3) === k % dim ? 1 : 0.1)), rows, dim },
+        captions: Array.from({ length: rows }, (_, i) => names[i % 3]),
+        textsOf: Array.from({ length: rows }, (_, i) => [i]),
+      },
+      retrieval: { items: [], images: { data: new Float32Array(0), rows: 0, dim }, captions: [], textsOf: [] },
+    };
+    const train = { projection: { kind: "linear" as const }, maxSteps: 2, batchSize: 8, warmup: 1, progress: false as const };
+    const a = await captionModel(corpus, { text: "lit-bag-of-words", seed: 0, train });
+    assert.equal((await captionModel(corpus, { text: "lit-bag-of-words", seed: 0, train })).cached, true);
+    const keys = new Set([a.key]);
+    for (const other of [{ seed: 1, train }, { seed: 0, train: { ...train, logitScale: 10 } }, { seed: 0, train: { ...train, warmup: 2 } }]) {
+      const m = await captionModel(corpus, { text: "lit-bag-of-words", ...other });
+      assert.equal(m.cached, false);
+      keys.add(m.key);
+    }
+    assert.equal(keys.size, 4);
+  });
+});
