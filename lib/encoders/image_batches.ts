@@ -5,8 +5,11 @@
  *
  * @example
  * ```ts
- * const vectors = await embedInBatches(images, { spec, batchSize: 16, dim: 1792 },
- *   async (pixels, n) => runModel(pixels, n));   // pixels: n * size * size * 3 float32
+ * import { IMAGENET_MEAN, IMAGENET_STD, type PreprocessSpec } from "./image_io.ts";
+ * const spec: PreprocessSpec = { size: 224, mode: "crop", resize: 256, mean: IMAGENET_MEAN, std: IMAGENET_STD, layout: "chw" };
+ * // the model gets n * 224 * 224 * 3 floats and returns n * dim features
+ * const vectors = await embedInBatches(["a.png", "b.png"], { spec, batchSize: 16, dim: 2 },
+ *   (pixels, n) => Promise.resolve(new Float32Array(n * 2).fill(pixels[0])));
  * ```
  */
 import { preprocessImage, type PreprocessSpec } from "./image_io.ts";

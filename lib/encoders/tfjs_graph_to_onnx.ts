@@ -4,6 +4,8 @@
  *
  * @example
  * ```ts
+ * import { nsfwjsArtifacts } from "./tfjs_models.ts";
+ * const artifacts = await nsfwjsArtifacts("mobilenet-v2");
  * const bytes = graphModelToOnnx(artifacts, (n) => n.endsWith("feature_vector/SpatialSqueeze"));
  * ```
  */

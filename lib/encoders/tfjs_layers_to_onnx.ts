@@ -4,7 +4,8 @@
  *
  * @example
  * ```ts
- * const bytes = layersModelToOnnx(artifacts, "flatten_1");
+ * import { nsfwjsArtifacts } from "./tfjs_models.ts";
+ * const bytes = layersModelToOnnx(await nsfwjsArtifacts("inception-v3"), "flatten_1");
  * ```
  */
 import type * as tf from "@tensorflow/tfjs";

@@ -19,7 +19,8 @@
  *
  * @example
  * ```ts
- * const artifacts = loadUmdArtifacts(`${pkg}/dist/models/mobilenet_v2_mid`);
+ * import { nsfwjsArtifacts } from "./tfjs_models.ts";
+ * const artifacts = await nsfwjsArtifacts("mobilenet-v2");
  * const bytes = graphModelToOnnx(artifacts, (n) => n.endsWith("feature_vector/SpatialSqueeze"));
  * await Deno.writeFile("mobilenet.onnx", bytes);
  * ```
