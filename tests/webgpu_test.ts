@@ -26,7 +26,7 @@ if (why) {
   if (Deno.env.get("CI")) throw new Error(`CI must run the webgpu tests, but ${why}`);
   console.warn(`[webgpu tests skipped] ${why}`);
 }
-const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: !gpu.usable, fn });
+const test = (name: string, fn: () => void | Promise<void>) => Deno.test({ name, ignore: !gpu.usable, fn });
 
 /** Largest |a - b| relative to max(1, |b|). */
 function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -36,7 +36,7 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-test("webgpu: the probe ran a product on a named adapter", async () => {
+test("webgpu: the probe ran a product on a named adapter", () => {
   assert.ok(gpu.adapter && gpu.adapter.length > 2, `adapter name: ${gpu.adapter}`);
   assert.ok(typeof gpu.probeMs === "number");
   if (report.vulkan?.source === "software") assert.equal(gpu.software, true, "SwiftShader is labelled as software");
