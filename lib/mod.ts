@@ -58,6 +58,7 @@ export * from "./encoders/image_batches.ts";
 export * from "./store/feature_store.ts";
 export * from "./store/shard.ts";
 export * from "./store/extract.ts";
+export * from "./store/rows.ts";
 export * from "./features.ts";
 
 export * from "./onnx/proto.ts";
@@ -82,6 +83,7 @@ export * from "./eval/retrieval.ts";
 export * from "./eval/classifier.ts";
 export * from "./eval/evaluate.ts";
 export * from "./eval/methods.ts";
+export * from "./eval/chunked.ts";
 
 export * from "./baselines/asif.ts";
 export * from "./baselines/linear_probe.ts";

@@ -16,6 +16,7 @@
  *
  *   deno task bench                 # everything
  *   deno task bench extraction      # one group (extraction, training)
+ *   deno task bench scale [--small|--full]   # the paper's workload at its dimensions (bench_scale.ts)
  */
 import { join } from "node:path";
 import process from "node:process";
@@ -381,7 +382,9 @@ export async function benchTraining(): Promise<Record<string, unknown>[]> {
   return rows;
 }
 
-if (import.meta.main && Deno.args[0] === "--training-row") {
+if (import.meta.main && Deno.args[0] === "scale") {
+  await (await import("./bench_scale.ts")).runScaleBench(Deno.args.slice(1)); // the paper's workload at its dimensions
+} else if (import.meta.main && Deno.args[0] === "--training-row") {
   console.log(JSON.stringify(await trainingRow(Number(Deno.args[1]), Deno.args[2] as "tfjs" | "onnx", Number(Deno.args[3]), Deno.args[4] as OnnxDevice)));
 } else if (import.meta.main) {
   const groups = Deno.args.length ? Deno.args : ["extraction", "training"];

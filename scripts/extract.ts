@@ -6,6 +6,7 @@
  *   deno task extract --jobs 1                # in this process only
  *   deno task extract --encoder use-lite      # only this encoder (repeatable)
  *   deno task extract --dataset openclipart   # only this dataset (repeatable)
+ *   deno task extract --root /scratch/feats   # feature stores under this folder (default <cache>/features)
  *   deno task extract --shard 3/16            # one slice: a Slurm array task / Kubernetes indexed job
  *                                             # (the shard also comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)
  */
@@ -36,7 +37,7 @@ export async function planTexts(plan: ExtractionPlan): Promise<string[]> {
 }
 
 /** Run the plan (or the selected part) for one shard; returns a line per job. */
-export async function runPlan(plan: ExtractionPlan, shard: Shard, only: { encoders?: string[]; datasets?: string[] } = {}) {
+export async function runPlan(plan: ExtractionPlan, shard: Shard, only: { encoders?: string[]; datasets?: string[]; root?: string } = {}) {
   const want = (e: string) => !only.encoders?.length || only.encoders.includes(e);
   const wantDs = (d: string) => !only.datasets?.length || only.datasets.includes(d);
   await selectTfBackend();
@@ -44,7 +45,7 @@ export async function runPlan(plan: ExtractionPlan, shard: Shard, only: { encode
   for (const job of plan.images) {
     if (!want(job.encoder)) continue;
     const enc = await visionEncoder(job.encoder);
-    const store = await storeFor(enc);
+    const store = await storeFor(enc, "float32", only.root);
     for (const name of job.datasets.filter(wantDs)) {
       const ds = await dataset(name);
       const items = ds.items.filter((it) => it.image_path).map((it) => ({ id: it.item_id, input: it.image_path! }));
@@ -59,7 +60,7 @@ export async function runPlan(plan: ExtractionPlan, shard: Shard, only: { encode
     const texts = await planTexts({ ...plan, textDatasets: plan.textDatasets.filter(wantDs) });
     for (const name of langs) {
       const enc = await languageEncoder(name);
-      const store = await storeFor(enc);
+      const store = await storeFor(enc, "float32", only.root);
       const r = await extract(store, enc, texts.map((t, i) => ({ id: `text-${i}`, input: t })), { shard, batchSize: 64, label: `${name} / ${texts.length} texts` });
       lines.push(`${name} / texts: ${r.computed} computed, ${r.cached} cached, ${r.seconds.toFixed(1)} s${enc.oovRate && r.computed ? `, out-of-vocabulary ${(100 * enc.oovRate()).toFixed(1)}% of word tokens` : ""}`);
       enc.dispose();
@@ -71,9 +72,9 @@ export async function runPlan(plan: ExtractionPlan, shard: Shard, only: { encode
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { encoder: { type: "string", multiple: true }, dataset: { type: "string", multiple: true }, shard: { type: "string" }, jobs: { type: "string" } },
+    options: { encoder: { type: "string", multiple: true }, dataset: { type: "string", multiple: true }, shard: { type: "string" }, jobs: { type: "string" }, root: { type: "string" } },
   });
-  const only = { encoders: values.encoder, datasets: values.dataset };
+  const only = { encoders: values.encoder, datasets: values.dataset, root: values.root };
   const shard = values.shard ? parseShard(values.shard) : shardFromEnv(Deno.env.toObject());
   const jobs = Number(values.jobs ?? (shard ? 1 : Math.max(1, Math.min(4, navigator.hardwareConcurrency))));
   const t0 = performance.now();
@@ -93,7 +94,7 @@ if (import.meta.main) {
         }
       }
     }
-    const extra = [...(values.encoder ?? []).flatMap((e) => ["--encoder", e]), ...(values.dataset ?? []).flatMap((d) => ["--dataset", d])];
+    const extra = [...(values.encoder ?? []).flatMap((e) => ["--encoder", e]), ...(values.dataset ?? []).flatMap((d) => ["--dataset", d]), ...(values.root ? ["--root", values.root] : [])];
     const children = Array.from({ length: jobs }, (_, i) =>
       new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", import.meta.filename!, "--shard", `${i}/${jobs}`, ...extra],

@@ -9,11 +9,14 @@
  * key.length;   // 24 hex characters
  * ```
  */
+import { createHash } from "node:crypto";
 
-/** SHA-256 of a string, hex. */
-export async function sha256Hex(text: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+/**
+ * SHA-256 of a string (UTF-8), hex. Computed synchronously (node:crypto): hundreds of thousands of
+ * concurrent `crypto.subtle.digest` calls (one key per item of a CC3M-sized extraction) take minutes.
+ */
+export function sha256Hex(text: string): Promise<string> {
+  return Promise.resolve(createHash("sha256").update(text, "utf8").digest("hex"));
 }
 
 /** Stable JSON (sorted keys) so that equal identities hash equally; `undefined` fields are left out. Pure. */

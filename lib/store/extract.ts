@@ -5,6 +5,11 @@
  * Keys: texts are keyed by their content; images by item id plus file size and modification time
  * (cheap to check, changes when the file does), both combined with the encoder's store hash.
  *
+ * Several processes may extract into one store at once: each claims a part's worth of keys before
+ * computing them (see `claimKeys` in integrity.ts), so nothing is computed twice and nothing is lost; a process
+ * whose items another is computing waits for them. Stored vectors of the items are checked first
+ * (`FeatureStore.verify`): a corrupt shard is moved aside and its vectors computed again.
+ *
  * Bad input (an unreadable image, an empty text, a NaN from the model): with `onError: "throw"` (default)
  * the error names the item after everything computed so far has been stored; with `"skip"` the item is
  * recorded in the store's skip list with its reason and the run goes on.
@@ -25,6 +30,8 @@ import { type FeatureStore, openStore, type StoreDtype } from "./feature_store.t
 import { sha256Hex } from "../core/hash.ts";
 import { parseImageRef } from "../data/image_ref.ts";
 import { inShard, type Shard, WHOLE } from "./shard.ts";
+import { claimKeys } from "./integrity.ts";
+import { verifyStore } from "./verify.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 
 /** One thing to embed: an id for messages and a text or an image reference. */
@@ -47,6 +54,10 @@ export interface ExtractOptions {
   /** Progress display (default auto; false for none). */
   progress?: ProgressSink | false;
   label?: string;
+  /** Check the stored shards of these items first and recompute corrupt ones (default true). */
+  verify?: boolean;
+  /** How often to look whether items claimed by another process are done, ms (default 200). */
+  pollMs?: number;
 }
 
 /** What an extraction did. */
@@ -59,6 +70,10 @@ export interface ExtractResult {
   /** Items not in this process's shard. */
   otherShards: number;
   seconds: number;
+  /** Shards found corrupt, moved aside and recomputed. */
+  repaired: { part: string; problem: string }[];
+  /** Items another process was computing; this run waited for them. */
+  byOthers: number;
 }
 
 /** The store for an encoder under the cache (one per identity). */
@@ -96,6 +111,7 @@ export async function extract(store: FeatureStore, encoder: Encoder, items: Extr
   const onError = opts.onError ?? "throw";
   store.refresh();
   const keys = await Promise.all(items.map((it) => itemKey(store, encoder, it)));
+  const repaired = opts.verify === false ? [] : verifyStore(store, keys);
   let otherShards = 0, skippedBefore = 0;
   const todo: number[] = [];
   const seen = new Set<string>();
@@ -114,7 +130,7 @@ export async function extract(store: FeatureStore, encoder: Encoder, items: Extr
     : progress(todo.length, opts.label ?? `${encoder.identity.name} features`, { sink: opts.progress || "auto" });
   let pending: { key: string; itemId: string; vector: Float32Array }[] = [];
   const skips: { key: string; itemId: string; reason: string }[] = [];
-  let computed = 0, skippedNow = 0;
+  let computed = 0, skippedNow = 0, byOthers = 0;
   const flush = async () => {
     await store.append(pending);
     await store.recordSkips(skips.splice(0));
@@ -122,9 +138,11 @@ export async function extract(store: FeatureStore, encoder: Encoder, items: Extr
   };
   // deno-lint-ignore no-explicit-any
   const embed = (inputs: (string | Uint8Array)[]) => (encoder as any).embed(inputs as ImageInput[]) as Promise<Float32Array[]>;
-  try {
-    for (let s = 0; s < todo.length; s += batchSize) {
-      const batch = todo.slice(s, s + batchSize);
+  const indexOf = new Map(todo.map((i) => [keys[i], i]));
+  /** Compute, store and release one claimed chunk. */
+  const run = async (chunk: number[]) => {
+    for (let s = 0; s < chunk.length; s += batchSize) {
+      const batch = chunk.slice(s, s + batchSize);
       let vectors: (Float32Array | null)[];
       try {
         vectors = await embed(batch.map((i) => items[i].input));
@@ -153,11 +171,41 @@ export async function extract(store: FeatureStore, encoder: Encoder, items: Extr
         vectors[j] = null;
       });
       computed += vectors.filter(Boolean).length;
-      if (pending.length >= flushEvery) await flush();
       bar?.tick(batch.length);
     }
+  };
+  const chunkSize = Math.max(1, flushEvery);
+  let waiting: string[] = [];
+  try {
+    for (let s = 0; s < todo.length; s += chunkSize) {
+      const chunk = todo.slice(s, s + chunkSize);
+      const claim = await claimKeys(store, chunk.map((i) => keys[i]));
+      waiting.push(...claim.waiting);
+      byOthers += chunk.length - claim.granted.length - claim.waiting.length; // stored meanwhile by another process
+      bar?.tick(chunk.length - claim.granted.length - claim.waiting.length);
+      try {
+        await run(claim.granted.map((k) => indexOf.get(k)!));
+      } finally {
+        await flush(); // keep everything computed, also when an item failed
+        await claim.release();
+      }
+    }
+    // items another process was computing: wait until they are stored, or take them over if it died
+    while (waiting.length) {
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
+      const claim = await claimKeys(store, waiting);
+      const before = waiting.length;
+      waiting = claim.waiting;
+      try {
+        await run(claim.granted.map((k) => indexOf.get(k)!));
+      } finally {
+        await flush();
+        await claim.release();
+      }
+      byOthers += before - waiting.length - claim.granted.length;
+      bar?.tick(before - waiting.length - claim.granted.length);
+    }
   } finally {
-    await flush(); // keep everything computed, also when an item failed
     await bar?.done();
   }
   return {
@@ -166,6 +214,8 @@ export async function extract(store: FeatureStore, encoder: Encoder, items: Extr
     cached,
     skipped: skippedBefore + skippedNow,
     otherShards,
+    repaired,
+    byOthers,
     seconds: (performance.now() - t0) / 1000,
   };
 }

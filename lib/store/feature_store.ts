@@ -5,13 +5,16 @@
  * Layout of one store, `<root>/<name>-<identity hash>/`:
  * - `identity.json`: the encoder identity and the vector dimension and dtype;
  * - `shards/<part>.f32` (or `.f16`): contiguous little-endian rows;
+ * - `sums/<part>.json`: the shard's byte length and SHA-256 (its checksum);
  * - `index/<part>.parquet`: one row per vector: `key`, `item_id`, `part`, `row`;
- * - `skipped/<part>.jsonl`: items that could not be embedded, with the reason.
+ * - `skipped/<part>.jsonl`: items that could not be embedded, with the reason;
+ * - `claims/*.json`, `lock`: keys being computed right now by some process (see `claimKeys` in integrity.ts).
  *
- * A part is written shard first, index second, each to a temporary name and renamed into place: a
- * reader never sees an index entry whose shard is missing or half-written, and a killed writer loses at
- * most the part it was writing. Parts have unique names, so several processes (or machines, merged with
- * {@link mergeStores}) can fill one store.
+ * A part is written shard first, checksum second, index third, each to a temporary name and renamed
+ * into place: a reader never sees an index entry whose shard is missing or half-written, and a killed
+ * writer loses at most the part it was writing. Parts have unique names, so several processes (or
+ * machines, merged with {@link mergeStores}) can fill one store.
+ * Integrity (checksums, repair, claims, a full disk): see `verify.ts` and `integrity.ts`.
  *
  * @example
  * ```ts
@@ -24,12 +27,14 @@
  * ```
  */
 import pl from "nodejs-polars";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { projectPaths } from "../runtime/paths.ts";
 import { writeFileAtomic } from "../runtime/atomic.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { cacheKey, sha256Hex, stableJson } from "../core/hash.ts";
+import { halfToFloat, writePart, writerAlive } from "./integrity.ts";
+import { readPart } from "./verify.ts";
 
 /** Storage precision of vectors. */
 export type StoreDtype = "float32" | "float16";
@@ -69,21 +74,18 @@ function newPartName(): string {
 
 /** An open store. Reads are views on loaded shards; `refresh()` picks up parts written by others. */
 export class FeatureStore {
-  readonly dir: string;
-  readonly dim: number;
-  readonly dtype: StoreDtype;
-  readonly identityHash: string;
+  /** Bytes per stored value. */
+  readonly bytesPerValue: number;
   #where = new Map<string, Location>();
   #itemOf = new Map<string, string>();
   #shards = new Map<string, Float32Array>();
   #skipped = new Map<string, { itemId: string; reason: string }>();
   #indexParts = new Set<string>();
+  #partRows = new Map<string, number>();
+  #shardExists = new Map<string, boolean>();
 
-  constructor(dir: string, dim: number, dtype: StoreDtype, identityHash: string) {
-    this.dir = dir;
-    this.dim = dim;
-    this.dtype = dtype;
-    this.identityHash = identityHash;
+  constructor(readonly dir: string, readonly dim: number, readonly dtype: StoreDtype, readonly identityHash: string) {
+    this.bytesPerValue = dtype === "float16" ? 2 : 4;
   }
 
   /** Number of stored vectors. */
@@ -107,6 +109,8 @@ export class FeatureStore {
       const parts = df.getColumn("part").toArray() as string[];
       const rows = df.getColumn("row").toArray() as number[];
       for (let i = 0; i < keys.length; i++) {
+        if (!this.#hasShard(parts[i])) continue; // moved aside as corrupt: its vectors are missing
+        this.#partRows.set(parts[i], Math.max(this.#partRows.get(parts[i]) ?? 0, Number(rows[i]) + 1));
         this.#where.set(keys[i], { part: parts[i], row: Number(rows[i]) });
         this.#itemOf.set(keys[i], items[i]);
         this.#skipped.delete(keys[i]);
@@ -139,13 +143,51 @@ export class FeatureStore {
     return [...this.#skipped].map(([key, v]) => ({ key, ...v }));
   }
 
+  #hasShard(part: string): boolean {
+    let e = this.#shardExists.get(part);
+    if (e === undefined) this.#shardExists.set(part, e = existsSync(this.shardPath(part)));
+    return e;
+  }
+
+
+  /** Path of a part's shard file. */
+  shardPath(part: string): string {
+    return join(this.dir, "shards", `${part}.${this.dtype === "float16" ? "f16" : "f32"}`);
+  }
+
+  /** Where a key's vector is: its part and row, or undefined. */
+  locate(key: string): { part: string; row: number } | undefined {
+    return this.#where.get(key);
+  }
+
+  /** Parts whose shard passed its check in this process. */
+  readonly verified = new Set<string>();
+
+  /** Parts holding `keys` (default: every part). */
+  parts(keys?: Iterable<string>): Set<string> {
+    const out = new Set<string>();
+    if (keys) for (const k of keys) this.#where.get(k) && out.add(this.#where.get(k)!.part);
+    else for (const loc of this.#where.values()) out.add(loc.part);
+    return out;
+  }
+
+  /** Forget parts moved aside: their vectors count as missing. */
+  dropParts(gone: Set<string>): void {
+    for (const p of gone) (this.#shardExists.set(p, false), this.#shards.delete(p));
+    for (const [k, loc] of this.#where) if (gone.has(loc.part)) this.#where.delete(k);
+  }
+
+  /** Number of vectors a part holds (from the index). */
+  partRows(part: string): number {
+    return this.#partRows.get(part) ?? 0;
+  }
+
   #shard(part: string): Float32Array {
     let s = this.#shards.get(part);
     if (!s) {
-      const ext = this.dtype === "float16" ? "f16" : "f32";
-      const bytes = Deno.readFileSync(join(this.dir, "shards", `${part}.${ext}`));
+      const bytes = readPart(this, part);
       s = this.dtype === "float16"
-        ? Float32Array.from(new Float16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2))
+        ? halfToFloat(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2), new Float32Array(bytes.byteLength / 2))
         : new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
       this.#shards.set(part, s);
     }
@@ -189,16 +231,8 @@ export class FeatureStore {
     const flat = new Float32Array(entries.length * this.dim);
     entries.forEach((e, i) => flat.set(e.vector, i * this.dim));
     const bytes = this.dtype === "float16" ? new Uint8Array(new Float16Array(flat).buffer) : new Uint8Array(flat.buffer);
-    await writeFileAtomic(join(this.dir, "shards", `${part}.${this.dtype === "float16" ? "f16" : "f32"}`), bytes);
-    const df = pl.DataFrame({
-      key: entries.map((e) => e.key),
-      item_id: entries.map((e) => e.itemId),
-      part: entries.map(() => part),
-      row: pl.Series("row", entries.map((_, i) => i), pl.Int32),
-    });
-    const tmp = join(this.dir, "index", `${part}.parquet.tmp`);
-    df.writeParquet(tmp);
-    await Deno.rename(tmp, join(this.dir, "index", `${part}.parquet`));
+    await writePart(this.dir, this.shardPath(part), part, bytes, entries);
+    this.verified.add(part);
     this.refresh();
   }
 
@@ -242,7 +276,7 @@ export async function openStore(identity: unknown, opts: StoreOptions): Promise<
   const hash = await cacheKey(meta, 16);
   const root = opts.root ?? join(projectPaths().cache, "features");
   const dir = join(root, `${opts.name.replace(/[^A-Za-z0-9._-]+/g, "_")}-${hash}`);
-  for (const sub of ["shards", "index", "skipped"]) await Deno.mkdir(join(dir, sub), { recursive: true });
+  for (const sub of ["shards", "sums", "index", "skipped"]) await Deno.mkdir(join(dir, sub), { recursive: true });
   const idFile = join(dir, "identity.json");
   if (existsSync(idFile)) {
     const stored = JSON.parse(await Deno.readTextFile(idFile));
@@ -250,10 +284,11 @@ export async function openStore(identity: unknown, opts: StoreOptions): Promise<
   } else {
     await writeFileAtomic(idFile, JSON.stringify(meta, null, 2));
   }
-  // Leftovers of a killed writer: temporary files are never read; remove them.
-  for (const sub of ["shards", "index", "skipped"]) {
+  // Leftovers of a killed writer: temporary files are never read; remove them (not those of a live
+  // process writing into this store right now: their names carry the writer's pid).
+  for (const sub of ["shards", "sums", "index", "skipped"]) {
     for (const e of Deno.readDirSync(join(dir, sub))) {
-      if (e.name.endsWith(".tmp")) await Deno.remove(join(dir, sub, e.name)).catch(() => {});
+      if (e.name.endsWith(".tmp") && !writerAlive(e.name)) await Deno.remove(join(dir, sub, e.name)).catch(() => {});
     }
   }
   const store = new FeatureStore(dir, opts.dim, dtype, hash);
@@ -261,29 +296,4 @@ export async function openStore(identity: unknown, opts: StoreOptions): Promise<
   return store;
 }
 
-/**
- * Merge stores computed elsewhere (e.g. one per Slurm array task) into `dest`: copies the parts whose
- * names `dest` lacks. All stores must hold the same identity.
- */
-export async function mergeStores(sources: string[], dest: string): Promise<{ parts: number }> {
-  const destId = await Deno.readTextFile(join(dest, "identity.json"));
-  let parts = 0;
-  for (const src of sources) {
-    const srcId = await Deno.readTextFile(join(src, "identity.json")).catch(() => {
-      throw new Error(`${src} is not a feature store (no identity.json)`);
-    });
-    if (stableJson(JSON.parse(srcId)) !== stableJson(JSON.parse(destId))) {
-      throw new Error(`cannot merge ${src} into ${dest}: different encoder identities`);
-    }
-    for (const sub of ["shards", "index", "skipped"]) {
-      for (const e of Deno.readDirSync(join(src, sub))) {
-        if (e.name.endsWith(".tmp") || existsSync(join(dest, sub, e.name))) continue;
-        // shards before index entries, so that the destination is consistent at every moment
-        if (sub === "index") parts++;
-        await Deno.copyFile(join(src, sub, e.name), join(dest, sub, `${e.name}.tmp`));
-        await Deno.rename(join(dest, sub, `${e.name}.tmp`), join(dest, sub, e.name));
-      }
-    }
-  }
-  return { parts };
-}
+export { mergeStores } from "./merge.ts";

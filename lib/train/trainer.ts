@@ -6,7 +6,9 @@
  *
  * Data are pairs of an image row and the text rows that describe it (captions, or a class's templates
  * and description sentences); each step draws one of an image's texts at random. Batches are gathered
- * row by row from the matrices: no copy of the dataset per step.
+ * row by row from the matrices: no copy of the dataset per step. The features may also be row sources
+ * read from the store's shards as batches need them (`storeRows` in store/rows.ts): then memory holds
+ * one batch and the model, not the dataset, and the run is the same as on the matrices.
  *
  * @example
  * ```ts
@@ -19,17 +21,18 @@
 import * as tf from "@tensorflow/tfjs";
 import { createEngine, type EngineName } from "./engines.ts";
 import type { DeviceRequest, OnnxDevice } from "../runtime/onnx_device.ts";
-import { type Matrix, selectRows } from "../core/matrix.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { asRowSource, type RowSource } from "../store/rows.ts";
 import { type Rng, seededRandom, shuffle } from "../runtime/random.ts";
 import { createProjection, type Projection, type ProjectionConfig } from "./projection.ts";
 import { PAPER_LOGIT_SCALE, SIGLIP_BIAS } from "./losses.ts";
 import { cosineWithWarmup } from "./optim.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 
-/** Training pairs: image i is described by the text rows `textsOf[i]`. */
-export interface PairData {
-  images: Matrix;
-  texts: Matrix;
+/** Training pairs: image i is described by the text rows `textsOf[i]` (matrices, or row sources that stream). */
+export interface PairData<M extends Matrix | RowSource = Matrix> {
+  images: M;
+  texts: M;
   textsOf: ArrayLike<number>[];
 }
 
@@ -68,6 +71,8 @@ export interface TrainConfig {
   device?: DeviceRequest;
   progress?: ProgressSink | false;
   label?: string;
+  /** Called after each optimiser step with its history row and wall times (step, validation) in ms. */
+  onStep?: (row: HistoryRow, ms: { step: number; validation: number }) => void;
 }
 
 /** The paper's defaults (official code), Section 5 (MLP on captions). */
@@ -138,8 +143,6 @@ export interface TrainResult {
   config: TrainConfig;
 }
 
-const gather = (m: Matrix, rows: ArrayLike<number>): Float32Array => selectRows(m, rows).data;
-
 /** Split image indices into train and validation, seeded. Pure. */
 export function validationSplit(n: number, cfg: Pick<TrainConfig, "valSize" | "valFraction" | "seed">): { train: number[]; val: number[] } {
   const order = shuffle(Array.from({ length: n }, (_, i) => i), seededRandom(cfg.seed * 31 + 7));
@@ -148,7 +151,7 @@ export function validationSplit(n: number, cfg: Pick<TrainConfig, "valSize" | "v
 }
 
 /** Train a text projection (and optionally a vision projection) on pairs. Reproducible from the seed. */
-export async function trainProjection(data: PairData, config: Partial<TrainConfig> = {}): Promise<TrainResult> {
+export async function trainProjection(data: PairData<Matrix | RowSource>, config: Partial<TrainConfig> = {}): Promise<TrainResult> {
   const cfg: TrainConfig = { ...PROBING_DEFAULTS, ...config };
   const t0 = performance.now();
   if (data.textsOf.length !== data.images.rows) {
@@ -157,6 +160,7 @@ export async function trainProjection(data: PairData, config: Partial<TrainConfi
   data.textsOf.forEach((list, i) => {
     if (!list.length) throw new Error(`pairs: image row ${i} has no text`);
   });
+  const images = asRowSource(data.images), texts = asRowSource(data.texts);
   const rng: Rng = seededRandom(cfg.seed);
   const textProj = createProjection({ ...cfg.projection, inDim: data.texts.dim, outDim: cfg.visionProjection?.outDim ?? data.images.dim }, cfg.seed);
   const visProj = cfg.visionProjection
@@ -176,7 +180,7 @@ export async function trainProjection(data: PairData, config: Partial<TrainConfi
     for (let s = 0; s < val.length; s += batch) {
       const rows = val.slice(s, s + batch);
       if (rows.length < 2) continue;
-      const l = await engine.evalLoss(gather(data.images, rows), gather(data.texts, valText.slice(s, s + batch)), rows.length);
+      const l = await engine.evalLoss(images.read(rows), texts.read(valText.slice(s, s + batch)), rows.length);
       sum += l * rows.length;
       count += rows.length;
     }
@@ -201,24 +205,30 @@ export async function trainProjection(data: PairData, config: Partial<TrainConfi
   const bar = cfg.progress === false ? undefined : progress(cfg.maxSteps, cfg.label ?? `training (${cfg.projection.kind}, ${engine.name}${engine.device ? ` on ${engine.device}` : ""}, seed ${cfg.seed})`, { sink: cfg.progress || "auto" });
   try {
     for (step = 0; step < cfg.maxSteps; step++) {
+      const tStep = performance.now();
+      let valMs = 0;
       const lr = cosineWithWarmup(step, { baseLr: cfg.lr, warmup: cfg.warmup, total: cfg.maxSteps });
       let lossSum = 0;
       for (let a = 0; a < cfg.accumulation; a++) {
         const rows = nextBatch();
         const textRows = rows.map((i) => data.textsOf[i][rng.int(data.textsOf[i].length)]);
         const dropRng = seededRandom(cfg.seed * 1_000_003 + step * 97 + a);
-        lossSum += await engine.accumulate(gather(data.images, rows), gather(data.texts, textRows), rows.length, dropRng, 1 / cfg.accumulation);
+        lossSum += await engine.accumulate(images.read(rows), texts.read(textRows), rows.length, dropRng, 1 / cfg.accumulation);
       }
       const gradNorm = engine.update(lr, cfg.clipNorm);
       const row: HistoryRow = { step: step + 1, lr, loss: lossSum, gradNorm };
+      const stepMs = performance.now() - tStep;
       if ((step + 1) % cfg.evalEvery === 0 && val.length) {
+        const tVal = performance.now();
         row.valLoss = await validate();
+        valMs = performance.now() - tVal;
         if (row.valLoss < best.loss) best = { loss: row.valLoss, step: step + 1, state: engine.snapshot() };
         if (row.valLoss < stopRef - cfg.minDelta) {
           stopRef = row.valLoss;
           checksWithout = 0;
         } else if (++checksWithout >= cfg.patience) {
           history.push(row);
+          cfg.onStep?.(row, { step: stepMs, validation: valMs });
           stoppedEarly = true;
           step++;
           bar?.tick(1, `early stop, best step ${best.step}`);
@@ -226,6 +236,7 @@ export async function trainProjection(data: PairData, config: Partial<TrainConfi
         }
       }
       history.push(row);
+      cfg.onStep?.(row, { step: stepMs, validation: valMs });
       bar?.tick(1, `loss ${lossSum.toFixed(3)}${row.valLoss !== undefined ? ` val ${row.valLoss.toFixed(3)}` : ""}`);
     }
   } finally {
