@@ -8,7 +8,7 @@
  * Several processes may extract into one store at once: each claims a part's worth of keys before
  * computing them (see `claimKeys` in integrity.ts), so nothing is computed twice and nothing is lost; a process
  * whose items another is computing waits for them. Stored vectors of the items are checked first
- * (`FeatureStore.verify`): a corrupt shard is moved aside and its vectors computed again.
+ * (`verifyStore`): a corrupt shard is moved aside and its vectors computed again.
  *
  * Bad input (an unreadable image, an empty text, a NaN from the model): with `onError: "throw"` (default)
  * the error names the item after everything computed so far has been stored; with `"skip"` the item is
