@@ -27,7 +27,7 @@
  * ```
  */
 import pl from "nodejs-polars";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { projectPaths } from "../runtime/paths.ts";
 import { writeFileAtomic } from "../runtime/atomic.ts";
