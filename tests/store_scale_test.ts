@@ -113,8 +113,13 @@ function indexRows(dir: string): string[] {
 
 Deno.test("integrity: two processes extracting the same items into one store at once lose nothing and duplicate nothing", async () => {
   const root = await Deno.makeTempDir();
-  const cmd = () => new Deno.Command(Deno.execPath(), { args: ["run", "-A", WORKER, root, "160", "15"], stdout: "piped", stderr: "piped" }).output();
-  const [a, b] = await Promise.all([cmd(), cmd()]);
+  const sync = await Deno.makeTempDir(), go = join(sync, "go");
+  const cmd = () =>
+    new Deno.Command(Deno.execPath(), { args: ["run", "-A", WORKER, root, "160", "15"], env: { EXTRACT_WORKER_GO: go }, stdout: "piped", stderr: "piped" }).output();
+  const running = Promise.all([cmd(), cmd()]);
+  for (let t = 0; t < 1200 && [...Deno.readDirSync(sync)].length < 2; t++) await new Promise((r) => setTimeout(r, 50)); // both started
+  await Deno.writeTextFile(go, "");
+  const [a, b] = await running;
   for (const o of [a, b]) assert.ok(o.success, new TextDecoder().decode(o.stderr));
   const [ra, rb] = [a, b].map((o) => JSON.parse(new TextDecoder().decode(o.stdout).trim().split("\n").at(-1)!));
   assert.equal(ra.computed + rb.computed, 160, `computed ${ra.computed} + ${rb.computed}`);
