@@ -59,6 +59,7 @@ Deno.test("emoji styles: OpenMoji and Fluent file look-ups by code point and CLD
   assert.equal(om(row("red heart", "2764-FE0F")), "/om/2764.svg", "U+FE0F is ignored when matching");
   assert.equal(om(row("cat face", "1F431")), null);
   assert.equal(fluentSlug("woman’s hat"), "womans-hat");
+  assert.equal(fluentSlug("piñata"), "pinata");
   assert.equal(fluentSlug("A button (blood type)"), "a-button-blood-type");
   const fl = fluentImageOf(new Map([["1F44B", "waving hand"], ["1F600", "grinning face"]]), ["waving-hand-default.svg", "waving-hand-dark.svg", "grinning-face.svg"], "/fl");
   assert.equal(fl(row("waving hand", "1F44B")), "/fl/waving-hand-default.svg");

@@ -86,9 +86,9 @@ export function openmojiImageOf(hexcodes: Iterable<string>, svgDir: string): (ro
   };
 }
 
-/** A CLDR emoji name as Fluent Emoji spells its file: lower case, apostrophes dropped, `-` between words. Pure. */
+/** A CLDR emoji name as Fluent Emoji spells its file: lower case, accents and apostrophes dropped, `-` between words. Pure. */
 export function fluentSlug(label: string): string {
-  return label.toLowerCase().replace(/['’]/g, "").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return label.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().replace(/['’]/g, "").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
 }
 
 /**
