@@ -58,7 +58,7 @@ export interface ExtractionPlan {
  */
 export const EMBEDDED_PLAN: ExtractionPlan = {
   images: [
-    { encoder: "mobilenet-v2", datasets: ["emoji-google", "emoji-twitter", "emoji-openmoji", "emoji-fluent-flat", "emoji-fluent-color", "openclipart", "tuxpaint", "fashion-mnist"] },
+    { encoder: "mobilenet-v2", datasets: ["emoji-google", "emoji-twitter", "emoji-openmoji", "emoji-fluent-color", "openclipart", "tuxpaint", "fashion-mnist"] },
     { encoder: "inception-v3", datasets: ["emoji-google"] },
   ],
   language: ["use-lite", "word2vec-100d", "random-word"],

@@ -5,7 +5,7 @@
  *   deno task extract                         # the whole embedded plan, one process per CPU core
  *   deno task extract --jobs 1                # in this process only
  *   deno task extract --encoder use-lite      # only this encoder (repeatable)
- *   deno task extract --dataset openclipart   # only this dataset (repeatable)
+ *   deno task extract --dataset openclipart   # only this dataset (repeatable; one outside the plan runs with MobileNetV2)
  *   deno task extract --root /scratch/feats   # feature stores under this folder (default <cache>/features)
  *   deno task extract --shard 3/16            # one slice: a Slurm array task / Kubernetes indexed job
  *                                             # (the shard also comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)
@@ -42,7 +42,10 @@ export async function runPlan(plan: ExtractionPlan, shard: Shard, only: { encode
   const wantDs = (d: string) => !only.datasets?.length || only.datasets.includes(d);
   await selectTfBackend();
   const lines: string[] = [];
-  for (const job of plan.images) {
+  // a dataset named with --dataset that no job lists runs with the first job's encoder (MobileNetV2)
+  const unplanned = (only.datasets ?? []).filter((d) => !plan.images.some((j) => j.datasets.includes(d)));
+  const jobs = plan.images.map((j, i) => i === 0 ? { ...j, datasets: [...j.datasets, ...unplanned] } : j);
+  for (const job of jobs) {
     if (!want(job.encoder)) continue;
     const enc = await visionEncoder(job.encoder);
     const store = await storeFor(enc, "float32", only.root);

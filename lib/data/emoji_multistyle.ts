@@ -1,6 +1,6 @@
 /**
  * The multi-style emoji dataset: the same emoji classes drawn by several art sets (Noto, Twemoji,
- * OpenMoji, Fluent Flat, Fluent Color), aligned so that a class has ONE image per style and the same
+ * OpenMoji, Fluent Color; Fluent Flat on request), aligned so that a class has ONE image per style and the same
  * `class_id` in every style; and the split the probing and caption protocols use: train on the seen
  * classes in every training style, test on the unseen classes in those styles and, separately, in a
  * style never trained on (the style shift).
@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * const al = await emojiMultiStyle();
- * const s = styleShiftSplit(al, { trainStyles: ["emoji-google", "emoji-twitter", "emoji-fluent-flat"], heldOutStyle: "emoji-openmoji", seed: 0 });
+ * const s = styleShiftSplit(al, { trainStyles: ["emoji-google", "emoji-twitter", "emoji-fluent-color"], heldOutStyle: "emoji-openmoji", seed: 0 });
  * s.train.length;   // seen classes x 3 styles
  * ```
  */
@@ -16,8 +16,18 @@ import type { Dataset, Item } from "./items.ts";
 import { dataset } from "./registry.ts";
 import { type ClassSplit, splitClasses } from "./splits.ts";
 
-/** The emoji styles of the multi-style dataset (registry names), in their default order. */
-export const EMOJI_STYLE_DATASETS = ["emoji-google", "emoji-twitter", "emoji-openmoji", "emoji-fluent-flat", "emoji-fluent-color"] as const;
+/**
+ * The emoji styles of the multi-style dataset (registry names). `emoji-fluent-flat` is registered but
+ * left out: for MobileNetV2 it is nearly the same picture as `emoji-fluent-color` (recall@1 of the same
+ * emoji across the two 85-87%, against 6-31% between other styles; `scripts/emoji_styles.ts --features`).
+ */
+export const EMOJI_STYLE_DATASETS = ["emoji-google", "emoji-twitter", "emoji-openmoji", "emoji-fluent-color"] as const;
+
+/**
+ * The suggested style shift: OpenMoji held out, the most distant style (its images find the same emoji
+ * in another style 6-8% of the time, the others 24-31%), so the shift test is a real change of style.
+ */
+export const DEFAULT_STYLE_SHIFT = { trainStyles: ["emoji-google", "emoji-twitter", "emoji-fluent-color"], heldOutStyle: "emoji-openmoji" } as const;
 
 /** Styles aligned on their common classes. */
 export interface StyleAlignment {
@@ -78,7 +88,7 @@ export async function emojiMultiStyle(names: readonly string[] = EMOJI_STYLE_DAT
 /** Options of {@link styleShiftSplit}. */
 export interface StyleShiftOptions {
   /** Styles whose seen classes are trained on (and whose unseen classes are the in-style test). */
-  trainStyles: string[];
+  trainStyles: readonly string[];
   /** The style never trained on: its unseen classes are the style-shift test. */
   heldOutStyle: string;
   seed?: number;
