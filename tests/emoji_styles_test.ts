@@ -7,7 +7,9 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { type EmojiRow, loadEmoji } from "../lib/data/emoji.ts";
 import { fluentImageOf, fluentSlug, loadOpenEmoji, openmojiImageOf, RASTER_SIZE } from "../lib/data/emoji_styles.ts";
-import { alignStyles, styleShiftSplit } from "../lib/data/emoji_multistyle.ts";
+import { alignStyles, DEFAULT_STYLE_SHIFT, EMOJI_STYLE_DATASETS, styleShiftSplit } from "../lib/data/emoji_multistyle.ts";
+import { EMBEDDED_DATASETS } from "../lib/data/registry.ts";
+import { EMBEDDED_PLAN } from "../lib/config.ts";
 import type { Dataset, Item } from "../lib/data/items.ts";
 
 const svg = (fill: string, box = 32) =>
@@ -166,4 +168,16 @@ Deno.test("emoji styles: style-shift split is disjoint by class, reproducible, a
   assert.equal([...groupsSeen].filter((g) => groupsUnseen.has(g)).length, 0, "by group: whole groups unseen");
   assert.throws(() => styleShiftSplit(al, { trainStyles: ["g", "o"], heldOutStyle: "o" }), /held-out style "o" is also a training style/);
   assert.throws(() => styleShiftSplit(al, { trainStyles: ["g"], heldOutStyle: "x" }), /style "x" is not in the alignment/);
+});
+
+Deno.test("emoji styles: the default styles are registered and extracted, and the default shift holds out a style it does not train on", () => {
+  const planned = new Set(EMBEDDED_PLAN.images.flatMap((j) => j.datasets));
+  for (const d of EMOJI_STYLE_DATASETS) {
+    assert.ok(EMBEDDED_DATASETS[d], `${d} is a registry dataset`);
+    assert.ok(planned.has(d), `${d} is in the embedded extraction plan`);
+  }
+  assert.ok(EMBEDDED_DATASETS["emoji-fluent-flat"]);
+  const all = [...DEFAULT_STYLE_SHIFT.trainStyles, DEFAULT_STYLE_SHIFT.heldOutStyle];
+  assert.ok(all.every((s) => (EMOJI_STYLE_DATASETS as readonly string[]).includes(s)));
+  assert.ok(!(DEFAULT_STYLE_SHIFT.trainStyles as readonly string[]).includes(DEFAULT_STYLE_SHIFT.heldOutStyle));
 });

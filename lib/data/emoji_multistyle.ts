@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * const al = await emojiMultiStyle();
- * const s = styleShiftSplit(al, { trainStyles: ["emoji-google", "emoji-twitter", "emoji-fluent-color"], heldOutStyle: "emoji-openmoji", seed: 0 });
+ * const s = styleShiftSplit(al, { ...DEFAULT_STYLE_SHIFT, seed: 0 });
  * s.train.length;   // seen classes x 3 styles
  * ```
  */
@@ -24,10 +24,13 @@ import { type ClassSplit, splitClasses } from "./splits.ts";
 export const EMOJI_STYLE_DATASETS = ["emoji-google", "emoji-twitter", "emoji-openmoji", "emoji-fluent-color"] as const;
 
 /**
- * The suggested style shift: OpenMoji held out, the most distant style (its images find the same emoji
- * in another style 6-8% of the time, the others 24-31%), so the shift test is a real change of style.
+ * The suggested style shift: Twemoji held out (the shift the notebooks already test), trained on Noto,
+ * OpenMoji and Fluent Color. Measured (MobileNetV2, linear probe, 8 drawing templates, split by
+ * subcategory, seeds 0-1): USE-lite reaches 2.2 / 2.5% on the unseen classes in Twemoji against
+ * random-text 0.2 / 0.6% (chance about 0.25%); held-out OpenMoji, the most distant style, left every
+ * encoder near chance (0-1.7%, seeds 0-2), so it tells encoders apart less well.
  */
-export const DEFAULT_STYLE_SHIFT = { trainStyles: ["emoji-google", "emoji-twitter", "emoji-fluent-color"], heldOutStyle: "emoji-openmoji" } as const;
+export const DEFAULT_STYLE_SHIFT = { trainStyles: ["emoji-google", "emoji-openmoji", "emoji-fluent-color"], heldOutStyle: "emoji-twitter" } as const;
 
 /** Styles aligned on their common classes. */
 export interface StyleAlignment {
