@@ -109,7 +109,9 @@ export function fluentImageOf(names: Map<string, string>, files: Iterable<string
 
 /**
  * Rasterise an SVG to a `size` x `size` PNG (aspect kept, transparent padding), atomically; an existing
- * PNG is kept. A file that cannot be read or decoded is an error naming it.
+ * PNG is kept. A file that cannot be read or decoded is an error naming it. The rendered folder's name
+ * (`<package>@<version>/<variant>-<size>`) is the cache key: the density (300) and sharp's version are
+ * fixed by this file and deno.json, so a change to either needs a new folder name.
  */
 export async function rasteriseSvg(svg: string, png: string, size = RASTER_SIZE): Promise<void> {
   if (existsSync(png)) return;
