@@ -1,7 +1,7 @@
 /**
  * Encoders by name, so that configs and notebooks can list them as strings:
  * vision `mobilenet-v2`, `inception-v3`, `hf:<model id>` (DINOv2-style CLS);
- * language `use-lite`, `word2vec-100d`, `random-word`, `random-text`,
+ * language `use-lite`, `word2vec-100d`, `random-word`, `random-text`, `skipgram-gcide-<slice%>-d<dim>` (the ladder),
  * `hf:<model id>:<pooling>` with pooling `last-token` (decoders), `mean` or `cls` (encoders).
  *
  * @example
@@ -13,6 +13,7 @@
 import { inceptionV3Encoder, mobileNetV2Encoder, useLiteEncoder } from "./tfjs_models.ts";
 import { pcaWordVectorEncoder, wordVectorEncoder } from "./word_vectors.ts";
 import { randomTextEncoder } from "./random_text.ts";
+import { parseLadderName, skipGramEncoder } from "./skipgram_ladder.ts";
 import { hfTextEncoder, hfVisionEncoder } from "./hf.ts";
 import type { LanguageEncoder, VisionEncoder } from "./types.ts";
 import { onnxVisionEncoder, type VisionEngine, visionEngineFromEnv } from "./onnx_vision.ts";
@@ -30,6 +31,7 @@ export const EMBEDDED_LANGUAGE = ["use-lite", "word2vec-100d", "random-word"] as
 export function encoderLanguages(name: string): string {
   if (name === "use-lite") return "English only (USE lite's SentencePiece vocabulary and training data are English)";
   if (name.startsWith("word2vec")) return "English only (English word vectors; other scripts are out of vocabulary)";
+  if (name.startsWith("skipgram-gcide")) return "English only (skip-gram vectors trained here on the GCIDE English dictionary)";
   if (name === "lit-bag-of-words") return "the words of its training captions only (English here)";
   if (name.startsWith("random")) return "none (random vectors: any script, no meaning)";
   if (name.startsWith("hf:")) return "depends on the model (see its model card)";
@@ -65,6 +67,8 @@ export function languageEncoder(name: string): Promise<LanguageEncoder> {
   if (name === "word2vec-100d") return wordVectorEncoder();
   const pca = name.match(/^word2vec-pca-(\d+)$/);
   if (pca) return pcaWordVectorEncoder(Number(pca[1]));
+  const rung = parseLadderName(name);
+  if (rung) return skipGramEncoder(rung);
   if (name === "random-word") return Promise.resolve(randomTextEncoder({ unit: "word", dim: 512 }));
   if (name === "random-text") return Promise.resolve(randomTextEncoder({ unit: "text", dim: 512 }));
   if (name.startsWith("hf:")) {
@@ -73,5 +77,5 @@ export function languageEncoder(name: string): Promise<LanguageEncoder> {
     if (!m) throw new Error(`language encoder "${name}": give the pooling, e.g. hf:${rest}:last-token (decoders) or :mean (encoders)`);
     return hfTextEncoder({ model: m[1], pooling: m[2] as "last-token" | "mean" | "cls" });
   }
-  throw new Error(`unknown language encoder "${name}" (known: ${EMBEDDED_LANGUAGE.join(", ")}, word2vec-pca-<k>, random-text, hf:<model id>:<pooling>)`);
+  throw new Error(`unknown language encoder "${name}" (known: ${EMBEDDED_LANGUAGE.join(", ")}, word2vec-pca-<k>, skipgram-gcide-<slice%>-d<dim>, random-text, hf:<model id>:<pooling>)`);
 }

@@ -33,11 +33,14 @@ export function wordTokens(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu) ?? [];
 }
 
-/** An encoder over a word table (tests build tiny tables; `wordVectorEncoder` loads the real one). */
-export function wordVectorEncoderFrom(table: WordTable, name = "word-vectors"): LanguageEncoder {
+/**
+ * An encoder over a word table (tests build tiny tables; `wordVectorEncoder` loads the real one).
+ * `identity` overrides fields of the default identity (trained tables put their corpus and settings there).
+ */
+export function wordVectorEncoderFrom(table: WordTable, name = "word-vectors", identity: Partial<EncoderIdentity> = {}): LanguageEncoder {
   const index = new Map(table.words.map((w, i) => [w, i]));
   let tokens = 0, missing = 0;
-  const identity: EncoderIdentity = {
+  const id: EncoderIdentity = {
     kind: "text",
     name,
     model: table.source,
@@ -45,10 +48,11 @@ export function wordVectorEncoderFrom(table: WordTable, name = "word-vectors"): 
     pooling: "mean of in-vocabulary word vectors",
     dtype: "fp32",
     preprocessing: "lower case, alphanumeric word tokens",
+    ...identity,
     dim: table.dim,
   };
   return {
-    identity,
+    identity: id,
     embed(texts: string[]) {
       const out = texts.map((t) => {
         const v = new Float32Array(table.dim);
@@ -67,7 +71,7 @@ export function wordVectorEncoderFrom(table: WordTable, name = "word-vectors"): 
         if (n) for (let k = 0; k < table.dim; k++) v[k] /= n;
         return v;
       });
-      checkEmbeddings(identity, texts, out);
+      checkEmbeddings(id, texts, out);
       return Promise.resolve(out);
     },
     oovRate: () => (tokens ? missing / tokens : 0),
@@ -89,6 +93,26 @@ export async function convertWinkJson(jsonPath: string, outDir: string): Promise
   await writeFileAtomic(join(outDir, "vectors.f32"), new Uint8Array(vectors.buffer));
   await writeFileAtomic(join(outDir, "words.txt"), j.words.join("\n"));
   await writeFileAtomic(join(outDir, "meta.json"), JSON.stringify({ dim, size: j.words.length, source: jsonPath }));
+}
+
+/**
+ * Write a table as `words.txt`, `vectors.f32` and `meta.json` into `dir`, atomically as a whole: the files
+ * go to a temporary folder that is renamed into place (a reader sees all three or none).
+ */
+export async function writeWordTable(dir: string, table: WordTable): Promise<void> {
+  const tmp = `${dir}.partial-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(tmp, { recursive: true });
+  try {
+    await Deno.writeFile(join(tmp, "vectors.f32"), new Uint8Array(table.vectors.buffer, table.vectors.byteOffset, table.vectors.byteLength));
+    await Deno.writeTextFile(join(tmp, "words.txt"), table.words.join("\n"));
+    await Deno.writeTextFile(join(tmp, "meta.json"), JSON.stringify({ dim: table.dim, size: table.words.length, source: table.source }));
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await Deno.rename(tmp, dir);
+  } catch (err) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    if (existsSync(join(dir, "meta.json"))) return; // another process wrote the same table first
+    throw err;
+  }
 }
 
 /** Read a converted table. */
@@ -190,11 +214,7 @@ export async function pcaWordVectorEncoder(k: number): Promise<LanguageEncoder> 
   if (!existsSync(join(dir, "meta.json"))) {
     await wordVectorEncoder(); // converts the JSON once
     const full = await readWordTable(join(projectPaths().cache, "assets", "wink-100d"), `${asset.name}@${asset.version}`);
-    const t = pcaWordTable(full, k);
-    await Deno.mkdir(dir, { recursive: true });
-    await writeFileAtomic(join(dir, "vectors.f32"), new Uint8Array(t.vectors.buffer));
-    await writeFileAtomic(join(dir, "words.txt"), t.words.join("\n"));
-    await writeFileAtomic(join(dir, "meta.json"), JSON.stringify({ dim: k, size: t.words.length, source: t.source }));
+    await writeWordTable(dir, pcaWordTable(full, k));
   }
   return wordVectorEncoderFrom(await readWordTable(dir, `${asset.name}@${asset.version}, PCA ${k}`), `word2vec-pca-${k}`);
 }
