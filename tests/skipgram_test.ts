@@ -60,11 +60,11 @@ Deno.test("dictd: base-64 numbers, entries split by the index, WordNet senses an
     'Cat \\Cat\\, n. [AS. cat; akin to [=a]F.]\n   1. A small domestic animal. --Shak.\n   [1913 Webster]\n' +
       "   2. a feline mammal usually having thick soft fur\n        [WordNet 1.5]\n",
   );
-  assert.equal(text, "Cat , n. 1. A small domestic animal.");
+  assert.equal(text, "Cat , A small domestic animal.");
   const root = await writeDictd([["00-database-short", "00-database-short\n   Test\n"], ["Dog", "Dog \\Dog\\, n. A barking animal.\n   [1913 Webster]\n"]], [["dog", 1]]);
   const c = await loadGcide(root);
-  assert.deepEqual(c.documents, ["Dog , n. A barking animal."], "database info skipped, one entry per offset");
-  assert.equal(c.version, "dict-gcide 0.0-test");
+  assert.deepEqual(c.documents, ["Dog , A barking animal."], "database info skipped, one entry per offset");
+  assert.match(c.version, /^dict-gcide 0\.0-test \(text v\d+\)$/);
 });
 
 Deno.test("skip-gram: deterministic per seed, loss decreases, co-occurring words end up closer", () => {
@@ -107,12 +107,12 @@ Deno.test("ladder: nested slices, names, cache hit on the second call and miss w
   assert.deepEqual(again.table.words, first.table.words);
   const enc = await skipGramEncoder(base);
   const ids = new Set([JSON.stringify(enc.identity)]);
-  for (const change of [{ slice: 100 }, { dim: 4 }, { window: 2 }, { negatives: 2 }, { epochs: 2 }, { sample: 1e-3 }, { lr: 0.05 }, { seed: 1 }, { sliceSeed: 1 }, { vectors: "input+output" as const }]) {
+  for (const change of [{ slice: 100 }, { dim: 4 }, { window: 2 }, { negatives: 2 }, { epochs: 2 }, { sample: 1e-3 }, { lr: 0.05 }, { seed: 1 }, { sliceSeed: 1 }, { vectors: "input+output" as const }, { headwordPairs: false }, { minCount: 2 }]) {
     const t = await skipGramTable({ ...base, ...change });
     assert.equal(t.cached, false, `changing ${JSON.stringify(change)} trains anew`);
     ids.add(JSON.stringify((await skipGramEncoder({ ...base, ...change })).identity));
   }
-  assert.equal(ids.size, 11, "every setting changes the encoder identity (so the feature store key)");
+  assert.equal(ids.size, 13, "every setting changes the encoder identity (so the feature store key)");
   const [v] = await enc.embed(["cat dog"]);
   assert.equal(v.length, 8);
   assert.equal(enc.identity.name, "skipgram-gcide-50-d8");

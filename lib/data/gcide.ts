@@ -39,6 +39,12 @@ export function dictdNumber(text: string): number {
   return n;
 }
 
+/** Parts of speech, grammatical abbreviations and sense numbers ("n.", "v. t.", "imp. & p. p.", "1.", "(a)"). */
+const GRAMMAR = /(?<![\p{L}\p{N}])(?:(?:n|v|t|i|a|adj|adv|pl|p|pr|imp|vb|prep|conj|interj|pron|sing|superl|compar|fem|masc|obs|cf)\.|&|\d+\.|\([a-z]\))(?=[\s,;:)]|$)/gu;
+
+/** Bump when the text extraction changes (part of the corpus version, so of every cache key). */
+export const GCIDE_TEXT_VERSION = 2;
+
 /** A source tag line: `[1913 Webster]`, `[WordNet 1.5 +PJC]`, `[PJC]`, `[Century Dict. 1906]`. */
 const SOURCE_TAG = /^\s*\[([^\]]*(?:Webster|WordNet|PJC|Century|Suppl)[^\]]*)\]\s*$/;
 
@@ -66,6 +72,7 @@ export function gcideEntryText(entry: string): string {
   return text
     .replace(/--\s*[A-Z][\w.' ]*?\.(?=\s|$)/g, " ") // quotation credits
     .replace(/[{}]/g, "")
+    .replace(GRAMMAR, " ") // parts of speech and sense numbers: keep the headword next to its definition's words
     .replace(/\s+/g, " ")
     .trim();
 }
@@ -97,7 +104,7 @@ export function gcideFiles(root: string): { index: string; dict: string; version
   for (const p of [index, dict]) {
     if (!existsSync(p)) throw new Error(`GCIDE corpus: ${p} does not exist (unpack the Debian package dict-gcide into ${root})`);
   }
-  return { index, dict, version: `dict-gcide ${debVersion(root)}` };
+  return { index, dict, version: `dict-gcide ${debVersion(root)} (text v${GCIDE_TEXT_VERSION})` };
 }
 
 /**

@@ -32,6 +32,12 @@ export const LADDER_SLICES = [10, 30, 100] as const;
 /** Vector dimensions of the ladder. */
 export const LADDER_DIMS = [25, 50, 100] as const;
 
+/**
+ * Training settings of every rung where they differ from `SKIPGRAM_DEFAULTS`: every word kept (a
+ * headword seen once still has its definition to learn from).
+ */
+export const LADDER_SETTINGS: Partial<Omit<SkipGramConfig, "dim">> = { minCount: 1, headwordPairs: true };
+
 /** One rung: a corpus slice (percent) and a dimension. */
 export interface LadderRung {
   slice: number;
@@ -102,7 +108,7 @@ export async function skipGramTable(opts: SkipGramLadderOptions): Promise<SkipGr
   const { version } = gcideFiles(root); // a bad path fails here, before the cache is consulted
   const given = Object.fromEntries(Object.keys(SKIPGRAM_DEFAULTS).filter((k) => opts[k as keyof SkipGramConfig] !== undefined)
     .map((k) => [k, opts[k as keyof SkipGramConfig]]));
-  const config: SkipGramConfig = { ...SKIPGRAM_DEFAULTS, ...given, dim: opts.dim };
+  const config: SkipGramConfig = { ...SKIPGRAM_DEFAULTS, ...LADDER_SETTINGS, ...given, dim: opts.dim };
   const settings = { ...config, slice: opts.slice, sliceSeed: opts.sliceSeed ?? 0, corpus: version, trainer: SKIPGRAM_TRAINER_VERSION };
   const key = (await sha256Hex(stableJson(settings))).slice(0, 24);
   const dir = join(opts.cache ?? projectPaths().cache, "ladder", "skipgram", key);

@@ -32,6 +32,12 @@ export interface SkipGramConfig {
   lr: number;
   /** Seed of the one random stream (initialisation, subsampling, windows, negatives). */
   seed: number;
+  /**
+   * Dictionary corpora: the first token of each document is its headword, and the headword and every
+   * word of its document are also trained as (context, centre) pairs both ways, beyond the window
+   * (the "strong pairs" of dict2vec, Tissier et al. 2017).
+   */
+  headwordPairs: boolean;
   /** Which trained vectors make the word table: the input vectors, or input + output (as GloVe sums its two). */
   vectors: "input" | "input+output";
 }
@@ -45,6 +51,7 @@ export const SKIPGRAM_DEFAULTS: Omit<SkipGramConfig, "dim"> = {
   sample: 1e-4,
   lr: 0.025,
   seed: 0,
+  headwordPairs: false,
   vectors: "input",
 };
 
@@ -112,6 +119,7 @@ export function trainSkipGram(
   if (words.length < 2) throw new Error(`skip-gram: the corpus has ${words.length} word(s) seen at least ${c.minCount} times; need 2 or more`);
   const index = new Map(words.map((w, i) => [w, i]));
   const ids = docs.map((d) => Int32Array.from(d.filter((w) => index.has(w)).map((w) => index.get(w)!)));
+  const heads = docs.map((d) => (d.length ? index.get(d[0]) ?? -1 : -1)); // -1: no headword in the vocabulary
   const tokens = ids.reduce((s, d) => s + d.length, 0);
   const V = words.length, D = c.dim, rng = seededRandom(c.seed);
 
@@ -139,25 +147,33 @@ export function trainSkipGram(
   const losses: number[] = [];
   let done = 0, pairs = 0, lossSum = 0, lossPairs = 0, nextMark = stretch;
   const sentence = new Int32Array(ids.reduce((m, d) => Math.max(m, d.length), 1));
+  /** One (context, centre) pair: the positive and `negatives` sampled negatives, then the input update. */
+  const train = (input: number, output: number, lr: number) => {
+    const inOff = input * D;
+    grad.fill(0);
+    for (let s = 0; s <= c.negatives; s++) {
+      const target = s === 0 ? output : negTable[rng.int(TABLE)];
+      if (s > 0 && target === output) continue;
+      lossSum += pairStep(syn0, syn1, grad, inOff, target * D, D, s === 0 ? 1 : 0, lr);
+    }
+    for (let k = 0; k < D; k++) syn0[inOff + k] += grad[k];
+    pairs++;
+    lossPairs++;
+  };
   for (let epoch = 0; epoch < c.epochs; epoch++) {
-    for (const doc of ids) {
+    for (let d = 0; d < ids.length; d++) {
+      const doc = ids[d], head = c.headwordPairs ? heads[d] : -1;
       let n = 0;
       for (let i = 0; i < doc.length; i++) if (keep[doc[i]] >= 1 || rng.next() < keep[doc[i]]) sentence[n++] = doc[i];
       const lr = c.lr * Math.max(1e-4, 1 - done / total);
       for (let pos = 0; pos < n; pos++) {
         const center = sentence[pos], win = c.window - rng.int(c.window);
         for (let cp = Math.max(0, pos - win); cp <= Math.min(n - 1, pos + win); cp++) {
-          if (cp === pos) continue;
-          const inOff = sentence[cp] * D;
-          grad.fill(0);
-          for (let s = 0; s <= c.negatives; s++) {
-            const target = s === 0 ? center : negTable[rng.int(TABLE)];
-            if (s > 0 && target === center) continue;
-            lossSum += pairStep(syn0, syn1, grad, inOff, target * D, D, s === 0 ? 1 : 0, lr);
-          }
-          for (let k = 0; k < D; k++) syn0[inOff + k] += grad[k];
-          pairs++;
-          lossPairs++;
+          if (cp !== pos) train(sentence[cp], center, lr);
+        }
+        if (head >= 0 && center !== head) {
+          train(head, center, lr);
+          train(center, head, lr);
         }
       }
       done += doc.length;
