@@ -56,7 +56,7 @@ export const SKIPGRAM_DEFAULTS: Omit<SkipGramConfig, "dim"> = {
 };
 
 /** Bump when the training code changes its outputs (part of every cache key). */
-export const SKIPGRAM_TRAINER_VERSION = 1;
+export const SKIPGRAM_TRAINER_VERSION = 2;
 
 /** What training produced. */
 export interface SkipGramResult {
