@@ -50,6 +50,7 @@ export * from "./encoders/hf.ts";
 export * from "./encoders/hf_layout.ts";
 export * from "./encoders/doctor.ts";
 export * from "./encoders/word_vectors.ts";
+export * from "./encoders/skipgram.ts";
 export * from "./encoders/skipgram_ladder.ts";
 export * from "./encoders/random_text.ts";
 export * from "./encoders/use_tokenizer.ts";
@@ -76,7 +77,6 @@ export * from "./train/optim.ts";
 export * from "./train/projection.ts";
 export * from "./train/trainer.ts";
 export * from "./train/checkpoint.ts";
-export * from "./train/skipgram.ts";
 export * from "./train/project_on_device.ts";
 
 export * from "./eval/similarity.ts";

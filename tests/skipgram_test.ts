@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { dictdNumber, gcideEntryText, loadGcide } from "../lib/data/gcide.ts";
-import { buildVocab, trainSkipGram } from "../lib/train/skipgram.ts";
+import { buildVocab, trainSkipGram } from "../lib/encoders/skipgram.ts";
 import { corpusSlice, LADDER, ladderName, parseLadderName, skipGramEncoder, skipGramTable } from "../lib/encoders/skipgram_ladder.ts";
 import { languageEncoder } from "../lib/encoders/registry.ts";
 import { seededRandom } from "../lib/runtime/random.ts";

@@ -1,5 +1,5 @@
 /**
- * A controlled ladder of language models: skip-gram word vectors trained here (lib/train/skipgram.ts)
+ * A controlled ladder of language models: skip-gram word vectors trained here (lib/encoders/skipgram.ts)
  * on nested slices of the GCIDE dictionary (lib/data/gcide.ts, WordNet-sourced senses removed) at
  * several dimensions. Rung `skipgram-gcide-<slice%>-d<dim>` sees the first `slice`% of the entries in
  * one fixed seeded order, so every slice contains the smaller ones. A text is the mean of its word
@@ -9,8 +9,8 @@
  *
  * @example
  * ```ts
- * const enc = await languageEncoder("skipgram-gcide-10-d25");   // trains once (~1 min), then cached
- * const [v] = await enc.embed(["a small domestic feline"]);       // Float32Array(25)
+ * const enc = await skipGramEncoder({ slice: 3, dim: 25 });   // = languageEncoder("skipgram-gcide-3-d25"); trained once, then cached
+ * const [v] = await enc.embed(["a small domestic feline"]);   // Float32Array(25)
  * ```
  */
 import { existsSync } from "node:fs";
@@ -22,8 +22,8 @@ import { readJsonOr, writeJsonAtomic } from "../runtime/atomic.ts";
 import { projectPaths } from "../runtime/paths.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 import { seededRandom, shuffle } from "../runtime/random.ts";
-import { sha256Hex, stableJson } from "../store/feature_store.ts";
-import { SKIPGRAM_DEFAULTS, SKIPGRAM_TRAINER_VERSION, type SkipGramConfig, trainSkipGram } from "../train/skipgram.ts";
+import { cacheKey } from "../core/hash.ts";
+import { SKIPGRAM_DEFAULTS, SKIPGRAM_TRAINER_VERSION, type SkipGramConfig, trainSkipGram } from "./skipgram.ts";
 import type { LanguageEncoder } from "./types.ts";
 import { readWordTable, type WordTable, wordVectorEncoderFrom, writeWordTable } from "./word_vectors.ts";
 
@@ -112,7 +112,7 @@ export async function skipGramTable(opts: SkipGramLadderOptions): Promise<SkipGr
     .map((k) => [k, opts[k as keyof SkipGramConfig]]));
   const config: SkipGramConfig = { ...SKIPGRAM_DEFAULTS, ...LADDER_SETTINGS, ...given, dim: opts.dim };
   const settings = { ...config, slice: opts.slice, sliceSeed: opts.sliceSeed ?? 0, corpus: version, trainer: SKIPGRAM_TRAINER_VERSION };
-  const key = (await sha256Hex(stableJson(settings))).slice(0, 24);
+  const key = await cacheKey(settings, 24);
   const dir = join(opts.cache ?? projectPaths().cache, "ladder", "skipgram", key);
   const source = `skip-gram on ${version}, ${opts.slice}% of entries`;
   if (existsSync(join(dir, "meta.json"))) {

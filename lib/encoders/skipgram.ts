@@ -12,7 +12,7 @@
  * ```
  */
 import { seededRandom } from "../runtime/random.ts";
-import { type WordTable, wordTokens } from "../encoders/word_vectors.ts";
+import { type WordTable, wordTokens } from "./word_vectors.ts";
 
 /** Every setting that changes the trained vectors. */
 export interface SkipGramConfig {
