@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { dictdNumber, gcideEntryText, loadGcide } from "../lib/data/gcide.ts";
 import { buildVocab, trainSkipGram } from "../lib/encoders/skipgram.ts";
-import { corpusSlice, LADDER, ladderName, parseLadderName, skipGramEncoder, skipGramTable } from "../lib/encoders/skipgram_ladder.ts";
+import { centreRows, corpusSlice, LADDER, ladderName, parseLadderName, skipGramEncoder, skipGramTable } from "../lib/encoders/skipgram_ladder.ts";
 import { languageEncoder } from "../lib/encoders/registry.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 
@@ -92,6 +92,7 @@ Deno.test("ladder: nested slices, names, cache hit on the second call and miss w
   assert.deepEqual(s30.slice(0, 10), s10, "each slice contains the smaller one");
   assert.notDeepEqual(s10, docs.slice(0, 10), "slices are a seeded shuffle, not the first letters of the alphabet");
   assert.deepEqual(parseLadderName("skipgram-gcide-30-d50"), { slice: 30, dim: 50 });
+  assert.deepEqual([...centreRows({ words: ["a", "b"], vectors: Float32Array.of(1, 2, 3, 6), dim: 2, source: "t" }).vectors], [-1, -2, 1, 2]);
   assert.equal(parseLadderName("word2vec-100d"), null);
   for (const name of LADDER) assert.equal(ladderName(parseLadderName(name)!), name);
 

