@@ -28,7 +28,7 @@ import type { LanguageEncoder } from "./types.ts";
 import { readWordTable, type WordTable, wordVectorEncoderFrom, writeWordTable } from "./word_vectors.ts";
 
 /** Corpus slices of the ladder, in percent of the GCIDE entries (nested). */
-export const LADDER_SLICES = [3, 10, 30] as const;
+export const LADDER_SLICES = [3, 10, 30, 100] as const;
 /** Vector dimensions of the ladder. */
 export const LADDER_DIMS = [25, 50, 100] as const;
 
