@@ -9,8 +9,8 @@
  * @example
  * ```ts
  * const corpus = await loadGcide();
- * corpus.documents.length;   // ~ 180,000 entries
- * corpus.version;            // "dict-gcide 0.48.5+nmu2"
+ * corpus.documents.length;   // 118,772 entries
+ * corpus.version;            // "dict-gcide 0.48.5+nmu2 (text v2)"
  * ```
  */
 import { existsSync } from "node:fs";
