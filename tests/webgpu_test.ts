@@ -12,6 +12,8 @@ import { hfTextEncoder, hfVisionEncoder } from "../lib/encoders/hf.ts";
 import { createProjection } from "../lib/train/projection.ts";
 import { onnxEngine } from "../lib/train/engines.ts";
 import { projectOnDevice } from "../lib/train/project_on_device.ts";
+import { projectionMethod } from "../lib/eval/methods.ts";
+import { randomTextEncoder } from "../lib/encoders/random_text.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import * as ort from "onnxruntime-node";
 import { ortSessionOptions } from "../lib/runtime/onnx_device.ts";
@@ -117,6 +119,12 @@ test("webgpu: 20 training steps of the MLP (BatchNorm, dropout, accumulation) eq
   const onGpu = await projectOnDevice(wg.trained, m, { device: "webgpu" });
   const reference = wg.trained.project(m);
   assert.ok(maxRelDiff(onGpu.data, reference.data) < 1e-4, "projection on webgpu vs TF.js");
+  // the evaluation layer's text side follows the device setting
+  const encoder = randomTextEncoder({ unit: "text", dim: cfg.inDim });
+  const texts = ["a red apple", "a cat", "a musical instrument"];
+  const [onCpu, onWebgpu] = await Promise.all(["cpu", "webgpu"].map((device) =>
+    projectionMethod("ShareLock", encoder, wg.trained, { device: device as "cpu" | "webgpu" }).embedTexts(texts)));
+  assert.ok(maxRelDiff(onWebgpu.data, onCpu.data) < 1e-4, "projectionMethod on webgpu vs cpu");
   cpu.trained.dispose();
   wg.trained.dispose();
 });

@@ -16,14 +16,25 @@
 import type { LanguageEncoder } from "../encoders/types.ts";
 import { textFeatures } from "../features.ts";
 import type { Projection } from "../train/projection.ts";
+import { projectOnDevice } from "../train/project_on_device.ts";
+import { type DeviceRequest, resolveDevice } from "../runtime/onnx_device.ts";
 import type { Method } from "./evaluate.ts";
 import { cosineSimilarity } from "./similarity.ts";
 
-/** Texts through the encoder (feature store, or directly for ephemeral encoders) and the projection; cosine scores. */
-export function projectionMethod(name: string, encoder: LanguageEncoder, projection: Projection): Method {
+/**
+ * Texts through the encoder (feature store, or directly for ephemeral encoders) and the projection; cosine
+ * scores. The projection runs where `device` (default `SHARELOCK_DEVICE`, else `auto`) resolves to: on
+ * the CPU through TF.js as always, on a GPU device as the exported evaluation-mode ONNX graph
+ * (`projectOnDevice`; equal to 1e-4, tested).
+ */
+export function projectionMethod(name: string, encoder: LanguageEncoder, projection: Projection, opts: { device?: DeviceRequest } = {}): Method {
   return {
     name,
-    embedTexts: async (texts) => projection.project(await textFeatures(texts, encoder, { progress: false })),
+    embedTexts: async (texts) => {
+      const features = await textFeatures(texts, encoder, { progress: false });
+      const device = await resolveDevice(opts.device);
+      return device === "cpu" ? projection.project(features) : await projectOnDevice(projection, features, { device });
+    },
     similarity: cosineSimilarity,
   };
 }
