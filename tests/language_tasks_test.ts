@@ -12,6 +12,7 @@ Deno.test("word forms: plurals and verb forms are one word; other words are not"
 });
 
 const wn = await loadWordNet();
+await selectTfBackend(); // scores are cosine similarities through TF.js, as in all evaluation
 
 Deno.test("capability items: no candidate shares a word form with its query or with another candidate", () => {
   for (const items of [glossChoiceItems(wn, { n: 300 }), hypernymChoiceItems(wn, { n: 300 })]) {
@@ -37,7 +38,6 @@ Deno.test("capability score: the random controls score chance, a real sentence e
     assert.ok(Math.abs(s.gloss.accuracy - 0.2) < band, `random-${unit} gloss ${s.gloss.accuracy}`);
     assert.ok(Math.abs(s.hypernym.accuracy - 0.2) < band, `random-${unit} hypernym ${s.hypernym.accuracy}`);
   }
-  await selectTfBackend();
   const use = await useLiteEncoder();
   const items = glossChoiceItems(wn, { n: 200 });
   const real = await choiceAccuracy(use, items);

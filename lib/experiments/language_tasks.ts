@@ -9,8 +9,8 @@
  * - `hypernym`: a single word and its WordNet hypernym among other hypernyms ("dog" -> canine | vehicle |
  *   ...), distractors never on the word's own hypernym chain.
  *
- * Each item is scored by cosine between the query's features and each candidate's; the answer is the
- * nearest. The score is the mean accuracy of the two tasks, with a normal 95% interval.
+ * Each item is scored by cosine between the query's features and each candidate's (`cosineSimilarity`,
+ * on TF.js like all evaluation: select a backend first); the answer is the nearest. The score is the mean accuracy of the two tasks, with a normal 95% interval.
  *
  * @example
  * ```ts
@@ -24,6 +24,8 @@
 import type { WordNet } from "../data/wordnet.ts";
 import type { LanguageEncoder } from "../encoders/types.ts";
 import { seededRandom, shuffle } from "../runtime/random.ts";
+import { matrixFromRows } from "../core/matrix.ts";
+import { cosineSimilarity } from "../eval/similarity.ts";
 
 /** One multiple-choice item. */
 export interface ChoiceItem {
@@ -113,28 +115,20 @@ export interface ChoiceScore {
   chance: number;
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / (Math.sqrt(aa * bb) || 1);
-}
-
 /** Score multiple-choice items with an encoder: each query's nearest candidate by cosine. */
 export async function choiceAccuracy(enc: LanguageEncoder, items: ChoiceItem[]): Promise<ChoiceScore> {
   if (!items.length) throw new Error("choiceAccuracy: no items");
-  const texts = [...new Set(items.flatMap((it) => [it.query, ...it.candidates]))];
-  const vectors = await enc.embed(texts);
-  const of = new Map(texts.map((t, i) => [t, vectors[i]]));
+  const queries = [...new Set(items.map((it) => it.query))];
+  const candidates = [...new Set(items.flatMap((it) => it.candidates))];
+  const embed = async (texts: string[]) => matrixFromRows(await enc.embed(texts), enc.identity.dim);
+  const sim = cosineSimilarity(await embed(queries), await embed(candidates));
+  const qi = new Map(queries.map((t, i) => [t, i])), ci = new Map(candidates.map((t, i) => [t, i]));
   let right = 0;
   for (const it of items) {
-    const q = of.get(it.query)!;
+    const row = qi.get(it.query)! * candidates.length;
     let best = 0, bestSim = -Infinity;
     it.candidates.forEach((c, i) => {
-      const s = cosine(q, of.get(c)!);
+      const s = sim[row + ci.get(c)!];
       if (s > bestSim) [best, bestSim] = [i, s];
     });
     if (best === it.answer) right++;
