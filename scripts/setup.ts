@@ -73,32 +73,22 @@ async function pythonHasJupyter(python: string): Promise<boolean> {
 export async function ensureJupyter(): Promise<string> {
   const python = pythonPath();
   if (await pythonHasJupyter(python)) return python;
-  const aptCmd = `apt-get install -y --no-install-recommends ${JUPYTER_APT_PACKAGES.join(" ")}`;
-  const isRoot = Deno.uid?.() === 0;
-  const hasApt = (await run("apt-get", ["--version"], { quiet: true })).ok;
-  if (!hasApt) {
+  const failure = await aptInstall(JUPYTER_APT_PACKAGES);
+  if (failure?.reason === "no-apt") {
     throw new SetupError(
       `${python} cannot import ${PY_MODULES.join(", ")} and apt-get is not available.\n` +
         `Install them with your package manager or pip (pip install nbformat jupyter_client nbconvert), ` +
         `then point SHARELOCK_PYTHON at that python and run the command again.`,
     );
   }
-  if (!isRoot) {
+  if (failure?.reason === "not-root") {
     throw new SetupError(
       `${python} cannot import ${PY_MODULES.join(", ")}. Installing them needs root. Run:\n\n` +
-        `  sudo ${aptCmd}\n\nthen run the command again. (Nothing was changed.)`,
+        `  sudo ${failure.command}\n\nthen run the command again. (Nothing was changed.)`,
     );
   }
-  log(`installing Jupyter for the notebook runner: ${aptCmd}`);
-  const env = { DEBIAN_FRONTEND: "noninteractive" };
-  let ok = (await run("apt-get", aptCmd.split(" ").slice(1), { env, quiet: true })).ok;
-  if (!ok) {
-    log("apt-get install failed; refreshing package lists (apt-get update) and trying again ...");
-    await run("apt-get", ["update"], { env, quiet: true });
-    ok = (await run("apt-get", aptCmd.split(" ").slice(1), { env })).ok;
-  }
-  if (!ok || !(await pythonHasJupyter(python))) {
-    throw new SetupError(`could not install Jupyter with \`${aptCmd}\`; see apt's messages above.`);
+  if (failure || !(await pythonHasJupyter(python))) {
+    throw new SetupError(`could not install Jupyter with \`${failure?.command ?? JUPYTER_APT_PACKAGES.join(" ")}\`; see apt's messages above.`);
   }
   return python;
 }
@@ -153,19 +143,31 @@ export async function ensureSoftwareAdapter(): Promise<string | undefined> {
   return join(dir, SWIFTSHADER_FILES[0]);
 }
 
+/** Why {@link aptInstall} did not install: no apt, not root, or apt failed; `command` is what to run. */
+export interface AptFailure {
+  reason: "no-apt" | "not-root" | "failed";
+  command: string;
+  message: string;
+}
+
 /**
  * Install Debian packages with apt when running as root (refreshing the package lists once if the
- * first try fails). Returns null when installed, else why not (not root, no apt, apt failed).
+ * first try fails; the retry shows apt's messages). Returns null when installed, else why not.
  */
-export async function aptInstall(packages: string[]): Promise<string | null> {
-  const cmd = `apt-get install -y --no-install-recommends ${packages.join(" ")}`;
-  if (!(await run("apt-get", ["--version"], { quiet: true })).ok) return `apt-get is not available (install ${packages.join(", ")} yourself)`;
-  if (Deno.uid?.() !== 0) return `installing needs root: sudo ${cmd}`;
-  log(`installing ${packages.join(", ")}: ${cmd}`);
+export async function aptInstall(packages: string[]): Promise<AptFailure | null> {
+  const command = `apt-get install -y --no-install-recommends ${packages.join(" ")}`;
+  const args = command.split(" ").slice(1);
+  if (!(await run("apt-get", ["--version"], { quiet: true })).ok) {
+    return { reason: "no-apt", command, message: `apt-get is not available (install ${packages.join(", ")} yourself)` };
+  }
+  if (Deno.uid?.() !== 0) return { reason: "not-root", command, message: `installing needs root: sudo ${command}` };
+  log(`installing ${packages.join(", ")}: ${command}`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };
-  if ((await run("apt-get", cmd.split(" ").slice(1), { env, quiet: true })).ok) return null;
+  if ((await run("apt-get", args, { env, quiet: true })).ok) return null;
+  log("apt-get install failed; refreshing package lists (apt-get update) and trying again ...");
   await run("apt-get", ["update"], { env, quiet: true });
-  return (await run("apt-get", cmd.split(" ").slice(1), { env, quiet: true })).ok ? null : `\`${cmd}\` failed`;
+  if ((await run("apt-get", args, { env })).ok) return null;
+  return { reason: "failed", command, message: `\`${command}\` failed; see apt's messages above` };
 }
 
 /** Debian's Chromium for the browser tests and the demo check: its path, or why it cannot be had. */
@@ -174,7 +176,7 @@ export async function ensureChromium(): Promise<{ path: string } | { missing: st
   const found = () => candidates.find((p) => existsSync(p));
   if (found()) return { path: found()! };
   const why = await aptInstall(["chromium"]);
-  return found() ? { path: found()! } : { missing: `Chromium is not installed and could not be installed: ${why ?? "apt installed no /usr/bin/chromium"}` };
+  return found() ? { path: found()! } : { missing: `Chromium is not installed and could not be installed: ${why?.message ?? "apt installed no /usr/bin/chromium"}` };
 }
 
 /** The classic Jupyter Notebook server (Debian `jupyter-notebook`) for `python`: null when ready, else why not. */
@@ -182,7 +184,7 @@ export async function ensureNotebookServer(python = pythonPath()): Promise<strin
   const has = async () => (await run(python, ["-c", "import notebook.notebookapp"], { quiet: true })).ok;
   if (await has()) return null;
   const why = await aptInstall(["jupyter-notebook"]);
-  return (await has()) ? null : `the Jupyter Notebook server is not importable by ${python}: ${why ?? "apt did not provide it"}`;
+  return (await has()) ? null : `the Jupyter Notebook server is not importable by ${python}: ${why?.message ?? "apt did not provide it"}`;
 }
 
 /** Everything the notebooks and the runner need. Returns what the runner needs to start. */

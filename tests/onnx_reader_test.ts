@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { externalDataFiles, readOnnxModel, weightBytes } from "../lib/onnx/reader.ts";
 import { findHiddenState } from "../lib/onnx/hidden_state.ts";
 import { valueInfo } from "../lib/onnx/proto.ts";
+import { aptInstall } from "../scripts/setup.ts";
 
 async function pythonWithOnnx(): Promise<string | null> {
   for (const py of ["python3", "/usr/bin/python3"]) {
@@ -18,19 +19,9 @@ async function pythonWithOnnx(): Promise<string | null> {
   }
   return null;
 }
-/** Under CI (root, apt), install Debian's python3-onnx when no Python has onnx: CI must run these checks. */
-async function installPythonOnnx(): Promise<void> {
-  const apt = (args: string[]) =>
-    new Deno.Command("apt-get", { args, env: { DEBIAN_FRONTEND: "noninteractive" }, stdout: "null", stderr: "piped" }).output().catch(() => null);
-  const install = ["install", "-y", "--no-install-recommends", "python3-onnx"];
-  if ((await apt(install))?.success) return;
-  await apt(["update"]);
-  await apt(install);
-}
-
 let PY = await pythonWithOnnx();
 if (!PY && Deno.env.get("CI") && Deno.uid?.() === 0) {
-  await installPythonOnnx();
+  await aptInstall(["python3-onnx"]); // under CI (root, apt): CI must run these checks
   PY = await pythonWithOnnx();
   if (!PY) throw new Error("CI must run the ONNX reader's cross-checks, but python3-onnx could not be installed with apt-get");
 }

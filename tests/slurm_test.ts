@@ -13,6 +13,7 @@ import { openStore } from "../lib/store/feature_store.ts";
 import { verifyStore } from "../lib/store/verify.ts";
 import { languageEncoder } from "../lib/encoders/registry.ts";
 import { planTexts } from "../scripts/extract.ts";
+import { aptInstall } from "../scripts/setup.ts";
 import { EMBEDDED_PLAN } from "../lib/config.ts";
 import { extract } from "../lib/store/extract.ts";
 
@@ -32,15 +33,9 @@ async function sh(cmd: string, args: string[], env: Record<string, string> = {})
 async function ensureSlurm(): Promise<string | null> {
   if (Deno.uid?.() !== 0) return "not root (starting munged, slurmctld and slurmd needs root)";
   if (BINARIES.every(existsSync)) return null;
-  console.error("[slurm_test] installing slurm-wlm and munge (apt-get install) ...");
-  const env = { DEBIAN_FRONTEND: "noninteractive" };
-  let r = await sh("apt-get", ["install", "-y", "--no-install-recommends", "slurm-wlm", "munge"], env);
-  if (!r.ok) {
-    await sh("apt-get", ["update"], env);
-    r = await sh("apt-get", ["install", "-y", "--no-install-recommends", "slurm-wlm", "munge"], env);
-  }
+  const failure = await aptInstall(["slurm-wlm", "munge"]);
   const missing = BINARIES.filter((b) => !existsSync(b));
-  return missing.length ? `slurm-wlm / munge could not be installed (missing ${missing.join(", ")}): ${r.out.trim().split("\n").at(-1)}` : null;
+  return missing.length ? `slurm-wlm / munge could not be installed (missing ${missing.join(", ")}): ${failure?.message ?? "apt installed no such files"}` : null;
 }
 
 /** A free TCP port on localhost. */
