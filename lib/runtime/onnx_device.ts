@@ -203,6 +203,13 @@ async function probeCuda(listed: boolean): Promise<DeviceProbe> {
   };
 }
 
+/** Execution providers the onnxruntime-node binding lists. */
+function providerNames(): string[] {
+  const list = (ort as unknown as { listSupportedBackends?: () => { name: string; bundled: boolean }[] })
+    .listSupportedBackends?.() ?? [{ name: "cpu", bundled: true }];
+  return list.map((b) => b.name);
+}
+
 const probes = new Map<string, Promise<DeviceReport>>();
 
 /**
@@ -215,9 +222,7 @@ export function probeDevices(): Promise<DeviceReport> {
   let report = probes.get(key);
   if (!report) {
     report = (async () => {
-      const list = (ort as unknown as { listSupportedBackends?: () => { name: string; bundled: boolean }[] })
-        .listSupportedBackends?.() ?? [{ name: "cpu", bundled: true }];
-      const names = list.map((b) => b.name);
+      const names = providerNames();
       const cpu = await runProbe("cpu");
       const devices: DeviceProbe[] = [
         cpu.ok
@@ -240,5 +245,9 @@ export function probeDevices(): Promise<DeviceReport> {
 export async function resolveDevice(request?: DeviceRequest): Promise<OnnxDevice> {
   const req = request ?? parseDeviceRequest(Deno.env.get("SHARELOCK_DEVICE"));
   if (req === "cpu") return "cpu";
+  // no GPU device node: WebGPU could only be a software adapter, which `auto` never takes, so none is started
+  if (req === "auto" && ["software", "none"].includes(prepareVulkan().source)) {
+    return chooseDevice("auto", { devices: [await probeCuda(providerNames().includes("cuda"))] });
+  }
   return chooseDevice(req, await probeDevices());
 }
