@@ -104,7 +104,6 @@ export * from "./report/results.ts";
 export * from "./report/format.ts";
 export * from "./data/llm_descriptions.ts";
 export * from "./runtime/memo.ts";
-export * from "./experiments/capability.ts";
 export * from "./experiments/language_tasks.ts";
 export * from "./experiments/class_alignment.ts";
 export * from "./experiments/captions.ts";

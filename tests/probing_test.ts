@@ -103,26 +103,3 @@ Deno.test("cachedProbingRun returns the stored result for the same key", async (
     Deno.env.delete("SHARELOCK_CACHE_DIR");
   }
 });
-
-Deno.test("gloss matching: a perfect encoder scores 1, random vectors score near chance", async () => {
-  const { glossMatchingScore } = await import("../lib/experiments/capability.ts");
-  const { wordNetFromFiles } = await import("../lib/data/wordnet.ts");
-  const { randomTextEncoder } = await import("../lib/encoders/random_text.ts");
-  const lemmas = Array.from({ length: 40 }, (_, i) => `word${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`);
-  const index = lemmas.map((l, i) => `${l} n 1 0 1 0 ${String(i + 1).padStart(8, "0")}  `).join("\n");
-  const data = lemmas.map((l, i) => `${String(i + 1).padStart(8, "0")} 05 n 01 ${l} 0 000 | the thing called ${l} here  `).join("\n");
-  const wn = wordNetFromFiles(index, data);
-  // an "encoder" that knows: the word's own name appears in its definition -> bag of words matches exactly
-  const { bagOfWordsEncoder } = await import("../lib/baselines/lit.ts");
-  const cache = await Deno.makeTempDir();
-  Deno.env.set("SHARELOCK_CACHE_DIR", cache);
-  try {
-    const good = await glossMatchingScore(bagOfWordsEncoder(lemmas), wn, { n: 40 });
-    assert.equal(good.n, 40);
-    assert.equal(good.accuracy, 1);
-    const rnd = await glossMatchingScore(randomTextEncoder({ unit: "text", dim: 64 }), wn, { n: 40 });
-    assert.ok(rnd.accuracy < 0.2, `random ${rnd.accuracy}`);
-  } finally {
-    Deno.env.delete("SHARELOCK_CACHE_DIR");
-  }
-});
