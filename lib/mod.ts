@@ -98,6 +98,7 @@ export * from "./stats/intervals.ts";
 export * from "./stats/aggregate.ts";
 
 export * from "./experiments/probing.ts";
+export * from "./experiments/preflight.ts";
 export * from "./data/multilingual.ts";
 export * from "./baselines/lit.ts";
 export * from "./report/results.ts";
@@ -114,3 +115,4 @@ export * from "./experiments/retrieval_pool.ts";
 export * from "./demo/site.ts";
 export * from "./demo/serve.ts";
 export * from "./experiments/caption_setup.ts";
+export * from "./data/emoji_multistyle.ts";

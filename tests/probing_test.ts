@@ -3,6 +3,7 @@ import { cachedProbingRun, type ProbingContext, probingAsif, probingRun } from "
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import type { EncoderIdentity, LanguageEncoder } from "../lib/encoders/types.ts";
 import { toyPairs } from "./fixtures/toy.ts";
+import { selectRows } from "../lib/core/matrix.ts";
 
 await selectTfBackend();
 
@@ -102,4 +103,20 @@ Deno.test("cachedProbingRun returns the stored result for the same key", async (
   } finally {
     Deno.env.delete("SHARELOCK_CACHE_DIR");
   }
+});
+
+Deno.test("probingRun with a held-out style: the style-shift test uses the held-out images only, and equals the in-style test when they are the same images", async () => {
+  const { ctx, enc } = toyContext(false);
+  const unseenRows = ctx.items.map((it, i) => (ctx.split.unseen.has(it.class_name) ? i : -1)).filter((i) => i >= 0);
+  const same = { ...ctx, heldOut: { style: "toy-copy", items: unseenRows.map((i) => ctx.items[i]), images: selectRows(ctx.images, unseenRows) } };
+  const a = await probingRun(same, { text: enc, representation: "templates", seed: 0, train });
+  assert.deepEqual(a.styleShift, a.unseen);
+  // held-out images replaced by noise: the style-shift score falls towards chance while the in-style score is unchanged
+  const noise = new Float32Array(unseenRows.length * ctx.images.dim).map((_, i) => Math.sin(i * 12.9898) * 0.5);
+  const shifted = { ...same, heldOut: { ...same.heldOut, images: { data: noise, rows: unseenRows.length, dim: ctx.images.dim } } };
+  const b = await probingRun(shifted, { text: enc, representation: "templates", seed: 0, train });
+  assert.deepEqual(b.unseen, a.unseen);
+  assert.equal(b.styleShift!.n, unseenRows.length);
+  assert.ok(b.styleShift!.meanPerClassRecall < 0.35, `noise images ${b.styleShift!.meanPerClassRecall} (chance 0.1)`);
+  assert.equal((await probingRun(ctx, { text: enc, representation: "templates", seed: 0, train })).styleShift, undefined);
 });

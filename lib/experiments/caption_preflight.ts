@@ -13,7 +13,7 @@
  * const corpus = await captionCorpus(pf.corpus);   // without the test sets listed in pf.skipped
  * ```
  */
-import { preflight } from "./probing.ts";
+import { preflight } from "./preflight.ts";
 import { dataset as loadDataset } from "../data/registry.ts";
 import type { CaptionCorpusConfig } from "../config.ts";
 

@@ -14,6 +14,7 @@
 import type { Dataset, Item } from "../data/items.ts";
 import { dataset as loadDataset } from "../data/registry.ts";
 import { applySplit, type ClassSplit, splitClasses } from "../data/splits.ts";
+import { alignStyles, styleShiftSplit } from "../data/emoji_multistyle.ts";
 import { classRepresentations } from "../data/class_texts.ts";
 import { DRAWING_TEMPLATES } from "../data/templates.ts";
 import { loadWordNet } from "../data/wordnet.ts";
@@ -30,7 +31,6 @@ import { isFromScratchTower, methodLabel, textTower } from "../baselines/lit.ts"
 import { asifMethod } from "../baselines/asif.ts";
 import { llmDescriptions } from "../data/llm_descriptions.ts";
 import { memoJson } from "../runtime/memo.ts";
-import { inspectModel } from "../encoders/doctor.ts";
 
 /** Class representations the probing compares. */
 export type Representation = "templates" | "descriptions" | "llm-descriptions";
@@ -50,6 +50,8 @@ export interface ProbingContext {
   vision: string;
   /** The vision encoder's identity (part of cache keys; absent for hand-built contexts). */
   visionIdentity?: unknown;
+  /** Multi-style contexts: the held-out style's images of the unseen classes (the style-shift test; never trained on). */
+  heldOut?: { style: string; items: Item[]; images: Matrix };
 }
 
 /** Options of {@link probingContext}. */
@@ -61,23 +63,24 @@ export interface ProbingContextOptions {
   /** Split whole groups (emoji subcategories) rather than classes (default true when items have groups). */
   byGroup?: boolean;
   templates?: readonly string[];
+  /**
+   * Several art styles of the same classes instead of `dataset` (which then only names the context):
+   * training on the seen classes in every `trainStyles` style, the unseen classes tested in those styles
+   * and, as `heldOut`, in `heldOutStyle` (the style shift). See `styleShiftSplit`.
+   */
+  styles?: { trainStyles: readonly string[]; heldOutStyle: string };
 }
 
-/** Load the dataset, split classes, extract image features and build class texts. */
+/** Load the dataset (or the aligned styles), split classes, extract image features and build class texts. */
 export async function probingContext(opts: ProbingContextOptions): Promise<ProbingContext> {
-  const ds = await loadDataset(opts.dataset);
-  const groupOf = new Map(ds.items.map((it) => [it.class_name, it.group ?? it.class_name]));
-  const byGroup = opts.byGroup ?? ds.items.every((it) => it.group);
-  const split = splitClasses(ds.classes.filter(Boolean), {
-    unseenFraction: opts.unseenFraction ?? 0.25,
-    seed: opts.splitSeed ?? 0,
-    groupOf: byGroup ? (c) => groupOf.get(c)! : undefined,
-  });
+  const { ds, split, items, heldOut } = opts.styles ? await multiStyleItems(opts, opts.styles) : await singleDatasetItems(opts);
+  const classes = ds.classes.filter(Boolean);
   const wordnet = await loadWordNet();
-  const reps = classRepresentations(ds.classes.filter(Boolean), { templates: opts.templates ?? DRAWING_TEMPLATES, wordnet });
+  const reps = classRepresentations(classes, { templates: opts.templates ?? DRAWING_TEMPLATES, wordnet });
   const vis = await visionEncoder(opts.vision);
-  const feats = await imageFeatures(applySplit(ds.items, split), vis);
-  const llm = await llmDescriptions(ds.classes.filter(Boolean));
+  const feats = await imageFeatures(items, vis);
+  const shifted = heldOut ? await imageFeatures(heldOut.items, vis) : undefined;
+  const llm = await llmDescriptions(classes);
   return {
     dataset: ds,
     split,
@@ -89,7 +92,37 @@ export async function probingContext(opts: ProbingContextOptions): Promise<Probi
     missing: llm.reason ? { "llm-descriptions": llm.reason } : {},
     vision: opts.vision,
     visionIdentity: vis.identity,
+    heldOut: shifted && heldOut ? { style: heldOut.style, items: shifted.items, images: shifted.matrix } : undefined,
   };
+}
+
+/** One dataset's items, split by class (or by group). */
+async function singleDatasetItems(opts: ProbingContextOptions) {
+  const ds = await loadDataset(opts.dataset);
+  const groupOf = new Map(ds.items.map((it) => [it.class_name, it.group ?? it.class_name]));
+  const byGroup = opts.byGroup ?? ds.items.every((it) => it.group);
+  const split = splitClasses(ds.classes.filter(Boolean), {
+    unseenFraction: opts.unseenFraction ?? 0.25,
+    seed: opts.splitSeed ?? 0,
+    groupOf: byGroup ? (c) => groupOf.get(c)! : undefined,
+  });
+  return { ds, split, items: applySplit(ds.items, split), heldOut: undefined };
+}
+
+/** The aligned styles' items: every training style's images of all classes, and the held-out style's unseen ones. */
+async function multiStyleItems(opts: ProbingContextOptions, styles: NonNullable<ProbingContextOptions["styles"]>) {
+  const names = [...styles.trainStyles, styles.heldOutStyle];
+  const parts: Dataset[] = [];
+  for (const n of names) parts.push(await loadDataset(n));
+  const al = alignStyles(parts);
+  const s = styleShiftSplit(al, { ...styles, seed: opts.splitSeed ?? 0, unseenFraction: opts.unseenFraction, byGroup: opts.byGroup ?? true });
+  const ds: Dataset = {
+    name: opts.dataset,
+    version: `styles ${styles.trainStyles.join("+")} held out ${styles.heldOutStyle}: ${parts.map((d) => `${d.name} ${d.version}`).join("; ")}`,
+    items: [...s.train, ...s.test],
+    classes: al.classes,
+  };
+  return { ds, split: s.split, items: ds.items, heldOut: { style: styles.heldOutStyle, items: s.styleShift } };
 }
 
 /** One probing run. */
@@ -100,6 +133,8 @@ export interface ProbingResult {
   unseen: ClassificationMetrics;
   /** Accuracy on seen classes' images among seen classes (how well the training fit). */
   seen: ClassificationMetrics;
+  /** Multi-style contexts: the unseen classes in the held-out style. */
+  styleShift?: ClassificationMetrics;
   unseenClasses: number;
   trainSeconds: number;
   steps: number;
@@ -112,15 +147,24 @@ function classesWithTexts(ctx: ProbingContext, representation: Representation) {
   return { texts, seen: ctx.seenClasses.filter(has), unseen: ctx.unseenClasses.filter(has) };
 }
 
-/** The zero-shot task over `classes`: their images, labels and texts (descriptions: scores averaged per sentence). Pure. */
-export function probingTask(ctx: ProbingContext, representation: Representation, classes: string[], name: string): Omit<ClassificationTask, "kind"> {
+/**
+ * The zero-shot task over `classes`: their images, labels and texts (descriptions: scores averaged per
+ * sentence). `from` picks the images: the context's own (default) or the held-out style's. Pure.
+ */
+export function probingTask(
+  ctx: ProbingContext,
+  representation: Representation,
+  classes: string[],
+  name: string,
+  from: Pick<ProbingContext, "items" | "images"> = ctx,
+): Omit<ClassificationTask, "kind"> {
   const texts = ctx.texts[representation];
   const index = new Map(classes.map((c, i) => [c, i]));
-  const idx = ctx.items.map((it, i) => (index.has(it.class_name) ? i : -1)).filter((i) => i >= 0);
+  const idx = from.items.map((it, i) => (index.has(it.class_name) ? i : -1)).filter((i) => i >= 0);
   return {
     name,
-    images: selectRows(ctx.images, idx),
-    labels: idx.map((i) => index.get(ctx.items[i].class_name)!),
+    images: selectRows(from.images, idx),
+    labels: idx.map((i) => index.get(from.items[i].class_name)!),
     classTexts: classes.map((c) => texts[c]),
     aggregate: representation === "descriptions" ? "mean-score" : "prototype",
   };
@@ -154,6 +198,7 @@ export async function probingRun(
     seed: opts.seed,
     unseen: await classify(method, probingTask(ctx, opts.representation, unseen, "unseen classes")),
     seen: await classify(method, probingTask(ctx, opts.representation, seen, "seen classes")),
+    styleShift: ctx.heldOut ? await classify(method, probingTask(ctx, opts.representation, unseen, `unseen classes in ${ctx.heldOut.style}`, ctx.heldOut)) : undefined,
     unseenClasses: unseen.length,
     trainSeconds: run.seconds,
     steps: run.steps,
@@ -178,44 +223,6 @@ export async function probingAsif(
     texts: anchorIdx.map((i) => texts[ctx.items[i].class_name][0]),
   }, { k: opts.k, p: opts.p });
   return classify(asif, { ...probingTask(ctx, opts.representation, unseen, "unseen classes"), aggregate: "prototype" });
-}
-
-/**
- * Check before any work that every dataset and encoder of a configuration can be loaded; returns one
- * line per problem (empty when all is there), so that a paper-scale run fails early and says what is
- * missing.
- */
-export async function preflight(cfg: { datasets: string[]; vision: string; language: string[] }): Promise<string[]> {
-  const problems: string[] = [];
-  for (const name of cfg.datasets) {
-    try {
-      const ds = await loadDataset(name);
-      if (!ds.items.length) problems.push(`dataset ${name}: no items`);
-    } catch (err) {
-      problems.push(`dataset ${name}: ${(err as Error).message.split("\n")[0]}`);
-    }
-  }
-  // Hugging Face models first go through the model doctor: its reasons come with their fixes
-  const doctor = async (what: string, name: string) => {
-    if (!name.startsWith("hf:")) return true;
-    const r = await inspectModel(name.slice(3).replace(/:(last-token|mean|cls)$/, ""), { run: false });
-    for (const p of r.problems) problems.push(`${what} ${name}: ${p.reason} (fix: ${p.fix})`);
-    return !r.problems.length;
-  };
-  try {
-    if (await doctor("vision encoder", cfg.vision)) (await visionEncoder(cfg.vision)).dispose();
-  } catch (err) {
-    problems.push(`vision encoder ${cfg.vision}: ${(err as Error).message.split("\n").slice(0, 2).join(" ")}`);
-  }
-  for (const name of cfg.language.filter((n) => !isFromScratchTower(n))) {
-    if (!(await doctor("language encoder", name))) continue;
-    try {
-      (await languageEncoder(name)).dispose();
-    } catch (err) {
-      problems.push(`language encoder ${name}: ${(err as Error).message.split("\n").slice(0, 2).join(" ")}`);
-    }
-  }
-  return problems;
 }
 
 /** A registry language encoder's identity (the encoder is opened and released). */
