@@ -96,6 +96,7 @@ export * from "./stats/alignment.ts";
 export * from "./stats/paired.ts";
 export * from "./stats/intervals.ts";
 export * from "./stats/aggregate.ts";
+export * from "./stats/compare_runs.ts";
 
 export * from "./experiments/probing.ts";
 export * from "./experiments/preflight.ts";
@@ -103,6 +104,7 @@ export * from "./data/multilingual.ts";
 export * from "./baselines/lit.ts";
 export * from "./report/results.ts";
 export * from "./report/format.ts";
+export * from "./report/findings.ts";
 export * from "./data/llm_descriptions.ts";
 export * from "./runtime/memo.ts";
 export * from "./experiments/language_tasks.ts";
