@@ -11,6 +11,7 @@
 import { CLIP_IMAGENET_TEMPLATES, DRAWING_TEMPLATES } from "./data/templates.ts";
 import { PAPER_DEFAULTS, PROBING_DEFAULTS, type TrainConfig } from "./train/trainer.ts";
 import { LIT_BAG_OF_WORDS } from "./baselines/lit.ts";
+import { DEFAULT_STYLE_SHIFT } from "./data/emoji_multistyle.ts";
 
 /** What the caption corpus and its held-out tasks are made of. */
 export interface CaptionCorpusConfig {
@@ -92,7 +93,17 @@ export interface ProbingNotebookConfig {
   /** Language encoders (registry names; `lit-bag-of-words` = the from-scratch baseline). */
   language: string[];
   representations: ("templates" | "descriptions" | "llm-descriptions")[];
+  /**
+   * Several art styles of the same classes (trained on `trainStyles`, the unseen classes also tested in
+   * `heldOutStyle`); `datasets` then names the one multi-style context. Null: each dataset on its own.
+   */
+  styles: { trainStyles: readonly string[]; heldOutStyle: string } | null;
+  /** Seen / unseen class splits: every run is repeated on each. */
+  splitSeeds: number[];
+  /** Initialisation seeds. */
   seeds: number[];
+  /** How many of `seeds` each representation runs on every split (the runs are split seeds x these seeds). */
+  seedsPerSplit: Record<"templates" | "descriptions" | "llm-descriptions", number>;
   unseenFraction: number;
   train: Partial<TrainConfig>;
   /** ASIF baseline with this language encoder (null: none). */
@@ -102,11 +113,14 @@ export interface ProbingNotebookConfig {
 /** Notebook 01, embedded default (offline, 2 CPU cores). */
 export const PROBING_NOTEBOOK_EMBEDDED: ProbingNotebookConfig = {
   scale: "embedded",
-  datasets: ["emoji-google"],
+  datasets: ["emoji-styles"],
   vision: "mobilenet-v2",
   language: ["use-lite", "word2vec-100d", "random-word", "random-text", LIT_BAG_OF_WORDS],
   representations: ["templates", "descriptions", "llm-descriptions"],
+  styles: DEFAULT_STYLE_SHIFT,
+  splitSeeds: [0, 1, 2, 3, 4],
   seeds: [0, 1, 2, 3, 4],
+  seedsPerSplit: { templates: 2, descriptions: 1, "llm-descriptions": 1 },
   unseenFraction: 0.25,
   train: EMBEDDED_PROBING,
   asifWith: "use-lite",
@@ -124,7 +138,10 @@ export const PROBING_NOTEBOOK_PAPER: ProbingNotebookConfig = {
   vision: "hf:onnx-community/dinov2-large",
   language: ["hf:onnx-community/Qwen2.5-0.5B:last-token", "hf:Xenova/bert-base-uncased:mean", "random-text"],
   representations: ["templates", "descriptions", "llm-descriptions"],
+  styles: null,
+  splitSeeds: [0],
   seeds: [0, 1, 2, 3, 4],
+  seedsPerSplit: { templates: 5, descriptions: 5, "llm-descriptions": 5 },
   unseenFraction: 0.25,
   train: { ...PROBING_DEFAULTS, valSize: 50_000 },
   asifWith: null,
@@ -184,7 +201,7 @@ export const CAPTIONS_EMBEDDED: CaptionNotebookConfig = {
   },
   main: "use-lite",
   language: ["use-lite", "word2vec-100d", "random-word", "random-text"],
-  seeds: [0, 1, 2],
+  seeds: [0, 1, 2, 3, 4],
   templates: DRAWING_TEMPLATES,
   train: EMBEDDED_CAPTIONS_TRAIN,
   scaling: [500, 2000],

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compareRuns, runValues, selectRuns, summarize } from "../lib/stats/compare_runs.ts";
+import { compareRuns, compareRunsTo, runValues, selectRuns, summarize } from "../lib/stats/compare_runs.ts";
 import type { RunRow } from "../lib/stats/aggregate.ts";
 import { finding } from "../lib/report/findings.ts";
 
@@ -43,4 +43,14 @@ Deno.test("finding: the first kept paragraph carries the label; empty input is a
   const md = finding([false, "One.", undefined, "Two."]).bundle["text/markdown"];
   assert.equal(md, "**Finding (this run).** One.\n\nTwo.");
   assert.throws(() => finding([null]), /no paragraph/);
+});
+
+Deno.test("compareRunsTo: a slice against a fixed value (a method with no seed)", () => {
+  const c = compareRunsTo(rows, { metric: "acc" }, { text: "b" }, 0.1, "ASIF");
+  const diffs = runs.map((r) => 100 * r.shared);
+  assert.ok(Math.abs(c.mean - diffs.reduce((x, y) => x + y) / diffs.length) < 1e-9);
+  assert.equal(c.b, "ASIF");
+  assert.equal(c.verdict, "ahead");
+  assert.equal(compareRunsTo(rows, { metric: "acc" }, { text: "b" }, 0.5, "high").verdict, "behind");
+  assert.throws(() => compareRunsTo(rows, { metric: "acc" }, { text: "q" }, 0.1, "x"), /no rows/);
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import { REPO_ROOT } from "../lib/runtime/paths.ts";
+import ts from "typescript";
 
 interface Cell {
   cell_type: string;
@@ -15,19 +16,41 @@ Deno.test("there is one notebook per paper section, 00 to 07", () => {
   assert.deepEqual(notebooks.map((p) => basename(p).slice(0, 3)), ["00_", "01_", "02_", "03_", "04_", "05_", "06_", "07_"]);
 });
 
+/** The calls in a notebook's code (comments and strings cannot satisfy a check): callee text and first argument if a string literal. */
+function callsOf(code: string): { callee: string; arg?: string }[] {
+  const file = ts.createSourceFile("nb.ts", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const out: { callee: string; arg?: string }[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isCallExpression(node)) {
+      const first = node.arguments[0];
+      out.push({ callee: node.expression.getText(file), arg: first && ts.isStringLiteralLike(first) ? first.text : undefined });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return out;
+}
+
+Deno.test("callsOf sees calls, not comments or strings", () => {
+  const calls = callsOf(`// sl.finding([])\nconst s = "sl.recordFigures('x')";\nawait sl.writeResults("01", df);\nsl.finding([s]);`);
+  assert.deepEqual(calls.map((c) => c.callee), ["sl.writeResults", "sl.finding"]);
+  assert.equal(calls[0].arg, "01");
+});
+
 Deno.test("every section notebook: Deno kernel, scale switch, preflight, results, summary figures, a computed finding, the paper cited", () => {
   for (const p of notebooks.filter((p) => !basename(p).startsWith("00_"))) {
     const nb = read(p), name = basename(p, ".ipynb");
     assert.equal(nb.metadata.kernelspec?.name, "deno", `${name}: kernel`);
-    const code = nb.cells.filter((c) => c.cell_type === "code").map(text).join("\n");
+    const calls = callsOf(nb.cells.filter((c) => c.cell_type === "code").map(text).join("\n\n"));
     const md = nb.cells.filter((c) => c.cell_type === "markdown").map(text).join("\n");
-    assert.match(code, /SHARELOCK_SCALE/, `${name}: the scale switch`);
-    assert.match(code, /preflight\(|captionNotebookSetup\(/i, `${name}: a preflight check`);
-    assert.match(code, new RegExp(`recordFigures\\("${name}"`), `${name}: key figures into summary.json`);
-    assert.match(code, new RegExp(`writeResults\\("${name}"`), `${name}: raw results parquet`);
-    assert.match(code, /Finding \(this run\)/, `${name}: the finding is written by code from this run's numbers`);
+    const called = (callee: string, arg?: string) => calls.some((c) => c.callee === callee && (arg === undefined || c.arg === arg));
+    assert.ok(called("Deno.env.get", "SHARELOCK_SCALE"), `${name}: the scale switch`);
+    assert.ok(called("sl.preflight") || called("sl.captionNotebookSetup"), `${name}: a preflight check`);
+    assert.ok(called("sl.recordFigures", name), `${name}: key figures into summary.json`);
+    assert.ok(called("sl.writeResults", name), `${name}: raw results parquet`);
+    assert.ok(called("sl.finding"), `${name}: the finding is written by sl.finding from this run's numbers`);
+    assert.ok(called("sl.progress") || called("sl.cachedProbingRun") || called("sl.captionModel"), `${name}: long steps show progress or are cached`);
     assert.match(md, /data\/paper\//, `${name}: cites the paper's table it shows`);
-    assert.match(code, /sl\.progress\(|cachedProbingRun|captionModel/, `${name}: long steps show progress or are cached`);
   }
 });
 

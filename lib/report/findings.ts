@@ -24,6 +24,7 @@ export function verdictSentence(c: RunComparison, unit = "points", digits = 2): 
 /** The comparisons as one table: difference, interval, verdict, share of runs won. */
 export function comparisonTable(cs: readonly RunComparison[], caption: string, digits = 2): Displayable {
   return table(cs.map((c) => ({
+    ...(cs.some((x) => x.scope) ? { measured_on: c.scope ?? "" } : {}),
     a: c.a, b: c.b, difference: c.mean, ci95: `[${c.ci[0].toFixed(digits)}, ${c.ci[1].toFixed(digits)}]`,
     verdict: c.verdict, a_wins_pct: 100 * c.wins, paired_runs: c.n,
   })), { caption, digits });

@@ -62,6 +62,8 @@ export interface RunComparison extends PairedComparison {
   /** The slices' names (their `where` values joined). */
   a: string;
   b: string;
+  /** What both were measured on (`CompareOptions.scope`), e.g. the test set. */
+  scope?: string;
 }
 
 /** Options of {@link compareRuns}. */
@@ -70,6 +72,8 @@ export interface CompareOptions {
   pairBy?: readonly string[];
   /** Multiply values (default 100: fractions become percentage points). */
   scale?: number;
+  /** A label for what both slices were measured on, kept on the result. */
+  scope?: string;
 }
 
 /** The values of one slice by run name; an error names a run measured twice. Pure. */
@@ -95,5 +99,17 @@ export function compareRuns(rows: readonly RunRow[], common: Where, a: Where, b:
   for (const [w, v] of [[a, va], [b, vb]] as const) {
     if (!Object.keys(v).length) throw new Error(`compareRuns: no rows for ${JSON.stringify({ ...common, ...w })}`);
   }
-  return { a: name(a), b: name(b), ...pairedComparison(va, vb) };
+  return { a: name(a), b: name(b), scope: opts.scope, ...pairedComparison(va, vb) };
+}
+
+/**
+ * Slice `a` against a fixed value (a method with no seed, such as training-free ASIF): the mean of
+ * a - value over a's runs with its 95% interval and verdict. `b` names the value. Pure.
+ */
+export function compareRunsTo(rows: readonly RunRow[], common: Where, a: Where, value: number, b: string, opts: CompareOptions = {}): RunComparison {
+  const scale = opts.scale ?? 100;
+  const va = runValues(rows, { ...common, ...a }, opts.pairBy, scale);
+  if (!Object.keys(va).length) throw new Error(`compareRunsTo: no rows for ${JSON.stringify({ ...common, ...a })}`);
+  const fixed = Object.fromEntries(Object.keys(va).map((k) => [k, scale * value]));
+  return { a: Object.values(a).join(" / "), b, scope: opts.scope, ...pairedComparison(va, fixed) };
 }
