@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { compareRuns, compareRunsTo, runValues, selectRuns, summarize } from "../lib/stats/compare_runs.ts";
 import type { RunRow } from "../lib/stats/aggregate.ts";
-import { finding } from "../lib/report/findings.ts";
+import { finding, verdictPhrase } from "../lib/report/findings.ts";
 
 const row = (text: string, split_seed: number, seed: number, value: number, metric = "acc"): RunRow =>
   ({ vision: "v", text, dataset: "d", split: "unseen", seed, split_seed, metric, value });
@@ -53,4 +53,11 @@ Deno.test("compareRunsTo: a slice against a fixed value (a method with no seed)"
   assert.equal(c.verdict, "ahead");
   assert.equal(compareRunsTo(rows, { metric: "acc" }, { text: "b" }, 0.5, "high").verdict, "behind");
   assert.throws(() => compareRunsTo(rows, { metric: "acc" }, { text: "q" }, 0.1, "x"), /no rows/);
+});
+
+Deno.test("verdictPhrase: relation, signed difference and interval", () => {
+  const c = compareRuns(rows, { metric: "acc" }, { text: "a" }, { text: "b" });
+  assert.equal(verdictPhrase(c), `ahead of b (+${c.mean.toFixed(2)} [${c.ci[0].toFixed(2)}, ${c.ci[1].toFixed(2)}])`);
+  const r = compareRuns(rows, { metric: "acc" }, { text: "b" }, { text: "a" });
+  assert.match(verdictPhrase(r), /^behind a \(-1\.05 \[/);
 });

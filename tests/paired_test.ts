@@ -19,7 +19,9 @@ Deno.test("pairing decides what separate intervals cannot: a shared run effect c
   assert.equal(c.verdict, "ahead");
   assert.equal(pairedComparison(b, a).verdict, "behind");
   assert.match(describeComparison("A", "B", c), /^A is ahead of B by 0\.50 points \[0\.4\d, 0\.5\d\] over 6 paired runs$/);
-  assert.match(describeComparison("A", "B", pairedComparison({ x: 1, y: 2 }, { x: 2, y: 1 })), /within noise of B \(difference 0\.00/);
+  assert.match(describeComparison("A", "B", pairedComparison({ x: 1, y: 2 }, { x: 2, y: 1 })), /^A is within noise of B \(difference 0\.00 points \[/);
+  const behind = pairedComparison({ x: 1, y: 1.2, z: 0.9 }, { x: 2, y: 2.1, z: 2 });
+  assert.equal(describeComparison("A", "B", behind), `A is behind B by 1.00 points (difference -1.00 [${behind.ci[0].toFixed(2)}, ${behind.ci[1].toFixed(2)}]) over 3 paired runs`);
 });
 
 Deno.test("pairedComparison rejects unpaired runs by name, and too few runs", () => {

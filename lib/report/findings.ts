@@ -13,12 +13,18 @@
  * ```
  */
 import { type Displayable, markdown, table } from "./display.ts";
-import { describeComparison } from "../stats/paired.ts";
+import { describeComparison, relation } from "../stats/paired.ts";
 import type { RunComparison } from "../stats/compare_runs.ts";
 
 /** "a is ahead of b by 1.20 points [0.40, 2.00] over 10 paired runs". Pure. */
 export function verdictSentence(c: RunComparison, unit = "points", digits = 2): string {
   return describeComparison(c.a, c.b, c, unit, digits);
+}
+
+/** "ahead of B (+1.20 [0.40, 2.00])": the relation to b with the difference, for lists. Pure. */
+export function verdictPhrase(c: RunComparison, digits = 2): string {
+  const f = (x: number) => x.toFixed(digits);
+  return `${relation(c.verdict)} ${c.b} (${c.mean > 0 ? "+" : ""}${f(c.mean)} [${f(c.ci[0])}, ${f(c.ci[1])}])`;
 }
 
 /** The comparisons as one table: difference, interval, verdict, share of runs won. */

@@ -49,10 +49,20 @@ export function pairedComparison(a: Record<string, number>, b: Record<string, nu
   return { n: s.n, mean: s.mean, ci: s.ci, verdict: verdictOf(s.ci), wins: diffs.filter((d) => d > 0).length / diffs.length };
 }
 
-/** One sentence for a finding cell: "USE-lite is ahead of word vectors by 2.1 points [1.4, 2.8] over 25 runs". Pure. */
+/** How a relates to b: "ahead of", "behind" or "within noise of". Pure. */
+export function relation(v: Verdict): string {
+  return v === "ahead" ? "ahead of" : v === "behind" ? "behind" : "within noise of";
+}
+
+/**
+ * One sentence for a finding cell: "USE-lite is ahead of word vectors by 2.10 points [1.40, 2.80] over 25
+ * paired runs", "... is behind B by 3.28 points (difference -3.28 [-5.90, -0.66]) ...", "... is within
+ * noise of B (difference 0.45 points [-0.70, 1.61]) ...". Pure.
+ */
 export function describeComparison(nameA: string, nameB: string, c: PairedComparison, unit = "points", digits = 2): string {
-  const f = (x: number) => x.toFixed(digits);
-  const what = c.verdict === "within noise" ? `is within noise of ${nameB} (difference` : `is ${c.verdict} of ${nameB} by`;
-  const close = c.verdict === "within noise" ? ")" : "";
-  return `${nameA} ${what} ${f(c.mean)} ${unit} [${f(c.ci[0])}, ${f(c.ci[1])}]${close} over ${c.n} paired runs`;
+  const f = (x: number) => x.toFixed(digits), ci = `[${f(c.ci[0])}, ${f(c.ci[1])}]`;
+  const body = c.verdict === "ahead" ? `by ${f(c.mean)} ${unit} ${ci}`
+    : c.verdict === "behind" ? `by ${f(-c.mean)} ${unit} (difference ${f(c.mean)} ${ci})`
+    : `(difference ${f(c.mean)} ${unit} ${ci})`;
+  return `${nameA} is ${relation(c.verdict)} ${nameB} ${body} over ${c.n} paired runs`;
 }
