@@ -26,6 +26,12 @@ export interface CaptionCorpusConfig {
   emojiCaptionTemplates: readonly string[];
   /** Same classes in another art style (zero-shot under style shift); null: none. */
   emojiShift: string | null;
+  /**
+   * More art styles of the same emoji, trained like `emoji`: their seen classes are training pairs and
+   * their unseen classes join the unseen-class test. Classes are then those every style (and `emojiShift`,
+   * required) has, split as notebook 01's multi-style probing (`styleShiftSplit`). Empty: `emoji` alone.
+   */
+  emojiStyles: readonly string[];
   /** Datasets never trained on, classified zero-shot with all their classes. */
   heldOutSets: string[];
   /** Share of unseen emoji subcategories (the split of notebook 01 with the same seed). */
@@ -193,7 +199,8 @@ export const CAPTIONS_EMBEDDED: CaptionNotebookConfig = {
     emoji: "emoji-google",
     emojiInTraining: true,
     emojiCaptionTemplates: DRAWING_TEMPLATES,
-    emojiShift: "emoji-twitter",
+    emojiShift: DEFAULT_STYLE_SHIFT.heldOutStyle,
+    emojiStyles: DEFAULT_STYLE_SHIFT.trainStyles.filter((s) => s !== "emoji-google"),
     heldOutSets: ["fashion-mnist"],
     unseenFraction: 0.25,
     splitSeed: 0,
@@ -223,6 +230,7 @@ export const CAPTIONS_PAPER: CaptionNotebookConfig = {
     emojiInTraining: false,
     emojiCaptionTemplates: [],
     emojiShift: "emoji-twitter",
+    emojiStyles: [],
     heldOutSets: ["imagenet", "imagenet-r", "imagenet-sketch"],
     unseenFraction: 0.25,
     splitSeed: 0,

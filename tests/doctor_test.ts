@@ -76,7 +76,7 @@ Deno.test("deno task doctor: prints the report, exit status 1 for a model that w
 });
 
 Deno.test("preflight: a Hugging Face model that will not run is named with the doctor's reason and fix, before any loading", async () => {
-  const { preflight } = await import("../lib/experiments/probing.ts");
+  const { preflight } = await import("../lib/experiments/preflight.ts");
   const bad = await Deno.makeTempDir();
   const broken = await writeLogitsOnlyBroken(bad);
   const problems = await preflight({ datasets: [], vision: `hf:${join(dir, "dinov2")}`, language: [`hf:${broken}:last-token`, `hf:${join(dir, "qwen2")}:last-token`] });

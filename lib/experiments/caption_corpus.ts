@@ -1,7 +1,8 @@
 /**
  * The caption corpus of Section 5 and its held-out zero-shot tasks: clip-art captions (openclipart, Tux
- * Paint) and the names of the SEEN emoji classes for training; unseen emoji classes, their other art
- * style, datasets never trained on and a share of the caption pairs (retrieval) held out.
+ * Paint) and the names of the SEEN emoji classes (in every training art style) for training; unseen emoji
+ * classes, the same classes in a held-out art style, datasets never trained on and a share of the caption
+ * pairs (retrieval) held out.
  *
  * @example
  * ```ts
@@ -16,6 +17,7 @@ import type { CaptionCorpusConfig } from "../config.ts";
 import type { Item } from "../data/items.ts";
 import { dataset as loadDataset } from "../data/registry.ts";
 import { type ClassSplit, splitClasses } from "../data/splits.ts";
+import { alignStyles, styleShiftSplit } from "../data/emoji_multistyle.ts";
 import { fillTemplates } from "../data/templates.ts";
 import { imageFeatures } from "../features.ts";
 import { visionEncoder } from "../encoders/registry.ts";
@@ -57,7 +59,43 @@ export interface ZeroShotTask {
 
 /** Every dataset a corpus configuration reads (for a preflight check). Pure. */
 export function corpusDatasets(cfg: CaptionCorpusConfig): string[] {
-  return [...new Set([...cfg.captionSets, ...[cfg.emoji, cfg.emojiShift].filter((d): d is string => !!d), ...cfg.heldOutSets])];
+  return [...new Set([...cfg.captionSets, ...[cfg.emoji, ...(cfg.emoji ? cfg.emojiStyles : []), cfg.emojiShift].filter((d): d is string => !!d), ...cfg.heldOutSets])];
+}
+
+/** The emoji side of a corpus: the split, the seen items trained on, and the unseen items of the two tests. */
+interface EmojiLayout {
+  split: ClassSplit;
+  identity: Record<string, string>;
+  seen: Item[];
+  unseen: Item[];
+  shifted: Item[];
+}
+
+/**
+ * Lay out the emoji styles of a corpus configuration (null when it has none). With `emojiStyles`, the
+ * styles are aligned on their common classes and split by `styleShiftSplit` (notebook 01's split for the
+ * same seed); without, `emoji` is split by subcategory and `emojiShift` keeps its images of the unseen classes.
+ */
+async function emojiLayout(cfg: CaptionCorpusConfig): Promise<EmojiLayout | null> {
+  if (!cfg.emoji) return null;
+  const styles = [cfg.emoji, ...cfg.emojiStyles];
+  if (cfg.emojiStyles.length && !cfg.emojiShift) throw new Error(`caption corpus: emojiStyles (${cfg.emojiStyles.join(", ")}) needs emojiShift, the held-out style`);
+  const loaded = [];
+  for (const n of [...styles, ...(cfg.emojiShift ? [cfg.emojiShift] : [])]) loaded.push(await loadDataset(n));
+  const identity = Object.fromEntries(loaded.map((d) => [d.name, d.version]));
+  if (cfg.emojiStyles.length && cfg.emojiInTraining) {
+    const s = styleShiftSplit(alignStyles(loaded), { trainStyles: styles, heldOutStyle: cfg.emojiShift!, seed: cfg.splitSeed, unseenFraction: cfg.unseenFraction, byGroup: true });
+    return { split: s.split, identity, seen: s.train, unseen: s.test, shifted: s.styleShift };
+  }
+  const main = loaded[0].items;
+  const split = cfg.emojiInTraining ? emojiSplit(main, cfg) : { seen: new Set<string>(), unseen: new Set(main.map((it) => it.class_name).filter(Boolean)), seed: cfg.splitSeed };
+  const of = (items: Item[], side: Set<string>) => items.filter((it) => side.has(it.class_name));
+  return {
+    split, identity,
+    seen: loaded.slice(0, styles.length).flatMap((d) => of(d.items, split.seen)),
+    unseen: loaded.slice(0, styles.length).flatMap((d) => of(d.items, split.unseen)),
+    shifted: cfg.emojiShift ? of(loaded.at(-1)!.items, split.unseen) : [],
+  };
 }
 
 const isHeldOutPair = (id: string, fraction: number) => (hashSeed(`retrieval:${id}`) % 10_000) / 10_000 < fraction;
@@ -74,17 +112,12 @@ export async function captionCorpus(cfg: CaptionCorpusConfig): Promise<CaptionCo
     if (!withCaption.length) throw new Error(`caption corpus: dataset ${name} has no items with a caption`);
     pairs.push(...withCaption);
   }
-  let split: ClassSplit | null = null;
-  const emojiPairs: Item[] = [];
-  if (cfg.emoji) {
-    const ds = await loadDataset(cfg.emoji);
-    identity[cfg.emoji] = ds.version;
-    split = cfg.emojiInTraining ? emojiSplit(ds.items, cfg) : { seen: new Set(), unseen: new Set(ds.items.map((it) => it.class_name).filter(Boolean)), seed: cfg.splitSeed };
-    for (const it of ds.items.filter((it) => split!.seen.has(it.class_name))) {
-      const captions = cfg.emojiCaptionTemplates.length ? fillTemplates(it.class_name, cfg.emojiCaptionTemplates) : [it.class_name];
-      emojiPairs.push(...captions.map((caption) => ({ ...it, caption })));
-    }
-  }
+  const emoji = await emojiLayout(cfg);
+  Object.assign(identity, emoji?.identity ?? {});
+  const emojiPairs = (emoji?.seen ?? []).flatMap((it) =>
+    (cfg.emojiCaptionTemplates.length ? fillTemplates(it.class_name, cfg.emojiCaptionTemplates) : [it.class_name]).map((caption) => ({ ...it, caption }))
+  );
+  const emojiSources = new Set([cfg.emoji, ...cfg.emojiStyles]);
   // one row per IMAGE; an image with several captions (COCO) keeps them all and training draws one per step
   const byImage = new Map<string, { item: Item; captions: string[] }>();
   for (const it of [...pairs, ...emojiPairs]) {
@@ -97,7 +130,7 @@ export async function captionCorpus(cfg: CaptionCorpusConfig): Promise<CaptionCo
   vis.dispose();
   const trainIdx: number[] = [], retrievalIdx: number[] = [];
   feats.items.forEach((it, i) =>
-    (it.source !== cfg.emoji && isHeldOutPair(it.item_id, cfg.retrievalFraction) ? retrievalIdx : trainIdx).push(i)
+    (!emojiSources.has(it.source) && isHeldOutPair(it.item_id, cfg.retrievalFraction) ? retrievalIdx : trainIdx).push(i)
   );
   const part = (idx: number[]): CaptionPart => {
     const captions: string[] = [], textsOf: number[][] = [];
@@ -108,7 +141,7 @@ export async function captionCorpus(cfg: CaptionCorpusConfig): Promise<CaptionCo
     }
     return { items: idx.map((i) => feats.items[i]), images: selectRows(feats.matrix, idx), captions, textsOf };
   };
-  return { config: cfg, identity, split, train: part(trainIdx), retrieval: part(retrievalIdx) };
+  return { config: cfg, identity, split: emoji?.split ?? null, train: part(trainIdx), retrieval: part(retrievalIdx) };
 }
 
 /** The emoji seen / unseen split by subcategory (identical to notebook 01's for the same seed). Pure. */
@@ -129,14 +162,11 @@ export async function zeroShotTasks(corpus: CaptionCorpus): Promise<ZeroShotTask
     const index = new Map(cls.map((c, i) => [c, i]));
     tasks.push({ name, kind, items: f.items, images: f.matrix, classes: cls, labels: f.items.map((it) => index.get(it.class_name)!) });
   };
-  if (cfg.emoji && corpus.split) {
-    const unseen = [...corpus.split.unseen].sort();
-    const ds = await loadDataset(cfg.emoji);
-    await make(`${cfg.emoji} (unseen classes)`, "classes never trained on", ds.items.filter((it) => corpus.split!.unseen.has(it.class_name)), unseen);
-    if (cfg.emojiShift) {
-      const shifted = await loadDataset(cfg.emojiShift);
-      await make(`${cfg.emojiShift} (unseen classes, other style)`, "same unseen classes, another art style", shifted.items.filter((it) => corpus.split!.unseen.has(it.class_name)), unseen);
-    }
+  const emoji = await emojiLayout(cfg);
+  if (emoji) {
+    const unseen = [...emoji.split.unseen].sort();
+    await make(`${[cfg.emoji, ...cfg.emojiStyles].join(" + ")} (unseen classes)`, "classes never trained on", emoji.unseen, unseen);
+    if (emoji.shifted.length) await make(`${cfg.emojiShift} (unseen classes, other style)`, "same unseen classes, another art style", emoji.shifted, unseen);
   }
   for (const name of cfg.heldOutSets) {
     const ds = await loadDataset(name);
