@@ -104,7 +104,7 @@ export * from "./data/multilingual.ts";
 export * from "./baselines/lit.ts";
 export * from "./report/results.ts";
 export * from "./report/format.ts";
-export * from "./report/findings.ts";
+export * from "./experiments/findings.ts";
 export * from "./data/llm_descriptions.ts";
 export * from "./runtime/memo.ts";
 export * from "./experiments/language_tasks.ts";

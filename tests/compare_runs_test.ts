@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { compareRuns, compareRunsTo, runValues, selectRuns, summarize } from "../lib/stats/compare_runs.ts";
 import type { RunRow } from "../lib/stats/aggregate.ts";
-import { finding, verdictPhrase } from "../lib/report/findings.ts";
+import { finding, verdictPhrase } from "../lib/experiments/findings.ts";
 
 const row = (text: string, split_seed: number, seed: number, value: number, metric = "acc"): RunRow =>
   ({ vision: "v", text, dataset: "d", split: "unseen", seed, split_seed, metric, value });

@@ -12,7 +12,7 @@
  * finding([`USE-lite: ${verdictSentence(c)}.`, "Second paragraph."]);
  * ```
  */
-import { type Displayable, markdown, table } from "./display.ts";
+import { type Displayable, markdown, table } from "../report/display.ts";
 import { describeComparison, relation } from "../stats/paired.ts";
 import type { RunComparison } from "../stats/compare_runs.ts";
 
