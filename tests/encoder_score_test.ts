@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { type EncoderSource, problemsByName, scoreEncoders } from "../lib/experiments/encoder_score.ts";
+import { type EncoderSource, problemsByName, scoreEncoders, scoreLanguageEncoder } from "../lib/experiments/encoder_score.ts";
 import { describeRanking, rankByRuns, rankEncoders } from "../lib/experiments/leaderboard.ts";
-import { type ProbingContext, probingRun } from "../lib/experiments/probing.ts";
+import { type ProbingContext, type ProbingResult, probingRun } from "../lib/experiments/probing.ts";
+import type { ClassificationMetrics } from "../lib/eval/metrics.ts";
 import { pairedComparison } from "../lib/stats/paired.ts";
 import { loadWordNet } from "../lib/data/wordnet.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
@@ -105,6 +106,27 @@ Deno.test("scoreEncoders on a toy world: good > noisy > bad, separated; a model 
   assert.equal(ranked[0].vsNext?.verdict, "ahead", `good vs noisy: ${JSON.stringify(ranked[0].vsNext)}`);
   assert.equal(ranked[0].rankRange[0], 1);
   assert.equal(ranked.at(-1)!.vsNext, undefined);
+});
+
+Deno.test("scoreLanguageEncoder over several splits: runs are splits x seeds, with the style shift when the probe gives one", async () => {
+  const { ctx, encoders } = toyWorld();
+  const other: ProbingContext = { ...ctx, split: { ...ctx.split, seed: 7 } };
+  const metrics = (v: number): ClassificationMetrics => ({ top1: v, topk: v, k: 5, meanPerClassRecall: v, perClassRecall: [], n: 1 });
+  // a fake probe whose value encodes split and seed, so the expected figures are known
+  const value = (split: number, seed: number) => 0.1 * split + 0.01 * seed;
+  const source: EncoderSource = {
+    open: (name) => Promise.resolve(encoders[name]),
+    probe: (c, name, o) => Promise.resolve({ text: name, representation: o.representation, seed: o.seed, unseen: metrics(value(c.split.seed, o.seed)), seen: metrics(1),
+      styleShift: metrics(value(c.split.seed, o.seed) / 2), unseenClasses: 10, trainSeconds: 0, steps: 0 } satisfies ProbingResult),
+    problems: () => Promise.resolve({}),
+  };
+  const opts = { seeds: [0, 1, 2], wordnet: await loadWordNet(), capabilityItems: 20, alignment: { k: 3, resamples: 10 }, source };
+  const s = await scoreLanguageEncoder([ctx, other], "good", opts);
+  assert.deepEqual(Object.keys(s.visual.perRun), ["split0/seed0", "split0/seed1", "split0/seed2", "split7/seed0", "split7/seed1", "split7/seed2"]);
+  assert.ok(Math.abs(s.visual.mean - (0 + 0.01 + 0.02 + 0.7 + 0.71 + 0.72) / 6) < 1e-12);
+  assert.ok(Math.abs(s.styleShift!.mean - s.visual.mean / 2) < 1e-12);
+  assert.equal(s.styleShift!.perRun["split7/seed1"], value(7, 1) / 2);
+  await assert.rejects(() => scoreLanguageEncoder([ctx, ctx], "good", opts), /two contexts have split seed 0/);
 });
 
 Deno.test("rankByRuns: rank intervals and neighbour verdicts from paired comparisons over shared runs", () => {

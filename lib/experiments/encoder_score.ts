@@ -3,7 +3,8 @@
  * **visual generalization** (the strict zero-shot probe's unseen-class mean per-class recall, one cached
  * run per seed, with a 95% t-interval and the per-run values for paired comparisons), the text-only
  * **capability score** (`capabilityScore`, WordNet multiple choice, chance 20%) and **training-free
- * alignment** (`classAlignment`: mutual k-NN, CKA and unbiased CKA on the unseen classes).
+ * alignment** (`classAlignment`: mutual k-NN, CKA and unbiased CKA on the unseen classes). Given several
+ * contexts (one per seen / unseen split), the runs are every split crossed with every seed.
  * {@link scoreEncoders} scores a list and turns a model that cannot be loaded or run into a row with its
  * reason instead of an exception (the preflight / model doctor's reason when it has one).
  *
@@ -15,7 +16,7 @@
  * const opts = { seeds: [0, 1, 2], wordnet: await loadWordNet() };
  * const s: EncoderScore = await scoreLanguageEncoder(ctx, "use-lite", opts);
  * console.log(s.visual.mean, s.visual.ci, s.capability.accuracy, s.alignment.mutualKnn.value);
- * const rows = await scoreEncoders(ctx, ["use-lite", "hf:example-org/not-downloaded"], opts);
+ * const rows = await scoreEncoders(ctx, ["use-lite", "hf:example-org/not-downloaded:mean"], opts);
  * for (const r of rows) console.log(r.name, r.ok ? r.score.visual.mean : r.reason);
  * ```
  */
@@ -25,7 +26,8 @@ import { languageEncoder } from "../encoders/registry.ts";
 import type { TrainConfig } from "../train/trainer.ts";
 import { meanInterval } from "../stats/intervals.ts";
 import type { AlignmentReport } from "../stats/alignment.ts";
-import { cachedProbingRun, preflight, type ProbingContext, type ProbingResult, type Representation } from "./probing.ts";
+import { cachedProbingRun, type ProbingContext, type ProbingResult, type Representation } from "./probing.ts";
+import { preflight } from "./preflight.ts";
 import { capabilityScore } from "./language_tasks.ts";
 import { classAlignment } from "./class_alignment.ts";
 
@@ -48,6 +50,8 @@ export interface EncoderScore {
   /** Feature dimension. */
   dim: number;
   visual: VisualScore;
+  /** Multi-style contexts: the unseen classes in the held-out style (never trained on), per run. */
+  styleShift?: VisualScore;
   capability: CapabilityScore;
   /** Mutual k-NN, CKA, unbiased CKA with bootstrap intervals, and the k-NN chance level. */
   alignment: AlignmentReport;
@@ -88,7 +92,7 @@ export function problemsByName(lines: readonly string[], names: readonly string[
 
 /** Options of {@link scoreLanguageEncoder}. */
 export interface EncoderScoreOptions {
-  /** Initialisation seeds of the probe (one run each on the context's split). */
+  /** Initialisation seeds of the probe (one run each on every context's split). */
   seeds: readonly number[];
   wordnet: WordNet;
   /** Training settings of the probe (part of the cache key: keep them fixed to reuse runs). */
@@ -105,23 +109,45 @@ export interface EncoderScoreOptions {
   onStep?: (what: string) => void;
 }
 
-/** Probe over the seeds, then score capability and alignment on the unseen classes. */
-export async function scoreLanguageEncoder(ctx: ProbingContext, name: string, opts: EncoderScoreOptions): Promise<EncoderScore> {
+/** Whether a value is one probing context (not a list of them). */
+function isContext(x: ProbingContext | readonly ProbingContext[]): x is ProbingContext {
+  return !Array.isArray(x);
+}
+
+/** Mean and 95% interval of runs keyed by name. Pure. */
+function runSummary(perRun: Record<string, number>): VisualScore {
+  const s = meanInterval(Object.values(perRun));
+  return { mean: s.mean, ci: s.ci, perRun };
+}
+
+/**
+ * Probe over the seeds on each context (one context per seen / unseen split: runs are keyed
+ * `split<S>/seed<N>`), then score capability and alignment (on the first context's unseen classes).
+ * Multi-style contexts also give the style shift: the unseen classes in the held-out style, per run.
+ */
+export async function scoreLanguageEncoder(ctx: ProbingContext | readonly ProbingContext[], name: string, opts: EncoderScoreOptions): Promise<EncoderScore> {
+  const contexts = isContext(ctx) ? [ctx] : ctx;
+  if (!contexts.length) throw new Error(`scoreLanguageEncoder(${name}): no probing context`);
   const source = opts.source ?? REGISTRY_ENCODERS;
-  const perRun: Record<string, number> = {};
-  for (const seed of opts.seeds) {
-    const r = await source.probe(ctx, name, { representation: opts.representation ?? "templates", seed, train: opts.train });
-    perRun[`split${ctx.split.seed}/seed${seed}`] = r.unseen.meanPerClassRecall;
-    opts.onStep?.(`${name} seed ${seed}`);
+  const perRun: Record<string, number> = {}, shifted: Record<string, number> = {};
+  for (const c of contexts) {
+    for (const seed of opts.seeds) {
+      const run = `split${c.split.seed}/seed${seed}`;
+      if (run in perRun) throw new Error(`scoreLanguageEncoder(${name}): two contexts have split seed ${c.split.seed}`);
+      const r = await source.probe(c, name, { representation: opts.representation ?? "templates", seed, train: opts.train });
+      perRun[run] = r.unseen.meanPerClassRecall;
+      if (r.styleShift) shifted[run] = r.styleShift.meanPerClassRecall;
+      opts.onStep?.(`${name} split ${c.split.seed} seed ${seed}`);
+    }
   }
-  const v = meanInterval(Object.values(perRun));
   const enc = await source.open(name);
   try {
     const capability = await capabilityScore(enc, opts.wordnet, { n: opts.capabilityItems ?? 1000 });
     opts.onStep?.(`${name} capability`);
-    const alignment = await classAlignment(ctx, enc, { classes: ctx.unseenClasses, ...opts.alignment });
+    const alignment = await classAlignment(contexts[0], enc, { classes: contexts[0].unseenClasses, ...opts.alignment });
     opts.onStep?.(`${name} alignment`);
-    return { name, dim: enc.identity.dim, visual: { mean: v.mean, ci: v.ci, perRun }, capability, alignment };
+    const styleShift = Object.keys(shifted).length === Object.keys(perRun).length ? runSummary(shifted) : undefined;
+    return { name, dim: enc.identity.dim, visual: runSummary(perRun), ...(styleShift ? { styleShift } : {}), capability, alignment };
   } finally {
     enc.dispose();
   }
@@ -134,9 +160,9 @@ export type EncoderRow = { name: string; ok: true; score: EncoderScore } | { nam
  * Score every encoder of a list, in order. A name the source's preflight rejects is not run; a model that
  * fails while scoring becomes a row with the error's first line. Never throws for one model's fault.
  */
-export async function scoreEncoders(ctx: ProbingContext, names: readonly string[], opts: EncoderScoreOptions): Promise<EncoderRow[]> {
+export async function scoreEncoders(ctx: ProbingContext | readonly ProbingContext[], names: readonly string[], opts: EncoderScoreOptions): Promise<EncoderRow[]> {
   const source = opts.source ?? REGISTRY_ENCODERS;
-  const problems = await source.problems(ctx, names);
+  const problems = await source.problems(isContext(ctx) ? ctx : ctx[0], names);
   const rows: EncoderRow[] = [];
   for (const name of names) {
     if (problems[name]) {
