@@ -109,6 +109,8 @@ export * from "./data/llm_descriptions.ts";
 export * from "./runtime/memo.ts";
 export * from "./experiments/language_tasks.ts";
 export * from "./experiments/class_alignment.ts";
+export * from "./experiments/encoder_score.ts";
+export * from "./experiments/leaderboard.ts";
 export * from "./experiments/captions.ts";
 export * from "./experiments/multilingual.ts";
 export * from "./experiments/compositional.ts";
