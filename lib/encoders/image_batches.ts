@@ -29,8 +29,7 @@ export interface BatchPlan {
 export async function preprocessBatch(images: ImageInput[], spec: PreprocessSpec): Promise<Float32Array> {
   const per = spec.size * spec.size * 3;
   const flat = new Float32Array(images.length * per);
-  const pixels = await Promise.all(images.map((im) => preprocessImage(im, spec)));
-  pixels.forEach((p, i) => flat.set(p, i * per));
+  await Promise.all(images.map((im, i) => preprocessImage(im, spec, flat.subarray(i * per, (i + 1) * per))));
   return flat;
 }
 

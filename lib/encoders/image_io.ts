@@ -16,6 +16,8 @@
 import sharp from "sharp";
 import { readImageBytes } from "../data/image_ref.ts";
 import type { ImageInput } from "./types.ts";
+import { containUpscale, pngSize, upscaleCovered } from "./vips_upscale.ts";
+import { decodePngOnWhite } from "./png_pixels.ts";
 
 /** ImageNet channel means and standard deviations (RGB). */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
@@ -43,11 +45,74 @@ export function describeSpec(s: PreprocessSpec): string {
 /** Image bytes are read by the data layer (`data/image_ref.ts`); re-exported for existing callers. */
 export { readImageBytes };
 
-/** Decode, composite on white, resize and normalise one image. Errors name the image. */
-export async function preprocessImage(ref: ImageInput, spec: PreprocessSpec): Promise<Float32Array> {
+/**
+ * Decode, composite on white, resize and normalise one image. Errors name the image. `into` (length
+ * 3 * size * size, e.g. a batch's slot) receives the pixels instead of a new array.
+ */
+export async function preprocessImage(ref: ImageInput, spec: PreprocessSpec, into?: Float32Array): Promise<Float32Array> {
   const label = typeof ref === "string" ? ref : `<${ref.length} bytes>`;
   const bytes = await readImageBytes(ref);
-  let rgb: Uint8Array;
+  let rgb: Uint8Array | undefined;
+  try {
+    if (spec.mode === "pad") rgb = await decodeSmallContained(bytes, spec.size);
+  } catch (err) {
+    throw new Error(`cannot decode image ${label}: ${(err as Error).message}`);
+  }
+  if (!rgb) rgb = await sharpPixels(bytes, spec, label);
+  const n = spec.size * spec.size;
+  if (rgb.length !== n * 3) {
+    // grey images come back with one channel: expand to RGB
+    const grey = rgb;
+    if (grey.length === n) rgb = Uint8Array.from({ length: n * 3 }, (_, i) => grey[Math.floor(i / 3)]);
+    else throw new Error(`image ${label}: unexpected pixel buffer of ${grey.length} bytes`);
+  }
+  return toFloatPixels(rgb, spec, into);
+}
+
+/**
+ * A PNG smaller than the target in `pad` mode, without sharp's per-call cost (about 1.2 ms of CPU for an
+ * emoji, mostly pipeline set-up): decoded and flattened on white in TypeScript (`png_pixels.ts`; sharp
+ * when the PNG is of a kind it does not cover), enlarged and embedded in TypeScript (`vips_upscale.ts`).
+ * The same bytes as sharp's pipeline (tests/vips_upscale_test.ts). Undefined when the image is not such a
+ * PNG, or when this libvips does not give the same bytes (checked once per process): sharp does all of it.
+ */
+async function decodeSmallContained(bytes: Uint8Array, size: number): Promise<Uint8Array | undefined> {
+  const dims = pngSize(bytes);
+  if (!dims || !upscaleCovered(dims.width, dims.height, size) || !(await upscaleMatchesSharp())) return undefined;
+  let rgb = decodePngOnWhite(bytes, 255)?.rgb;
+  if (!rgb) {
+    const { data, info } = await sharp(bytes, { failOn: "error" }).flatten({ background: "#ffffff" }).toColourspace("srgb").raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== dims.width || info.height !== dims.height) return undefined;
+    rgb = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  }
+  if (rgb.length !== dims.width * dims.height * 3) return undefined;
+  return containUpscale(rgb, dims.width, dims.height, size, 255);
+}
+
+let upscaleCheck: Promise<boolean> | undefined;
+
+/**
+ * Whether {@link containUpscale} gives sharp's bytes with the libvips loaded here, on a synthetic
+ * non-square gradient at a non-integer scale (memoised: one check per process).
+ */
+export function upscaleMatchesSharp(): Promise<boolean> {
+  upscaleCheck ??= (async () => {
+    const w = 13, h = 7, size = 40;
+    const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37 + Math.floor(i / (w * 3)) * 91) % 256);
+    const ref = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+      .resize(size, size, { fit: "contain", background: "#ffffff", kernel: "linear" }).raw().toBuffer();
+    const mine = containUpscale(rgb, w, h, size, 255);
+    return ref.length === mine.length && ref.every((v, i) => v === mine[i]);
+  })();
+  return upscaleCheck;
+}
+
+/**
+ * Decode, flatten, resize (and crop) with sharp alone: 8-bit pixels at the spec's size (RGB; one band for
+ * some grey images). The reference that the TypeScript path for small PNGs reproduces.
+ */
+export async function sharpPixels(bytes: Uint8Array, spec: PreprocessSpec, label = `<${bytes.length} bytes>`): Promise<Uint8Array> {
   try {
     let img = sharp(bytes, { failOn: "error" }).flatten({ background: "#ffffff" });
     if (spec.mode === "pad") {
@@ -65,17 +130,16 @@ export async function preprocessImage(ref: ImageInput, spec: PreprocessSpec): Pr
         height: spec.size,
       });
     }
-    rgb = await img.removeAlpha().toColourspace("srgb").raw().toBuffer();
+    return await img.removeAlpha().toColourspace("srgb").raw().toBuffer();
   } catch (err) {
     throw new Error(`cannot decode image ${label}: ${(err as Error).message}`);
   }
+}
+
+/** 8-bit RGB pixels as normalised Float32 in the spec's layout, written into `out` (or a new array). */
+function toFloatPixels(rgb: Uint8Array, spec: PreprocessSpec, out: Float32Array = new Float32Array(spec.size * spec.size * 3)): Float32Array {
   const n = spec.size * spec.size;
-  if (rgb.length !== n * 3) {
-    // grey images come back with one channel: expand to RGB
-    if (rgb.length === n) rgb = Uint8Array.from({ length: n * 3 }, (_, i) => rgb[Math.floor(i / 3)]);
-    else throw new Error(`image ${label}: unexpected pixel buffer of ${rgb.length} bytes`);
-  }
-  const out = new Float32Array(n * 3);
+  if (out.length !== n * 3) throw new Error(`preprocessImage: output of ${out.length} values for ${n * 3}`);
   const mean = spec.mean ?? [0, 0, 0], std = spec.std ?? [1, 1, 1];
   // one table per channel: the same (x / 255 - mean) / std for each of the 256 byte values, looked up
   const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, x) => (x / 255 - mean[c]) / std[c]));
