@@ -14,6 +14,7 @@
  * ```
  */
 import sharp from "sharp";
+import { setImmediate } from "node:timers";
 import { readImageBytes } from "../data/image_ref.ts";
 import type { ImageInput } from "./types.ts";
 import { containUpscale, pngSize, upscaleCovered } from "./vips_upscale.ts";
@@ -59,14 +60,7 @@ export async function preprocessImage(ref: ImageInput, spec: PreprocessSpec, int
     throw new Error(`cannot decode image ${label}: ${(err as Error).message}`);
   }
   if (!rgb) rgb = await sharpPixels(bytes, spec, label);
-  const n = spec.size * spec.size;
-  if (rgb.length !== n * 3) {
-    // grey images come back with one channel: expand to RGB
-    const grey = rgb;
-    if (grey.length === n) rgb = Uint8Array.from({ length: n * 3 }, (_, i) => grey[Math.floor(i / 3)]);
-    else throw new Error(`image ${label}: unexpected pixel buffer of ${grey.length} bytes`);
-  }
-  return toFloatPixels(rgb, spec, into);
+  return toFloatPixels(rgb, spec, into, `image ${label}`);
 }
 
 /**
@@ -79,6 +73,9 @@ export async function preprocessImage(ref: ImageInput, spec: PreprocessSpec, int
 async function decodeSmallContained(bytes: Uint8Array, size: number): Promise<Uint8Array | undefined> {
   const dims = pngSize(bytes);
   if (!dims || !upscaleCovered(dims.width, dims.height, size) || !(await upscaleMatchesSharp())) return undefined;
+  // this work runs on the main thread: one image per event-loop turn, so that the end of a forward pass
+  // (and the start of the next) never waits for a whole batch's decoding
+  await new Promise<void>((resolve) => setImmediate(resolve));
   let rgb = decodePngOnWhite(bytes, 255)?.rgb;
   if (!rgb) {
     const { data, info } = await sharp(bytes, { failOn: "error" }).flatten({ background: "#ffffff" }).toColourspace("srgb").raw()
@@ -136,10 +133,24 @@ export async function sharpPixels(bytes: Uint8Array, spec: PreprocessSpec, label
   }
 }
 
-/** 8-bit RGB pixels as normalised Float32 in the spec's layout, written into `out` (or a new array). */
-function toFloatPixels(rgb: Uint8Array, spec: PreprocessSpec, out: Float32Array = new Float32Array(spec.size * spec.size * 3)): Float32Array {
+/**
+ * 8-bit pixels at the spec's size (RGB, or one grey band) as normalised Float32 in the spec's layout,
+ * written into `out` (or a new array). `label` names the image in errors.
+ */
+export function toFloatPixels(
+  pixels: Uint8Array,
+  spec: PreprocessSpec,
+  out: Float32Array = new Float32Array(spec.size * spec.size * 3),
+  label = "an image",
+): Float32Array {
   const n = spec.size * spec.size;
   if (out.length !== n * 3) throw new Error(`preprocessImage: output of ${out.length} values for ${n * 3}`);
+  let rgb = pixels;
+  if (rgb.length !== n * 3) {
+    // grey images come back from sharp with one channel: expand to RGB
+    if (pixels.length === n) rgb = Uint8Array.from({ length: n * 3 }, (_, i) => pixels[Math.floor(i / 3)]);
+    else throw new Error(`${label}: unexpected pixel buffer of ${pixels.length} bytes`);
+  }
   const mean = spec.mean ?? [0, 0, 0], std = spec.std ?? [1, 1, 1];
   // one table per channel: the same (x / 255 - mean) / std for each of the 256 byte values, looked up
   const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, x) => (x / 255 - mean[c]) / std[c]));
