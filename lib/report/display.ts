@@ -2,7 +2,10 @@
  * Rich notebook output that also survives the HTML export: polars DataFrames as HTML tables, Observable
  * Plot figures as inline SVG (rendered server-side with linkedom), markdown and HTML snippets.
  * Each function returns an object the Deno kernel displays when it is a cell's last value
- * (`Symbol.for("Jupyter.display")`), or that `show(...)` displays mid-cell.
+ * (`Symbol.for("Jupyter.display")`), or that `show(...)` displays mid-cell. `imageGrid`, which reads
+ * images, returns a promise that is itself displayable, so that it shows as a cell's last value with or
+ * without `await`. Every display waits for the kernel to publish the cell's queued output first
+ * (`settleOutput`), so that nothing of this cell lands under the next one.
  *
  * @example
  * ```ts
@@ -19,7 +22,7 @@ import { Buffer } from "node:buffer";
 import { readImageBytes } from "../data/image_ref.ts";
 import { parseHTML } from "linkedom";
 import type pl from "nodejs-polars";
-import { escapeHtml, jupyter } from "../runtime/jupyter.ts";
+import { escapeHtml, jupyter, settleOutput } from "../runtime/jupyter.ts";
 
 /** A MIME bundle (`text/html`, `image/svg+xml`, `text/markdown`, `text/plain`, ...). */
 export type MimeBundle = Record<string, string>;
@@ -27,21 +30,54 @@ export type MimeBundle = Record<string, string>;
 /** Something the notebook can display; `bundle` is the raw MIME bundle. */
 export interface Displayable {
   bundle: MimeBundle;
-  [key: symbol]: () => MimeBundle;
+  [key: symbol]: () => Promise<MimeBundle>;
 }
 
-const DISPLAY = Symbol.for("Jupyter.display");
+/** The key the Deno kernel looks up on a cell's last value (it awaits what the function returns). */
+export const DISPLAY: unique symbol = Symbol.for("Jupyter.display") as typeof DISPLAY;
 
-/** Wrap a MIME bundle so that the kernel renders it. */
+/**
+ * Wrap a MIME bundle so that the kernel renders it. The kernel calls the display function when the
+ * object is a cell's last value; it first lets the kernel publish the cell's queued output
+ * ({@link settleOutput}), so that the result is the cell's last message and goes out under its cell.
+ */
 export function displayable(bundle: MimeBundle): Displayable {
-  return { bundle, [DISPLAY]: () => bundle, toString: () => bundle["text/plain"] ?? "" } as Displayable;
+  return {
+    bundle,
+    [DISPLAY]: async () => {
+      await settleOutput();
+      return bundle;
+    },
+    toString: () => bundle["text/plain"] ?? "",
+  } as Displayable;
 }
 
-/** Display now (mid-cell); outside a notebook, print the plain-text form. */
+/**
+ * A promise of a displayable that the kernel also displays when the promise itself is a cell's last
+ * value (a call without `await`): the kernel awaits the display function, which awaits the promise.
+ * Without this the cell would show `Promise { <pending> }` and the display would never appear.
+ *
+ * @example
+ * ```ts
+ * const later = displayablePromise(Promise.resolve(markdown("ready")));
+ * (await later).bundle["text/markdown"];   // "ready"
+ * ```
+ */
+export function displayablePromise<T extends Displayable>(promise: Promise<T>): Promise<T> {
+  return Object.assign(promise, { [DISPLAY]: async () => await (await promise)[DISPLAY]() });
+}
+
+/**
+ * Display now (mid-cell); outside a notebook, print the plain-text form. Resolves once the kernel has
+ * had time to publish it ({@link settleOutput}): `await` it, or a display made at the end of a cell can
+ * land under the next cell.
+ */
 export async function show(item: Displayable): Promise<void> {
   const j = jupyter();
-  if (j) await j.display(item.bundle, { raw: true });
-  else console.log(item.bundle["text/plain"] ?? "");
+  if (j) {
+    await j.display(item.bundle, { raw: true });
+    await settleOutput();
+  } else console.log(item.bundle["text/plain"] ?? "");
 }
 
 function formatCell(v: unknown, digits: number): string {
@@ -171,8 +207,16 @@ export async function thumbnailPng(image: string, size: number): Promise<Uint8Ar
   return new Uint8Array(png.buffer, png.byteOffset, png.length);
 }
 
-/** A grid of images with captions, embedded as base64 PNG thumbnails (they survive the HTML export). */
-export async function imageGrid(tiles: GridTile[], opts: { size?: number; columns?: number; title?: string } = {}): Promise<Displayable> {
+/**
+ * A grid of images with captions, embedded as base64 PNG thumbnails (they survive the HTML export). The
+ * promise is displayable itself ({@link displayablePromise}): a cell may end with `sl.imageGrid(...)`
+ * with or without `await`.
+ */
+export function imageGrid(tiles: GridTile[], opts: { size?: number; columns?: number; title?: string } = {}): Promise<Displayable> {
+  return displayablePromise(gridOf(tiles, opts));
+}
+
+async function gridOf(tiles: GridTile[], opts: { size?: number; columns?: number; title?: string }): Promise<Displayable> {
   const size = opts.size ?? 72, cols = opts.columns ?? 8;
   const cells = await Promise.all(tiles.map(async (t) => {
     let img = `<div style="width:${size}px;height:${size}px;background:#eee"></div>`;

@@ -11,7 +11,7 @@
  * await bar.done();
  * ```
  */
-import { escapeHtml, jupyter } from "./jupyter.ts";
+import { escapeHtml, jupyter, settleOutput } from "./jupyter.ts";
 
 /** A running progress display. */
 export interface Progress {
@@ -66,7 +66,7 @@ export function formatProgress(s: ProgressState): string {
 /** HTML bar for the notebook display. Pure. */
 export function progressHtml(s: ProgressState): string {
   const pct = s.total > 0 ? Math.min(100, (100 * s.done) / s.total) : 0;
-  return `<div style="font-family:monospace;font-size:12px"><div style="width:320px;height:10px;background:#e5e7eb;` +
+  return `<div class="sharelock-progress" style="font-family:monospace;font-size:12px"><div style="width:320px;height:10px;background:#e5e7eb;` +
     `display:inline-block;vertical-align:middle"><div style="width:${pct.toFixed(1)}%;height:10px;background:#2563eb">` +
     `</div></div> ${escapeHtml(formatProgress(s))}</div>`;
 }
@@ -123,6 +123,7 @@ export function progress(total: number, label: string, opts: ProgressOptions = {
       if (text !== undefined) note = text;
       show(true);
       await chain;
+      if (sink === "notebook") await settleOutput(); // the final state goes out under this cell
     },
   };
 }
