@@ -72,3 +72,38 @@ Deno.test("every notebook's code type-checks as one module", async () => {
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+/**
+ * Statements in a cell that start with a call to an async export of lib and do not await it: its promise
+ * floats, so what it displays or prints goes out after the cell has finished (the Deno kernel then sends
+ * it under the next cell's request, or after `idle`, where the classic Notebook drops it), and as the
+ * cell's last expression the cell shows `Promise { <pending> }`. Comments are ignored. Pure.
+ */
+export function unawaitedAsyncCalls(source: string, asyncNames: ReadonlySet<string>): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:])\/\/.*$/gm, "$1");
+  return [...code.matchAll(/(?:^|[;{}]|\n)\s*(?:void\s+)?sl\.(\w+)\s*\(/g)].filter((m) => asyncNames.has(m[1])).map((m) => `sl.${m[1]}(`);
+}
+
+Deno.test("unawaitedAsyncCalls finds floating lib promises, not awaited or passed-on ones", () => {
+  const names = new Set(["show", "captionModel"]);
+  assert.deepEqual(unawaitedAsyncCalls(`const x = 1;\nsl.show(sl.table(df))`, names), ["sl.show("]);
+  assert.deepEqual(unawaitedAsyncCalls(`for (const t of ts) { sl.show(t); }\nvoid sl.captionModel(c)`, names), ["sl.show(", "sl.captionModel("]);
+  assert.deepEqual(
+    unawaitedAsyncCalls(`await sl.show(a);\nconst m = await sl.captionModel(c);\nawait Promise.all(xs.map((x) => sl.captionModel(x)));\n// sl.show(x)\nsl.table(df)`, names),
+    [],
+  );
+});
+
+Deno.test("every notebook awaits lib's async calls (a floating one prints Promise { <pending> } or lands under the next cell)", async () => {
+  const sl = await import("../lib/mod.ts");
+  const asyncNames = new Set(Object.entries(sl).filter(([, v]) => typeof v === "function" && v.constructor.name === "AsyncFunction").map(([k]) => k));
+  assert.ok(asyncNames.has("show") && asyncNames.has("captionModel"), "async exports found");
+  const found: string[] = [];
+  for (const p of notebooks) {
+    read(p).cells.forEach((c, i) => {
+      if (c.cell_type !== "code") return;
+      for (const call of unawaitedAsyncCalls(text(c), asyncNames)) found.push(`${basename(p, ".ipynb")} cell ${i + 1}: ${call}...) without await`);
+    });
+  }
+  assert.deepEqual(found, [], `await these calls:\n${found.join("\n")}`);
+});
