@@ -11,7 +11,7 @@ import {
   type ZeroShotTask,
   zeroShotEval,
 } from "../lib/experiments/captions.ts";
-import { CAPTIONS_EMBEDDED } from "../lib/config.ts";
+import { CAPTIONS_EMBEDDED, seedsFromEnv } from "../lib/config.ts";
 import { splitClasses } from "../lib/data/splits.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
@@ -116,4 +116,12 @@ Deno.test("captionModel learns a toy caption world, above chance; the second cal
     else Deno.env.set("SHARELOCK_CACHE_DIR", before);
     await Deno.remove(cache, { recursive: true });
   }
+});
+
+Deno.test("seedsFromEnv: SHARELOCK_SEEDS keeps the first N default seeds, rejects what cannot pair runs", () => {
+  const env = (v?: string) => new Map(v === undefined ? [] : [["SHARELOCK_SEEDS", v]]);
+  assert.deepEqual(seedsFromEnv([0, 1, 2, 3, 4], env()), [0, 1, 2, 3, 4]);
+  assert.deepEqual(seedsFromEnv([0, 1, 2, 3, 4], env("2")), [0, 1]);
+  assert.deepEqual(seedsFromEnv([0, 1, 2, 3, 4], env("5")), [0, 1, 2, 3, 4]);
+  for (const bad of ["1", "6", "two", "2.5"]) assert.throws(() => seedsFromEnv([0, 1, 2, 3, 4], env(bad)), /SHARELOCK_SEEDS=.*integer from 2 to 5/);
 });
