@@ -7,8 +7,8 @@
  * through the same lib functions, with known values, so that each output can be checked in its own cell).
  * Checks that polars tables, Plot SVGs, progress displays and the finding render and that no cell shows
  * an error. Screenshots go to `outputs/frontend/`. The section notebook extracts its features and trains
- * its models when the cache lacks them (16 min here from an empty cache, 16 s with a warm one: see the
- * README's "Front ends").
+ * its models when the cache lacks them (with 2 seeds, 21 min here from an empty cache at a load of 9 on 2
+ * cores, 622 s of CPU; 16 s with a warm one: see the README's "Front ends").
  * Skipped, saying why, only where Chromium or the Notebook server cannot be installed.
  */
 import assert from "node:assert/strict";
