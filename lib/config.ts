@@ -167,6 +167,8 @@ export interface CaptionNotebookConfig {
   train: Partial<TrainConfig>;
   /** Training-set sizes (images) of the data-scaling curve; the full set is always added. */
   scaling: number[];
+  /** Seeds at the curve's smallest and largest sizes, where notebook 03 decides the ShareLock - LiT gap (sizes between: the first seed). */
+  scalingEndSeeds: number[];
   /** Run the ASIF baseline (training-free; needs all training pairs as anchors in memory). */
   asif: boolean;
 }
@@ -233,6 +235,7 @@ export const CAPTIONS_EMBEDDED: CaptionNotebookConfig = {
   templates: DRAWING_TEMPLATES,
   train: EMBEDDED_CAPTIONS_TRAIN,
   scaling: [500, 2000],
+  scalingEndSeeds: seedsFromEnv([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
   asif: true,
 };
 
@@ -263,5 +266,6 @@ export const CAPTIONS_PAPER: CaptionNotebookConfig = {
   templates: CLIP_IMAGENET_TEMPLATES,
   train: PAPER_DEFAULTS,
   scaling: [84_000, 563_000],
+  scalingEndSeeds: [0],
   asif: false,
 };
