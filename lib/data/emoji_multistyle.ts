@@ -140,3 +140,19 @@ export function styleShiftSplit(al: StyleAlignment, opts: StyleShiftOptions): St
     styleShift: label(al.styles[heldOutStyle], "unseen"),
   };
 }
+
+/** {@link styleShiftSplit} on styles loaded from the registry, with each style's version (for cache keys). */
+export interface LoadedStyleShift extends StyleShiftSplit {
+  /** The common classes (sorted). */
+  classes: string[];
+  /** Registry version of each style, training styles first, then the held-out one. */
+  versions: Record<string, string>;
+}
+
+/** Load the training and held-out styles from the registry, align them and split them. */
+export async function loadStyleShift(opts: StyleShiftOptions): Promise<LoadedStyleShift> {
+  const datasets: Dataset[] = [];
+  for (const n of [...opts.trainStyles, opts.heldOutStyle]) datasets.push(await dataset(n));
+  const al = alignStyles(datasets);
+  return { ...styleShiftSplit(al, opts), classes: al.classes, versions: Object.fromEntries(datasets.map((d) => [d.name, d.version])) };
+}

@@ -17,7 +17,7 @@ import type { CaptionCorpusConfig } from "../config.ts";
 import type { Item } from "../data/items.ts";
 import { dataset as loadDataset } from "../data/registry.ts";
 import { type ClassSplit, splitClasses } from "../data/splits.ts";
-import { alignStyles, styleShiftSplit } from "../data/emoji_multistyle.ts";
+import { loadStyleShift } from "../data/emoji_multistyle.ts";
 import { fillTemplates } from "../data/templates.ts";
 import { imageFeatures } from "../features.ts";
 import { visionEncoder } from "../encoders/registry.ts";
@@ -80,13 +80,13 @@ async function emojiLayout(cfg: CaptionCorpusConfig): Promise<EmojiLayout | null
   if (!cfg.emoji) return null;
   const styles = [cfg.emoji, ...cfg.emojiStyles];
   if (cfg.emojiStyles.length && !cfg.emojiShift) throw new Error(`caption corpus: emojiStyles (${cfg.emojiStyles.join(", ")}) needs emojiShift, the held-out style`);
+  if (cfg.emojiStyles.length && cfg.emojiInTraining) {
+    const s = await loadStyleShift({ trainStyles: styles, heldOutStyle: cfg.emojiShift!, seed: cfg.splitSeed, unseenFraction: cfg.unseenFraction, byGroup: true });
+    return { split: s.split, identity: s.versions, seen: s.train, unseen: s.test, shifted: s.styleShift };
+  }
   const loaded = [];
   for (const n of [...styles, ...(cfg.emojiShift ? [cfg.emojiShift] : [])]) loaded.push(await loadDataset(n));
   const identity = Object.fromEntries(loaded.map((d) => [d.name, d.version]));
-  if (cfg.emojiStyles.length && cfg.emojiInTraining) {
-    const s = styleShiftSplit(alignStyles(loaded), { trainStyles: styles, heldOutStyle: cfg.emojiShift!, seed: cfg.splitSeed, unseenFraction: cfg.unseenFraction, byGroup: true });
-    return { split: s.split, identity, seen: s.train, unseen: s.test, shifted: s.styleShift };
-  }
   const main = loaded[0].items;
   const split = cfg.emojiInTraining ? emojiSplit(main, cfg) : { seen: new Set<string>(), unseen: new Set(main.map((it) => it.class_name).filter(Boolean)), seed: cfg.splitSeed };
   const of = (items: Item[], side: Set<string>) => items.filter((it) => side.has(it.class_name));

@@ -14,7 +14,7 @@
 import type { Dataset, Item } from "../data/items.ts";
 import { dataset as loadDataset } from "../data/registry.ts";
 import { applySplit, type ClassSplit, splitClasses } from "../data/splits.ts";
-import { alignStyles, styleShiftSplit } from "../data/emoji_multistyle.ts";
+import { loadStyleShift } from "../data/emoji_multistyle.ts";
 import { classRepresentations } from "../data/class_texts.ts";
 import { DRAWING_TEMPLATES } from "../data/templates.ts";
 import { loadWordNet } from "../data/wordnet.ts";
@@ -111,16 +111,12 @@ async function singleDatasetItems(opts: ProbingContextOptions) {
 
 /** The aligned styles' items: every training style's images of all classes, and the held-out style's unseen ones. */
 async function multiStyleItems(opts: ProbingContextOptions, styles: NonNullable<ProbingContextOptions["styles"]>) {
-  const names = [...styles.trainStyles, styles.heldOutStyle];
-  const parts: Dataset[] = [];
-  for (const n of names) parts.push(await loadDataset(n));
-  const al = alignStyles(parts);
-  const s = styleShiftSplit(al, { ...styles, seed: opts.splitSeed ?? 0, unseenFraction: opts.unseenFraction, byGroup: opts.byGroup ?? true });
+  const s = await loadStyleShift({ ...styles, seed: opts.splitSeed ?? 0, unseenFraction: opts.unseenFraction, byGroup: opts.byGroup ?? true });
   const ds: Dataset = {
     name: opts.dataset,
-    version: `styles ${styles.trainStyles.join("+")} held out ${styles.heldOutStyle}: ${parts.map((d) => `${d.name} ${d.version}`).join("; ")}`,
+    version: `styles ${styles.trainStyles.join("+")} held out ${styles.heldOutStyle}: ${Object.entries(s.versions).map(([n, v]) => `${n} ${v}`).join("; ")}`,
     items: [...s.train, ...s.test],
-    classes: al.classes,
+    classes: s.classes,
   };
   return { ds, split: s.split, items: ds.items, heldOut: { style: styles.heldOutStyle, items: s.styleShift } };
 }
