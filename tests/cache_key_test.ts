@@ -9,7 +9,7 @@ import { captionModel, type CaptionCorpus } from "../lib/experiments/captions.ts
 import { CAPTIONS_EMBEDDED } from "../lib/config.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import type { Item } from "../lib/data/items.ts";
-import { toyPairs } from "./fixtures/toy.ts";
+import { toyPairs, toyProbingContext } from "./fixtures/toy.ts";
 
 await selectTfBackend();
 
@@ -34,18 +34,10 @@ function toyContext(): ProbingContext {
   ].map(({ cls, row }) => ({ item_id: `toy/${row}`, image_path: null, class_id: 0, class_name: cls, caption: null, group: null, split: "all", source: "toy" }));
   const classes = [...new Set(items.map((it) => it.class_name))];
   const texts = Object.fromEntries(classes.map((c) => [c, [`a drawing of a ${c}.`]]));
-  return {
-    dataset: { name: "toy-keys", version: "1", items, classes },
-    split: { seen: new Set(classes.filter((c) => c.startsWith("c"))), unseen: new Set(classes.filter((c) => c.startsWith("u"))), seed: 0 },
-    items,
+  return toyProbingContext({
+    name: "toy-keys", items, classes, templates: texts, descriptions: texts, visionIdentity: { name: "toy", version: "1" },
     images: { data: new Float32Array([...w.seen.images.data, ...w.unseen.images.data]), rows: items.length, dim: w.seen.images.dim },
-    seenClasses: classes.filter((c) => c.startsWith("c")).sort(),
-    unseenClasses: classes.filter((c) => c.startsWith("u")).sort(),
-    texts: { templates: texts, descriptions: texts, "llm-descriptions": {} },
-    missing: {},
-    vision: "toy",
-    visionIdentity: { name: "toy", version: "1" },
-  };
+  });
 }
 
 async function withCache<T>(f: (dir: string) => Promise<T>): Promise<T> {

@@ -8,7 +8,7 @@ import { loadWordNet } from "../lib/data/wordnet.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import type { EncoderIdentity, LanguageEncoder } from "../lib/encoders/types.ts";
-import { toyPairs } from "./fixtures/toy.ts";
+import { toyPairs, toyProbingContext } from "./fixtures/toy.ts";
 
 await selectTfBackend();
 
@@ -47,15 +47,7 @@ function toyWorld() {
     bad: encoder("bad", (t) => random("bad", t)),
   };
   const texts = Object.fromEntries(classes.map((c) => [c, [c]]));
-  const ctx: ProbingContext = {
-    dataset: { name: "toy-leaderboard", version: "1", items, classes },
-    split: { seen: new Set(classes.filter((c) => c.startsWith("c"))), unseen: new Set(classes.filter((c) => c.startsWith("u"))), seed: 0 },
-    items, images,
-    seenClasses: classes.filter((c) => c.startsWith("c")).sort(), unseenClasses: classes.filter((c) => c.startsWith("u")).sort(),
-    texts: { templates: texts, descriptions: {}, "llm-descriptions": {} },
-    missing: {},
-    vision: "toy",
-  };
+  const ctx = toyProbingContext({ name: "toy-leaderboard", items, images, classes, templates: texts });
   return { ctx, encoders };
 }
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { cachedProbingRun, type ProbingContext, probingAsif, probingRun } from "../lib/experiments/probing.ts";
+import { cachedProbingRun, probingAsif, probingRun } from "../lib/experiments/probing.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import type { EncoderIdentity, LanguageEncoder } from "../lib/encoders/types.ts";
-import { toyPairs } from "./fixtures/toy.ts";
+import { toyPairs, toyProbingContext } from "./fixtures/toy.ts";
 import { selectRows } from "../lib/core/matrix.ts";
 
 await selectTfBackend();
@@ -24,15 +24,7 @@ function toyContext(randomText = false) {
   const enc: LanguageEncoder = { identity, embed: (ts) => Promise.resolve(ts.map((t) => vec.get(t)!)), dispose() {} };
   const classes = [...vec.keys()];
   const texts = Object.fromEntries(classes.map((c) => [c, [c]]));
-  const ctx: ProbingContext = {
-    dataset: { name: `toy-${randomText}`, version: "1", items, classes },
-    split: { seen: new Set(classes.filter((c) => c.startsWith("c"))), unseen: new Set(classes.filter((c) => c.startsWith("u"))), seed: 0 },
-    items, images,
-    seenClasses: classes.filter((c) => c.startsWith("c")).sort(), unseenClasses: classes.filter((c) => c.startsWith("u")).sort(),
-    texts: { templates: texts, descriptions: {}, "llm-descriptions": {} },
-    missing: {},
-    vision: "toy",
-  };
+  const ctx = toyProbingContext({ name: `toy-${randomText}`, items, images, classes, templates: texts });
   assert.equal(per * 40, items.length);
   return { ctx, enc };
 }
