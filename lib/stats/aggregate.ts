@@ -29,19 +29,36 @@ export function runsFrame(rows: RunRow[]): pl.DataFrame {
   return pl.DataFrame(Object.fromEntries(cols.map((c) => [c, rows.map((r) => r[c] ?? null)])));
 }
 
-/** Mean, std and 95% interval of `value` per group. */
-export function summarizeRuns(df: pl.DataFrame, by: string[]): pl.DataFrame {
+/** Mean and 95% interval of `value` over the runs of one group. */
+export interface GroupSummary {
+  mean: number;
+  std: number;
+  ci_lo: number;
+  ci_hi: number;
+  /** Runs in the group. */
+  n: number;
+}
+
+/**
+ * Mean, std and 95% interval of `value` per group of `by` fields (their values as found), groups in
+ * order of first appearance. Pure.
+ */
+export function groupSummaries(rows: readonly Record<string, unknown>[], by: readonly string[]): (Record<string, unknown> & GroupSummary)[] {
   const groups = new Map<string, { key: Record<string, unknown>; values: number[] }>();
-  for (const r of df.toRecords() as Record<string, unknown>[]) {
+  for (const r of rows) {
     const key = Object.fromEntries(by.map((b) => [b, r[b]]));
     const k = JSON.stringify(key);
     const g = groups.get(k) ?? { key, values: [] };
     g.values.push(Number(r.value));
     groups.set(k, g);
   }
-  const out = [...groups.values()].map(({ key, values }) => {
+  return [...groups.values()].map(({ key, values }) => {
     const s = meanInterval(values);
     return { ...key, mean: s.mean, std: s.std, ci_lo: s.ci[0], ci_hi: s.ci[1], n: s.n };
   });
-  return pl.DataFrame(out);
+}
+
+/** Mean, std and 95% interval of `value` per group, as a DataFrame. */
+export function summarizeRuns(df: pl.DataFrame, by: string[]): pl.DataFrame {
+  return pl.DataFrame(groupSummaries(df.toRecords() as Record<string, unknown>[], by));
 }

@@ -15,22 +15,11 @@
  * console.log(s[0].text, c.verdict);   // "use-lite" "ahead"
  * ```
  */
-import type { RunRow } from "./aggregate.ts";
-import { meanInterval } from "./intervals.ts";
+import { type GroupSummary, groupSummaries, type RunRow } from "./aggregate.ts";
 import { type PairedComparison, pairedComparison } from "./paired.ts";
 
 /** Field values that select rows: every field must equal its value. */
 export type Where = Record<string, string | number>;
-
-/** Mean and 95% interval of `value` over the runs of one group. */
-export interface GroupSummary {
-  mean: number;
-  std: number;
-  ci_lo: number;
-  ci_hi: number;
-  /** Runs in the group. */
-  n: number;
-}
 
 /** The rows whose fields equal `where`'s values. Pure. */
 export function selectRuns(rows: readonly RunRow[], where: Where): RunRow[] {
@@ -43,18 +32,7 @@ export function selectRuns(rows: readonly RunRow[], where: Where): RunRow[] {
  * `where`; groups in order of first appearance. Pure.
  */
 export function summarize<K extends string>(rows: readonly RunRow[], by: readonly K[], where: Where = {}): (Record<K, string> & GroupSummary)[] {
-  const groups = new Map<string, { key: Record<K, string>; values: number[] }>();
-  for (const r of selectRuns(rows, where)) {
-    const key = Object.fromEntries(by.map((b) => [b, String(r[b])])) as Record<K, string>;
-    const k = JSON.stringify(key);
-    const g = groups.get(k) ?? { key, values: [] };
-    g.values.push(r.value);
-    groups.set(k, g);
-  }
-  return [...groups.values()].map(({ key, values }) => {
-    const s = meanInterval(values);
-    return { ...key, mean: s.mean, std: s.std, ci_lo: s.ci[0], ci_hi: s.ci[1], n: s.n };
-  });
+  return groupSummaries(selectRuns(rows, where), by).map((g) => ({ ...g, ...Object.fromEntries(by.map((b) => [b, String(g[b])])) } as Record<K, string> & GroupSummary));
 }
 
 /** A paired comparison between two named slices of the runs. */
