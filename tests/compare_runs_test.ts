@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { compareRuns, compareRunsTo, runValues, selectRuns, summarize } from "../lib/stats/compare_runs.ts";
 import type { RunRow } from "../lib/stats/aggregate.ts";
-import { finding, verdictPhrase } from "../lib/experiments/findings.ts";
+import { comparisonTable, finding, verdictPhrase } from "../lib/experiments/findings.ts";
 
 const row = (text: string, split_seed: number, seed: number, value: number, metric = "acc"): RunRow =>
   ({ vision: "v", text, dataset: "d", split: "unseen", seed, split_seed, metric, value });
@@ -60,4 +60,19 @@ Deno.test("verdictPhrase: relation, signed difference and interval", () => {
   assert.equal(verdictPhrase(c), `ahead of b (+${c.mean.toFixed(2)} [${c.ci[0].toFixed(2)}, ${c.ci[1].toFixed(2)}])`);
   const r = compareRuns(rows, { metric: "acc" }, { text: "b" }, { text: "a" });
   assert.match(verdictPhrase(r), /^behind a \(-1\.05 \[/);
+});
+
+Deno.test("compareRuns with a margin: equal slices are decided 'equivalent' in points; the phrase and table name the margin", () => {
+  // c equals b plus a run-specific wobble of at most ±0.05 points
+  const wobble = [0.0004, -0.0003, 0.0002, -0.0005, 0.0001, 0];
+  const eq = [...rows, ...runs.map(({ s, seed, shared }, i) => row("c", s, seed, 0.1 + shared + wobble[i]))];
+  const c = compareRuns(eq, { metric: "acc" }, { text: "c" }, { text: "b" }, { margin: 0.5 });
+  assert.equal(c.verdict, "equivalent");
+  assert.equal(c.margin, 0.5);
+  assert.match(verdictPhrase(c), /^equivalent to b within ±0\.50 \(/);
+  // the margin is in the scaled unit: 0.5 points is far narrower than a's 1-point lead
+  assert.equal(compareRuns(eq, { metric: "acc" }, { text: "a" }, { text: "b" }, { margin: 0.5 }).verdict, "ahead");
+  const tableRows = comparisonTable([c], "t").bundle["text/html"];
+  assert.match(tableRows, /equivalent/);
+  assert.match(tableRows, /margin/);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describeComparison, pairedComparison, verdictOf } from "../lib/stats/paired.ts";
+import { describeComparison, fixedDigits, pairedComparison, verdictOf } from "../lib/stats/paired.ts";
 
 Deno.test("pairedComparison: the mean difference with its t-interval, known values", () => {
   // differences 1, 2, 3: mean 2, sd 1, t(2) = 4.303, half-width 4.303 / sqrt(3) = 2.4844
@@ -28,4 +28,34 @@ Deno.test("pairedComparison rejects unpaired runs by name, and too few runs", ()
   assert.throws(() => pairedComparison({ a: 1, b: 2 }, { a: 1, c: 2 }), /runs not in both: b, c/);
   assert.throws(() => pairedComparison({ a: 1 }, { a: 2 }), /at least 2 paired runs, got 1/);
   assert.equal(verdictOf([-1, 1]), "within noise");
+});
+
+Deno.test("equivalence margin: an interval inside ±margin is decided 'equivalent', one reaching past it stays 'within noise'", () => {
+  // differences -0.1, 0.1, 0, 0.05, -0.05: mean 0, sd 0.0791, t(4) = 2.776, half-width 0.0982
+  const a = { r1: 3.0, r2: 3.2, r3: 3.1, r4: 3.15, r5: 3.05 }, b = { r1: 3.1, r2: 3.1, r3: 3.1, r4: 3.1, r5: 3.1 };
+  const tight = pairedComparison(a, b, 0.5);
+  assert.equal(tight.verdict, "equivalent");
+  assert.equal(tight.margin, 0.5);
+  assert.ok(tight.ci[0] > -0.5 && tight.ci[1] < 0.5);
+  // the same runs against a margin smaller than the interval's reach: not decided
+  const narrow = pairedComparison(a, b, 0.05);
+  assert.equal(narrow.verdict, "within noise");
+  // without a margin nothing is "equivalent", and a margin never overrides a decided direction
+  assert.equal(pairedComparison(a, b).verdict, "within noise");
+  assert.equal(pairedComparison(a, b).margin, undefined);
+  assert.equal(verdictOf([0.1, 0.3], 0.5), "ahead");
+  assert.equal(verdictOf([-0.3, -0.1], 0.5), "behind");
+  assert.equal(verdictOf([-0.5, 0.2], 0.5), "within noise"); // touching the margin is not inside it
+  assert.throws(() => verdictOf([-1, 1], 0), /margin must be > 0, got 0/);
+  assert.throws(() => verdictOf([-1, 1], -1), /margin must be > 0/);
+  assert.equal(describeComparison("A", "B", tight), `A is equivalent to B within ±0.50 points (difference 0.00 [${tight.ci[0].toFixed(2)}, ${tight.ci[1].toFixed(2)}]) over 5 paired runs`);
+  assert.match(describeComparison("A", "B", narrow), /^A is within noise of B \(difference 0\.00 points \[-0\.10, 0\.10\], wider than the ±0\.05 margin\) over 5 paired runs$/);
+});
+
+Deno.test("fixedDigits: no sign on a value that rounds to zero", () => {
+  assert.equal(fixedDigits(-0.0001, 2), "0.00");
+  assert.equal(fixedDigits(-0.004, 1), "0.0");
+  assert.equal(fixedDigits(-0.4, 0), "0");
+  assert.equal(fixedDigits(-0.006, 2), "-0.01");
+  assert.equal(fixedDigits(0.5, 1), "0.5");
 });

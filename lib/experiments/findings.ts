@@ -13,7 +13,7 @@
  * ```
  */
 import { type Displayable, markdown, table } from "../report/display.ts";
-import { describeComparison, relation } from "../stats/paired.ts";
+import { describeComparison, fixedDigits, relation } from "../stats/paired.ts";
 import type { RunComparison } from "../stats/compare_runs.ts";
 
 /** "a is ahead of b by 1.20 points [0.40, 2.00] over 10 paired runs". Pure. */
@@ -21,10 +21,14 @@ export function verdictSentence(c: RunComparison, unit = "points", digits = 2): 
   return describeComparison(c.a, c.b, c, unit, digits);
 }
 
-/** "ahead of B (+1.20 [0.40, 2.00])": the relation to b with the difference, for lists. Pure. */
+/**
+ * "ahead of B (+1.20 [0.40, 2.00])": the relation to b with the difference, for lists ("equivalent to B
+ * within ±0.50 (...)" names the margin). Pure.
+ */
 export function verdictPhrase(c: RunComparison, digits = 2): string {
-  const f = (x: number) => x.toFixed(digits);
-  return `${relation(c.verdict)} ${c.b} (${c.mean > 0 ? "+" : ""}${f(c.mean)} [${f(c.ci[0])}, ${f(c.ci[1])}])`;
+  const f = (x: number) => fixedDigits(x, digits);
+  const within = c.verdict === "equivalent" ? ` within ±${f(c.margin!)}` : "";
+  return `${relation(c.verdict)} ${c.b}${within} (${c.mean > 0 ? "+" : ""}${f(c.mean)} [${f(c.ci[0])}, ${f(c.ci[1])}])`;
 }
 
 /** The comparisons as one table: difference, interval, verdict, share of runs won. */
@@ -32,7 +36,8 @@ export function comparisonTable(cs: readonly RunComparison[], caption: string, d
   return table(cs.map((c) => ({
     ...(cs.some((x) => x.scope) ? { measured_on: c.scope ?? "" } : {}),
     a: c.a, b: c.b, difference: c.mean, ci95: `[${c.ci[0].toFixed(digits)}, ${c.ci[1].toFixed(digits)}]`,
-    verdict: c.verdict, a_wins_pct: 100 * c.wins, paired_runs: c.n,
+    verdict: c.verdict, ...(cs.some((x) => x.margin !== undefined) ? { margin: c.margin ?? null } : {}),
+    a_wins_pct: 100 * c.wins, paired_runs: c.n,
   })), { caption, digits });
 }
 

@@ -52,6 +52,11 @@ export interface CompareOptions {
   scale?: number;
   /** A label for what both slices were measured on, kept on the result. */
   scope?: string;
+  /**
+   * Equivalence margin in the scaled unit (points by default): an interval inside (-margin, +margin)
+   * is the verdict "equivalent" instead of "within noise". State it before looking at the result.
+   */
+  margin?: number;
 }
 
 /** The values of one slice by run name; an error names a run measured twice. Pure. */
@@ -77,7 +82,7 @@ export function compareRuns(rows: readonly RunRow[], common: Where, a: Where, b:
   for (const [w, v] of [[a, va], [b, vb]] as const) {
     if (!Object.keys(v).length) throw new Error(`compareRuns: no rows for ${JSON.stringify({ ...common, ...w })}`);
   }
-  return { a: name(a), b: name(b), scope: opts.scope, ...pairedComparison(va, vb) };
+  return { a: name(a), b: name(b), scope: opts.scope, ...pairedComparison(va, vb, opts.margin) };
 }
 
 /**
@@ -89,5 +94,5 @@ export function compareRunsTo(rows: readonly RunRow[], common: Where, a: Where, 
   const va = runValues(rows, { ...common, ...a }, opts.pairBy, scale);
   if (!Object.keys(va).length) throw new Error(`compareRunsTo: no rows for ${JSON.stringify({ ...common, ...a })}`);
   const fixed = Object.fromEntries(Object.keys(va).map((k) => [k, scale * value]));
-  return { a: Object.values(a).join(" / "), b, scope: opts.scope, ...pairedComparison(va, fixed) };
+  return { a: Object.values(a).join(" / "), b, scope: opts.scope, ...pairedComparison(va, fixed, opts.margin) };
 }
