@@ -34,7 +34,9 @@
 import { AutoTokenizer, env, type PreTrainedTokenizer, type Tensor } from "@huggingface/transformers";
 import { basename, dirname, join } from "node:path";
 import { projectPaths } from "../runtime/paths.ts";
-import { describeSpec, IMAGENET_MEAN, IMAGENET_STD, preprocessImage, type PreprocessSpec } from "./image_io.ts";
+import { describeSpec, IMAGENET_MEAN, IMAGENET_STD, type PreprocessSpec } from "./image_io.ts";
+import { type BatchPlan, embedInBatches } from "./image_batches.ts";
+import { decodePlanFor, decodePool } from "./decode_pool.ts";
 import { checkEmbeddings, type EncoderIdentity, type ImageInput, type LanguageEncoder, type VisionEncoder } from "./types.ts";
 import { decoderDims, type ModelLayout, modelLayout, pickModelFile } from "./hf_layout.ts";
 import { readOnnxModel } from "../onnx/reader.ts";
@@ -229,10 +231,9 @@ export async function hfVisionEncoder(opts: HfVisionOptions): Promise<VisionEnco
     preprocessing: describeSpec(spec),
     dim: 0,
   };
-  const embedBatch = async (pixels: Float32Array[]) => {
-    const flat = new Float32Array(pixels.length * pixels[0].length);
-    pixels.forEach((p, i) => flat.set(p, i * p.length));
-    const feeds = pixelFeeds(m.session.info, flat, [pixels.length, 3, spec.size, spec.size]);
+  // n preprocessed images laid out one after the other -> one vector per image
+  const embedBatch = async (flat: Float32Array, n: number) => {
+    const feeds = pixelFeeds(m.session.info, flat, [n, 3, spec.size, spec.size]);
     if (pooling === "pooled") {
       const p = (await runGraph(m.session, feeds, ["pooler_output"])).pooler_output;
       const [b, h] = p.dims;
@@ -244,18 +245,29 @@ export async function hfVisionEncoder(opts: HfVisionOptions): Promise<VisionEnco
     const mask = Array.from({ length: b * t }, (_, k) => (k % t <= registers ? 0 : 1)); // patch tokens only
     return poolTokens(hs.data, mask, [b, t, h], "mean");
   };
-  identity.dim = (await embedBatch([new Float32Array(3 * spec.size * spec.size)]))[0].length;
+  const per = 3 * spec.size * spec.size;
+  identity.dim = (await embedBatch(new Float32Array(per), 1))[0].length;
+  // the shared batch loop: decoding on threads of its own, overlapped with the forward pass on a GPU,
+  // between forward passes on the CPU (decode_pool.ts)
+  const decode = decodePlanFor(m.session.device, navigator.hardwareConcurrency);
+  const pool = decodePool(decode);
+  const plan: BatchPlan = { spec, batchSize, dim: identity.dim, prepare: pool.prepare, schedule: decode.schedule };
+  const model = async (pixels: Float32Array, n: number) => {
+    const vecs = await embedBatch(pixels, n);
+    const flat = new Float32Array(n * identity.dim);
+    vecs.forEach((v, i) => flat.set(v, i * identity.dim));
+    return flat;
+  };
   return {
     identity,
     async embed(images: ImageInput[]) {
-      const out: Float32Array[] = [];
-      for (let s = 0; s < images.length; s += batchSize) {
-        const pixels = await Promise.all(images.slice(s, s + batchSize).map((im) => preprocessImage(im, spec)));
-        out.push(...await embedBatch(pixels));
-      }
+      const out = await embedInBatches(images, plan, model);
       checkEmbeddings(identity, images, out);
       return out;
     },
-    dispose: () => void m.session.session.release(),
+    dispose: () => {
+      pool.close();
+      void m.session.session.release();
+    },
   };
 }

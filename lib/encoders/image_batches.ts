@@ -1,7 +1,9 @@
 /**
- * The image-encoder batch loop shared by every engine: decode and resize the next batch while the model
- * runs on the current one (sharp works on libuv's thread pool, onnxruntime on its own threads), so
- * preprocessing stays off the critical path. One implementation of preprocessing (`preprocessImage`).
+ * The image-encoder batch loop shared by every engine. Two schedules: "overlap" decodes and resizes
+ * the next batch while the model runs on the current one (for a model on a GPU, with decoding on
+ * threads of its own: `decode_pool.ts`), "phased" decodes a batch and then runs it (for a model whose
+ * forward pass fills the CPU's cores: decoding then uses every core between forward passes instead of
+ * stealing cores from the intra-op threads). One implementation of preprocessing (`preprocessImage`).
  *
  * @example
  * ```ts
@@ -13,6 +15,7 @@
  * ```
  */
 import { preprocessImage, type PreprocessSpec } from "./image_io.ts";
+import type { BatchSchedule } from "./decode_pool.ts";
 import type { ImageInput } from "./types.ts";
 
 /** How images become model input batches. */
@@ -21,21 +24,28 @@ export interface BatchPlan {
   batchSize: number;
   /** Output dimension per image. */
   dim: number;
-  /** How a batch becomes pixels (default {@link preprocessBatch}; tests observe the overlap with it). */
+  /** How a batch becomes pixels (default {@link preprocessBatch}; a `DecodePool`'s `prepare`; tests observe the schedule with it). */
   prepare?: (images: ImageInput[], spec: PreprocessSpec) => Promise<Float32Array>;
+  /** "overlap" (default): batch k+1 is prepared while batch k runs; "phased": prepared, then run. */
+  schedule?: BatchSchedule;
 }
 
-/** Decode and lay out one batch as one contiguous Float32Array. */
-export async function preprocessBatch(images: ImageInput[], spec: PreprocessSpec): Promise<Float32Array> {
+/**
+ * Decode and lay out one batch as one contiguous Float32Array (written into `into` when given: length
+ * `images.length * size * size * 3`).
+ */
+export async function preprocessBatch(images: ImageInput[], spec: PreprocessSpec, into?: Float32Array): Promise<Float32Array> {
   const per = spec.size * spec.size * 3;
-  const flat = new Float32Array(images.length * per);
+  if (into && into.length !== images.length * per) throw new Error(`preprocessBatch: target holds ${into.length} values, ${images.length} images need ${images.length * per}`);
+  const flat = into ?? new Float32Array(images.length * per);
   await Promise.all(images.map((im, i) => preprocessImage(im, spec, flat.subarray(i * per, (i + 1) * per))));
   return flat;
 }
 
 /**
- * Run `model` over `images` in batches, preprocessing batch k+1 while batch k runs. `model` gets the
- * pixels of `n` images and returns `n * dim` features. Vectors come back in input order.
+ * Run `model` over `images` in batches, on the plan's schedule (default "overlap": batch k+1 is
+ * preprocessed while batch k runs). `model` gets the pixels of `n` images and returns `n * dim`
+ * features. Vectors come back in input order.
  */
 export async function embedInBatches(
   images: ImageInput[],
@@ -47,6 +57,16 @@ export async function embedInBatches(
   for (let s = 0; s < images.length; s += plan.batchSize) starts.push(s);
   const prepare = plan.prepare ?? preprocessBatch;
   const prep = (s: number) => prepare(images.slice(s, s + plan.batchSize), plan.spec);
+  const count = (k: number) => Math.min(plan.batchSize, images.length - starts[k]);
+  const take = (k: number, feats: Float32Array) => {
+    const n = count(k);
+    if (feats.length !== n * plan.dim) throw new Error(`model returned ${feats.length} values for ${n} images of dimension ${plan.dim}`);
+    for (let i = 0; i < n; i++) out.push(feats.slice(i * plan.dim, (i + 1) * plan.dim));
+  };
+  if (plan.schedule === "phased") {
+    for (let k = 0; k < starts.length; k++) take(k, await model(await prep(starts[k]), count(k)));
+    return out;
+  }
   let next = starts.length ? prep(starts[0]) : undefined;
   // a rejected look-ahead batch is awaited (and reported) in its turn; never left unhandled
   next?.catch(() => {});
@@ -54,10 +74,7 @@ export async function embedInBatches(
     const pixels = await next!;
     next = k + 1 < starts.length ? prep(starts[k + 1]) : undefined;
     next?.catch(() => {});
-    const n = Math.min(plan.batchSize, images.length - starts[k]);
-    const feats = await model(pixels, n);
-    if (feats.length !== n * plan.dim) throw new Error(`model returned ${feats.length} values for ${n} images of dimension ${plan.dim}`);
-    for (let i = 0; i < n; i++) out.push(feats.slice(i * plan.dim, (i + 1) * plan.dim));
+    take(k, await model(pixels, count(k)));
   }
   return out;
 }

@@ -17,13 +17,13 @@
 import * as ort from "onnxruntime-node";
 import type { OnnxModelInfo, OnnxValueInfo } from "../onnx/reader.ts";
 import type { DecoderDims } from "./hf_layout.ts";
-import { type DeviceRequest, ortSessionOptions, resolveDevice } from "../runtime/onnx_device.ts";
+import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice } from "../runtime/onnx_device.ts";
 
 /** An open session and what the graph needs. */
 export interface OnnxSession {
   session: ort.InferenceSession;
   info: OnnxModelInfo;
-  device: string;
+  device: OnnxDevice;
   path: string;
 }
 

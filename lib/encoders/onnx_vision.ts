@@ -24,6 +24,7 @@ import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice }
 import { nsfwjsArtifacts, NSFWJS_VISION, type NsfwjsVisionName } from "./tfjs_models.ts";
 import { CONVERTER_VERSION, graphModelToOnnx, layersModelToOnnx } from "./tfjs_to_onnx.ts";
 import { type BatchPlan, embedInBatches } from "./image_batches.ts";
+import { decodePlanFor, type DecodePlan, decodePool } from "./decode_pool.ts";
 import { checkEmbeddings, type EncoderIdentity, type ImageInput, type VisionEncoder } from "./types.ts";
 
 /** Which runtime computes the nsfwjs vision encoders. */
@@ -48,6 +49,11 @@ export interface OnnxVisionOptions {
   device?: DeviceRequest;
   /** Intra-op threads (default: `SHARELOCK_ORT_THREADS`, else every core). */
   threads?: number;
+  /**
+   * How images are decoded around the forward pass (default {@link decodePlanFor}: on the CPU, phased
+   * on the session's `threads` cores; on a GPU, overlapped on the other cores).
+   */
+  decode?: DecodePlan;
 }
 
 /**
@@ -114,17 +120,27 @@ export async function onnxVisionModel(name: NsfwjsVisionName, opts: OnnxVisionOp
   };
 }
 
-/** A nsfwjs vision encoder on onnxruntime: decoding of the next batch overlaps the current forward pass. */
+/**
+ * A nsfwjs vision encoder on onnxruntime. Images are decoded by a pool of threads: on the CPU between
+ * forward passes on the session's cores, on a GPU while the device runs the previous batch
+ * (`decode_pool.ts`). `dispose()` ends the pool's threads.
+ */
 export async function onnxVisionEncoder(name: NsfwjsVisionName, opts: OnnxVisionOptions = {}): Promise<VisionEncoder> {
   const model = await onnxVisionModel(name, opts);
   const identity = model.identity;
+  const decode = opts.decode ?? decodePlanFor(model.device, model.device === "cpu" ? model.threads : navigator.hardwareConcurrency);
+  const pool = decodePool(decode);
+  const plan: BatchPlan = { ...model.plan, prepare: pool.prepare, schedule: decode.schedule };
   return {
     identity,
     async embed(images: ImageInput[]) {
-      const out = await embedInBatches(images, model.plan, (pixels, n) => model.run(pixels, n));
+      const out = await embedInBatches(images, plan, (pixels, n) => model.run(pixels, n));
       checkEmbeddings(identity, images, out);
       return out;
     },
-    dispose: () => void model.release(),
+    dispose: () => {
+      pool.close();
+      void model.release();
+    },
   };
 }
