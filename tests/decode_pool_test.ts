@@ -47,6 +47,11 @@ Deno.test("decodePool: the calling thread's pixels bit for bit, on threads with 
         const got = await pool.prepare(inputs, spec);
         assert.equal(got.length, want.length);
         assert.ok(got.every((v, i) => Object.is(v, want[i])), `pixels differ (${JSON.stringify(opts)}, ${spec.mode})`);
+        // into a reused buffer: the same pixels, in that buffer
+        const into = new Float32Array(want.length).fill(-7);
+        assert.equal(await pool.prepare(inputs, spec, into), into);
+        assert.ok(into.every((v, i) => Object.is(v, want[i])), "pixels differ when written into a buffer");
+        await assert.rejects(pool.prepare(inputs, spec, new Float32Array(5)), /target holds 5 values/);
         // a batch smaller than the pool
         assert.deepEqual(await pool.prepare(inputs.slice(0, 1), spec), want.subarray(0, spec.size * spec.size * 3));
         await assert.rejects(pool.prepare([files[0], join(dir, "missing.png")], spec), /missing\.png/);

@@ -1,10 +1,13 @@
 /**
  * Image decoding on threads of their own. onnxruntime-node's `session.run` blocks the calling thread
  * for the whole forward pass, so decoding on that thread can never overlap the model; decoding threads
- * (`node:worker_threads`, each running `preprocessBatch`, the one preprocessing implementation) can.
- * A pool splits each batch into contiguous chunks, one per thread (and one for the calling thread when
- * `mainThread` is set), and returns the batch's pixels in input order. Errors name the image, as on the
- * main thread. Idle threads do not keep the process alive.
+ * (`node:worker_threads`) can. A pool splits each batch into contiguous chunks, one per thread (and
+ * one for the calling thread when `mainThread` is set). A thread does the costly half of preprocessing
+ * (`decodeImage`: PNG inflate or sharp, compositing, resizing) and hands back 8-bit pixels (a third of
+ * the floats' size, transferred, not copied); the calling thread writes them as normalised floats
+ * (`toFloatPixels`) straight into the batch, so the result is `preprocessBatch`'s, bit for bit, and a
+ * batch buffer can be reused (`into`) instead of being allocated and paged in for every batch. Errors
+ * name the image, as on the calling thread. Idle threads do not keep the process alive.
  *
  * How a batch loop should use the pool depends on where the model runs ({@link decodePlanFor}): on a GPU
  * the pool decodes the next batch while the device runs the current one ("overlap"); on the CPU the
@@ -23,7 +26,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { preprocessBatch } from "./image_batches.ts";
-import type { PreprocessSpec } from "./image_io.ts";
+import { imageRefLabel, type PreprocessSpec, toFloatPixels } from "./image_io.ts";
 import type { OnnxDevice } from "../runtime/onnx_device.ts";
 import type { ImageInput } from "./types.ts";
 
@@ -36,8 +39,11 @@ export interface DecodePool {
   readonly threads: number;
   /** Whether the calling thread decodes a chunk too. */
   readonly mainThread: boolean;
-  /** The pixels of `images`, laid out as `preprocessBatch` lays them out. */
-  prepare(images: ImageInput[], spec: PreprocessSpec): Promise<Float32Array>;
+  /**
+   * The pixels of `images`, laid out as `preprocessBatch` lays them out, written into `into` when given
+   * (length `images.length * size * size * 3`) and returned.
+   */
+  prepare(images: ImageInput[], spec: PreprocessSpec, into?: Float32Array): Promise<Float32Array>;
   /** Ends the threads; pending batches are rejected. */
   close(): void;
 }
@@ -74,13 +80,13 @@ export function decodePlanFor(device: OnnxDevice, cores: number): DecodePlan {
 }
 
 interface Request { id: number; images: ImageInput[]; spec: PreprocessSpec }
-type Reply = { id: number; pixels: Float32Array } | { id: number; error: string };
+type Reply = { id: number; pixels: Uint8Array[] } | { id: number; error: string };
 
 /** One decoding thread: requests answered in order; ref'd only while a request is pending. */
 function decodeThread() {
   const worker = new Worker(new URL("./decode_worker_main.ts", import.meta.url));
   worker.unref();
-  const pending = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (p: Uint8Array[]) => void; reject: (e: Error) => void }>();
   let next = 0, closed = false;
   const failAll = (msg: string) => {
     for (const p of pending.values()) p.reject(new Error(msg));
@@ -98,7 +104,8 @@ function decodeThread() {
   worker.on("error", (err: Error) => failAll(`image decoding thread failed: ${err.message}`));
   worker.on("exit", (code: number) => { if (!closed) failAll(`image decoding thread exited (code ${code})`); });
   return {
-    prepare(images: ImageInput[], spec: PreprocessSpec): Promise<Float32Array> {
+    /** 8-bit pixels of each image (`decodeImage`). */
+    decode(images: ImageInput[], spec: PreprocessSpec): Promise<Uint8Array[]> {
       if (closed) return Promise.reject(new Error("image decoding thread is closed"));
       const id = next++;
       return new Promise((resolve, reject) => {
@@ -127,19 +134,21 @@ export function chunkBounds(n: number, parts: number): [number, number][] {
 export function decodePool(opts: DecodePoolOptions): DecodePool {
   const threads = Math.max(0, Math.floor(opts.threads));
   const mainThread = opts.mainThread ?? false;
-  if (!threads && !mainThread) return { threads: 0, mainThread: true, prepare: preprocessBatch, close() {} };
+  if (!threads) return { threads: 0, mainThread: true, prepare: preprocessBatch, close() {} };
   const workers = Array.from({ length: threads }, decodeThread);
   return {
     threads,
     mainThread,
-    async prepare(images, spec) {
+    async prepare(images, spec, into) {
       const per = spec.size * spec.size * 3;
-      const flat = new Float32Array(images.length * per);
+      if (into && into.length !== images.length * per) throw new Error(`decodePool: target holds ${into.length} values, ${images.length} images need ${images.length * per}`);
+      const flat = into ?? new Float32Array(images.length * per);
       const parts = chunkBounds(images.length, threads + (mainThread ? 1 : 0));
       await Promise.all(parts.map(async ([s, e], i) => {
         // the caller takes the last chunk and decodes it in place
-        if (mainThread && i === parts.length - 1) await preprocessBatch(images.slice(s, e), spec, flat.subarray(s * per, e * per));
-        else flat.set(await workers[i].prepare(images.slice(s, e), spec), s * per);
+        if (mainThread && i === parts.length - 1) return void await preprocessBatch(images.slice(s, e), spec, flat.subarray(s * per, e * per));
+        const pixels = await workers[i].decode(images.slice(s, e), spec);
+        pixels.forEach((px, j) => toFloatPixels(px, spec, flat.subarray((s + j) * per, (s + j + 1) * per), `image ${imageRefLabel(images[s + j])}`));
       }));
       return flat;
     },

@@ -24,8 +24,12 @@ export interface BatchPlan {
   batchSize: number;
   /** Output dimension per image. */
   dim: number;
-  /** How a batch becomes pixels (default {@link preprocessBatch}; a `DecodePool`'s `prepare`; tests observe the schedule with it). */
-  prepare?: (images: ImageInput[], spec: PreprocessSpec) => Promise<Float32Array>;
+  /**
+   * How a batch becomes pixels (default {@link preprocessBatch}; a `DecodePool`'s `prepare`; tests
+   * observe the schedule with it). `into`, when given, is a reused buffer of the batch's length to
+   * write into; the returned array is what the model gets.
+   */
+  prepare?: (images: ImageInput[], spec: PreprocessSpec, into?: Float32Array) => Promise<Float32Array>;
   /** "overlap" (default): batch k+1 is prepared while batch k runs; "phased": prepared, then run. */
   schedule?: BatchSchedule;
 }
@@ -56,7 +60,15 @@ export async function embedInBatches(
   const starts: number[] = [];
   for (let s = 0; s < images.length; s += plan.batchSize) starts.push(s);
   const prepare = plan.prepare ?? preprocessBatch;
-  const prep = (s: number) => prepare(images.slice(s, s + plan.batchSize), plan.spec);
+  // two batch buffers, reused in turn: batch k+1 is written while batch k may still be running, and
+  // batch k+2 only after batch k's forward pass returned (a fresh 10 MB buffer per batch costs page faults)
+  const per = plan.spec.size * plan.spec.size * 3;
+  const buffers: Float32Array[] = [];
+  const prep = (s: number) => {
+    const n = Math.min(plan.batchSize, images.length - s), slot = (s / plan.batchSize) % 2;
+    buffers[slot] ??= new Float32Array(Math.min(plan.batchSize, images.length) * per);
+    return prepare(images.slice(s, s + n), plan.spec, buffers[slot].subarray(0, n * per));
+  };
   const count = (k: number) => Math.min(plan.batchSize, images.length - starts[k]);
   const take = (k: number, feats: Float32Array) => {
     const n = count(k);

@@ -51,7 +51,21 @@ export { readImageBytes };
  * 3 * size * size, e.g. a batch's slot) receives the pixels instead of a new array.
  */
 export async function preprocessImage(ref: ImageInput, spec: PreprocessSpec, into?: Float32Array): Promise<Float32Array> {
-  const label = typeof ref === "string" ? ref : `<${ref.length} bytes>`;
+  return toFloatPixels(await decodeImage(ref, spec), spec, into, `image ${imageRefLabel(ref)}`);
+}
+
+/** How an image is named in errors: its path, or its size in bytes. Pure. */
+export function imageRefLabel(ref: ImageInput): string {
+  return typeof ref === "string" ? ref : `<${ref.length} bytes>`;
+}
+
+/**
+ * The first half of {@link preprocessImage}: decode, composite on white and resize one image to the
+ * spec's geometry, as 8-bit pixels (RGB, or one grey band, row-major); {@link toFloatPixels} is the
+ * second half. Errors name the image.
+ */
+export async function decodeImage(ref: ImageInput, spec: PreprocessSpec): Promise<Uint8Array> {
+  const label = imageRefLabel(ref);
   const bytes = await readImageBytes(ref);
   let rgb: Uint8Array | undefined;
   try {
@@ -59,8 +73,7 @@ export async function preprocessImage(ref: ImageInput, spec: PreprocessSpec, int
   } catch (err) {
     throw new Error(`cannot decode image ${label}: ${(err as Error).message}`);
   }
-  if (!rgb) rgb = await sharpPixels(bytes, spec, label);
-  return toFloatPixels(rgb, spec, into, `image ${label}`);
+  return rgb ?? await sharpPixels(bytes, spec, label);
 }
 
 /**
