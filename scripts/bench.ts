@@ -26,6 +26,7 @@ import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import { dataset } from "../lib/data/registry.ts";
 import { preprocessBatch } from "../lib/encoders/image_batches.ts";
 import { onnxVisionModel } from "../lib/encoders/onnx_vision.ts";
+import { decodePlanFor } from "../lib/encoders/decode_pool.ts";
 import { NSFWJS_VISION, type NsfwjsVisionName } from "../lib/encoders/tfjs_models.ts";
 import { languageEncoder, visionEncoder } from "../lib/encoders/registry.ts";
 import { openStore } from "../lib/store/feature_store.ts";
@@ -41,6 +42,10 @@ import { layerDims } from "../lib/train/step_graph.ts";
 import { projectionDefaults } from "../lib/train/projection.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The q-quantile of xs (nearest rank). */
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+/** Paired rounds of the vision rows (forward only and end to end in each). */
+const ROUNDS = 7;
 
 async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
@@ -63,6 +68,71 @@ async function torchVisionPeer(name: string, images: number, batch: number, thre
 }
 
 /**
+ * `procs` processes of `bench_vision_procs.ts`, each with `threads` intra-op threads and its own
+ * `images` emoji, released together (as `deno task extract` runs its workers): images/s of all of them
+ * together (all images over the slowest process's wall time) and CPU ms per image.
+ */
+async function workerProcesses(name: string, mode: "e2e" | "forward", images: number, threads: number, procs: number): Promise<{ imagesPerS: number; cpuMsPerImage: number }> {
+  const script = new URL("./bench_vision_procs.ts", import.meta.url).pathname;
+  const kids = Array.from({ length: procs }, (_, i) =>
+    new Deno.Command(Deno.execPath(), { args: ["run", "-A", script, name, mode, String(images), String(threads), String(i * images)], stdin: "piped", stdout: "piped", stderr: "inherit" }).spawn());
+  const lines = kids.map((k) => k.stdout.pipeThrough(new TextDecoderStream()).getReader());
+  const readLine = async (r: ReadableStreamDefaultReader<string>) => {
+    let buf = "";
+    while (!buf.includes("\n")) {
+      const { value, done } = await r.read();
+      if (done) break;
+      buf += value;
+    }
+    return buf.trim();
+  };
+  await Promise.all(lines.map(readLine)); // every process loaded and warmed up
+  const t = performance.now();
+  for (const k of kids) {
+    const w = k.stdin.getWriter();
+    await w.write(new TextEncoder().encode("go\n"));
+    await w.close();
+  }
+  const res = (await Promise.all(lines.map(readLine))).map((l) => JSON.parse(l) as { ms: number; cpu_ms: number; images: number });
+  const wall = performance.now() - t;
+  const codes = await Promise.all(kids.map((k) => k.status));
+  if (codes.some((c) => !c.success)) throw new Error(`bench_vision_procs.ts failed for ${name} (${mode})`);
+  const total = res.reduce((a, r) => a + r.images, 0);
+  return { imagesPerS: 1000 * total / wall, cpuMsPerImage: res.reduce((a, r) => a + r.cpu_ms, 0) / total };
+}
+
+/**
+ * The extraction's own configuration (`deno task extract`: one worker process per core, one intra-op
+ * thread each), forward only and end to end in each of 5 paired rounds: the pipeline overhead that
+ * extraction really pays (median of the rounds' ratios, with their interquartile range), and the end to
+ * end rate against one process's forward-only rate with every core as intra-op threads.
+ */
+async function benchExtractionWorkers(name: NsfwjsVisionName, images: number, forwardOneProcess: number): Promise<Record<string, unknown>> {
+  const procs = navigator.hardwareConcurrency, rounds = 5;
+  const e2e: number[] = [], fwd: number[] = [], cpu: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    fwd.push((await workerProcesses(name, "forward", images, 1, procs)).imagesPerS);
+    const r = await workerProcesses(name, "e2e", images, 1, procs);
+    e2e.push(r.imagesPerS);
+    cpu.push(r.cpuMsPerImage);
+  }
+  const ratios = e2e.map((e, i) => fwd[i] / e - 1);
+  const row = {
+    encoder: name, kind: "image", engine: `onnxruntime, ${procs} processes x 1 thread (deno task extract)`, device: "cpu", threads: procs,
+    items: images * procs,
+    items_per_s: +median(e2e).toFixed(1),
+    model_items_per_s: +median(fwd).toFixed(1),
+    cpu_ms_per_item: +median(cpu).toFixed(1),
+    pipeline_overhead_pct: +(100 * median(ratios)).toFixed(1),
+    overhead_rounds: rounds,
+    overhead_iqr_pct: `[${(100 * quantile(ratios, 0.25)).toFixed(1)}, ${(100 * quantile(ratios, 0.75)).toFixed(1)}]`,
+    vs_one_process_forward_pct: +(100 * (forwardOneProcess / median(e2e) - 1)).toFixed(1),
+  };
+  console.error(`[bench] ${name} / ${row.engine}: ${row.items_per_s} images/s end to end, ${row.model_items_per_s} forward only, overhead ${row.pipeline_overhead_pct}% ${row.overhead_iqr_pct}`);
+  return row;
+}
+
+/**
  * One vision encoder on both engines: TF.js (the current backend) and onnxruntime (all cores as
  * intra-op threads), end to end (decode, resize, forward, store) and the forward pass alone, with
  * GFLOP/s and the PyTorch peer on the same number of images, batch size and threads.
@@ -72,7 +142,9 @@ async function benchVisionEngines(name: NsfwjsVisionName, images: string[], back
   const threads = navigator.hardwareConcurrency;
   const spec = NSFWJS_VISION[name].spec;
   for (const engine of ["tfjs", "onnx"] as const) {
-    const n = name === "inception-v3" ? (engine === "tfjs" ? 16 : 32) : 64;
+    // the onnx engine gets 4x the images of the TF.js one: enough batches that the first one's decoding
+    // (not overlapped in either schedule) does not weigh on the pipeline overhead
+    const n = name === "inception-v3" ? (engine === "tfjs" ? 16 : 64) : (engine === "tfjs" ? 64 : 256);
     const batch = images.slice(0, n);
     const enc = await visionEncoder(name, { engine });
     await enc.embed(batch.slice(0, 4)); // warm-up
@@ -82,26 +154,39 @@ async function benchVisionEngines(name: NsfwjsVisionName, images: string[], back
     const store = await openStore({ bench: name, engine, t: Date.now() }, { name: "bench", dim: enc.identity.dim, root });
     const [, storeMs] = await time(() => store.append(vecs.map((v, i) => ({ key: `k${i}`, itemId: `i${i}`, vector: v }))));
     let modelMs = totalMs - prepMs, batchSize = NSFWJS_VISION[name].batchSize, device = "cpu", cpuMs = 0;
+    let overhead: { median: number; q1: number; q3: number } | undefined;
     if (engine === "onnx") {
-      // the forward pass alone on the already decoded pixels, alternated with end-to-end runs (3 rounds,
-      // medians) so that a change in the machine's load hits both alike
+      // the forward pass alone on the already decoded pixels, paired with an end-to-end run in each of
+      // ROUNDS rounds (their order alternating), so that the machine's changing speed (a shared VM here
+      // moves by 25% within a minute) hits both alike; the overhead is the median of the rounds' ratios
       const model = await onnxVisionModel(name, { threads });
       batchSize = model.plan.batchSize;
       device = model.device;
       const per = spec.size * spec.size * 3;
-      await model.run(pixels.subarray(0, per * Math.min(n, batchSize)), Math.min(n, batchSize));
-      const forward: number[] = [], e2e: number[] = [firstMs], cpu: number[] = [];
-      for (let round = 0; round < 3; round++) {
-        const t = performance.now(), cpu0 = process.cpuUsage();
+      const forwardPass = async () => {
         for (let s = 0; s < n; s += batchSize) {
           const k = Math.min(batchSize, n - s);
           await model.run(pixels.subarray(s * per, (s + k) * per), k);
         }
-        forward.push(performance.now() - t);
-        const used = process.cpuUsage(cpu0);
-        cpu.push((used.user + used.system) / 1000);
-        if (round < 2) e2e.push((await time(() => enc.embed(batch)))[1]);
+      };
+      await forwardPass();
+      await enc.embed(batch); // both warm: the decoding code compiled, as in a long extraction
+      const forward: number[] = [], e2e: number[] = [], cpu: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const fwd = async () => {
+          const t = performance.now(), cpu0 = process.cpuUsage();
+          await forwardPass();
+          forward.push(performance.now() - t);
+          const used = process.cpuUsage(cpu0);
+          cpu.push((used.user + used.system) / 1000);
+        };
+        const whole = async () => e2e.push((await time(() => enc.embed(batch)))[1]);
+        if (round % 2) await whole().then(fwd);
+        else await fwd().then(whole);
       }
+      const ratios = e2e.map((t, i) => t / forward[i] - 1);
+      overhead = { median: 100 * median(ratios), q1: 100 * quantile(ratios, 0.25), q3: 100 * quantile(ratios, 0.75) };
+      if (Deno.env.get("BENCH_DEBUG")) console.error({ forward, e2e, cpu });
       [modelMs, totalMs, cpuMs] = [median(forward), median(e2e), median(cpu)];
       await model.release();
     }
@@ -114,8 +199,12 @@ async function benchVisionEngines(name: NsfwjsVisionName, images: string[], back
       model_ms_per_item: +(modelMs / n).toFixed(1),
       decode_resize_ms_per_item: +(prepMs / n).toFixed(2),
       store_ms_per_item: +(storeMs / n).toFixed(3),
-      pipeline_overhead_pct: +(100 * (totalMs + storeMs - modelMs) / modelMs).toFixed(1),
+      pipeline_overhead_pct: +(overhead ? overhead.median + 100 * storeMs / modelMs : 100 * (totalMs + storeMs - modelMs) / modelMs).toFixed(1),
     };
+    if (overhead) {
+      row.overhead_rounds = ROUNDS;
+      row.overhead_iqr_pct = `[${(overhead.q1 + 100 * storeMs / modelMs).toFixed(1)}, ${(overhead.q3 + 100 * storeMs / modelMs).toFixed(1)}]`;
+    }
     if (engine === "onnx") {
       // the peer runs twice and keeps its faster run: a conservative ratio on a machine with changing load
       const runs = [await torchVisionPeer(name, n, batchSize, threads), await torchVisionPeer(name, n, batchSize, threads)];
@@ -134,6 +223,11 @@ async function benchVisionEngines(name: NsfwjsVisionName, images: string[], back
     }
     console.error(`[bench] ${name} / ${row.engine}: ${row.items_per_s} images/s end to end, ${row.model_items_per_s} forward only${row.ratio ? `, ${row.ratio}x PyTorch's time` : ""}`);
     rows.push(row);
+    if (engine === "onnx") {
+      const d = decodePlanFor(device as OnnxDevice, device === "cpu" ? threads : navigator.hardwareConcurrency);
+      row.decode = `${d.schedule}, ${d.threads} decoding thread(s)${d.mainThread ? " + the caller" : ""}`;
+      rows.push(await benchExtractionWorkers(name, n / 2, row.model_items_per_s as number));
+    }
   }
   return rows;
 }
@@ -143,7 +237,7 @@ export async function benchExtraction(): Promise<Record<string, unknown>[]> {
   const backend = await selectTfBackend();
   const rows: Record<string, unknown>[] = [];
   const emoji = await dataset("emoji-google");
-  const images = emoji.items.slice(0, 64).map((it) => it.image_path!);
+  const images = emoji.items.slice(0, 256).map((it) => it.image_path!);
   const root = await Deno.makeTempDir();
   for (const name of ["mobilenet-v2", "inception-v3"] as const) rows.push(...await benchVisionEngines(name, images, backend.backend, root));
   const texts = emoji.items.slice(0, 512).map((it) => `a drawing of a ${it.class_name}.`);
