@@ -186,7 +186,6 @@ async function benchVisionEngines(name: NsfwjsVisionName, images: string[], back
       }
       const ratios = e2e.map((t, i) => t / forward[i] - 1);
       overhead = { median: 100 * median(ratios), q1: 100 * quantile(ratios, 0.25), q3: 100 * quantile(ratios, 0.75) };
-      if (Deno.env.get("BENCH_DEBUG")) console.error({ forward, e2e, cpu });
       [modelMs, totalMs, cpuMs] = [median(forward), median(e2e), median(cpu)];
       await model.release();
     }
