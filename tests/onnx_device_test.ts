@@ -8,7 +8,9 @@ import {
   probeDevices,
   resolveDevice,
 } from "../lib/runtime/onnx_device.ts";
-import { prepareVulkan } from "../lib/runtime/vulkan.ts";
+import { prepareVulkan, swiftShaderManifest } from "../lib/runtime/vulkan.ts";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 const probe = (device: DeviceProbe["device"], usable: boolean, extra: Partial<DeviceProbe> = {}): DeviceProbe => ({ device, usable, ...extra });
 
@@ -67,6 +69,27 @@ Deno.test("prepareVulkan keeps the user's driver choice and otherwise finds one 
   c.m.set("SHARELOCK_SWIFTSHADER_ICD", "/nonexistent.json");
   const none = prepareVulkan(c.env, () => []);
   assert.ok(none.source === "none" || none.manifests[0] !== "/nonexistent.json");
+});
+
+Deno.test("prepareVulkan: a SwiftShader already chosen in the environment (by another test module's isolate) still gets its loader loaded", async () => {
+  if (Deno.build.os !== "linux") return;
+  const manifest = swiftShaderManifest();
+  if (!manifest || !existsSync(join(dirname(manifest), "libvulkan.so.1"))) {
+    console.warn("[onnx_device_test] no SwiftShader with its own Vulkan loader here: nothing to check");
+    return;
+  }
+  // a fresh process whose environment already names SwiftShader, as a second test module's isolate sees it
+  const code = `import { prepareVulkan, vulkanLoaderPresent } from ${JSON.stringify(new URL("../lib/runtime/vulkan.ts", import.meta.url).href)};
+prepareVulkan();
+console.log(vulkanLoaderPresent());`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", new URL("../deno.json", import.meta.url).pathname, code],
+    env: { VK_ICD_FILENAMES: manifest, VK_DRIVER_FILES: manifest },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "true");
 });
 
 Deno.test("probeDevices runs a real product on cpu and gives every unusable device a reason", async () => {

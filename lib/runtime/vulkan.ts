@@ -68,7 +68,13 @@ export function prepareVulkan(
     env.set("XDG_RUNTIME_DIR", dir);
   }
   const user = env.get("VK_DRIVER_FILES") ?? env.get("VK_ICD_FILENAMES");
-  if (user) return { source: user.includes("swiftshader") ? "software" : "user", manifests: user.split(":") };
+  if (user) {
+    const manifests = user.split(":");
+    // a SwiftShader set up by another isolate of this process (deno test runs each test module in its
+    // own) or by the user: its loader still has to be loaded by this one, or WebGPU reads as missing
+    for (const m of manifests) if (m.includes("swiftshader")) preloadVulkanLoader(dirname(m));
+    return { source: user.includes("swiftshader") ? "software" : "user", manifests };
+  }
   // driver manifests alone prove nothing (Mesa installs them without hardware): look for a GPU device node
   const nodes = gpuNodes();
   if (nodes.length) return { source: "system", manifests: nodes };
