@@ -36,6 +36,7 @@ export interface CaptionCorpusConfig {
   heldOutSets: string[];
   /** Share of unseen emoji subcategories (the split of notebook 01 with the same seed). */
   unseenFraction: number;
+  /** The seen / unseen split (the caption notebooks set it per run from `CaptionNotebookConfig.splitSeeds`). */
   splitSeed: number;
   /** Share of caption pairs held out for retrieval (chosen by a hash of the item id). */
   retrievalFraction: number;
@@ -161,13 +162,19 @@ export interface CaptionNotebookConfig {
   main: string;
   /** Language encoders compared in notebook 06 (and 04). */
   language: string[];
+  /** Initialisation seeds: one model per seed and method. */
   seeds: number[];
+  /**
+   * Seen / unseen emoji splits (`corpus.splitSeed` values): seed i trains on split `splitSeeds[i % n]`
+   * (`captionRuns`), so paired differences over the runs cover the choice of unseen classes too.
+   */
+  splitSeeds: number[];
   /** Prompt templates of the zero-shot tasks (`{}` = class name). */
   templates: readonly string[];
   train: Partial<TrainConfig>;
   /** Training-set sizes (images) of the data-scaling curve; the full set is always added. */
   scaling: number[];
-  /** Seeds at the curve's smallest and largest sizes, where notebook 03 decides the ShareLock - LiT gap (sizes between: the first seed). */
+  /** Seeds at the curve's smallest and largest sizes, where notebook 03 decides the ShareLock - LiT gap (sizes between: the first run). Each on its split, as `seeds`. */
   scalingEndSeeds: number[];
   /** Run the ASIF baseline (training-free; needs all training pairs as anchors in memory). */
   asif: boolean;
@@ -239,6 +246,8 @@ export const CAPTIONS_EMBEDDED: CaptionNotebookConfig = {
   main: "use-lite",
   language: ["use-lite", "word2vec-100d", "random-word", "random-text"],
   seeds: seedsFromEnv([0, 1, 2, 3, 4]),
+  // notebook 01's five splits: seed i on split i (seeds 5-9 of the data-scaling ends reuse them in turn)
+  splitSeeds: [0, 1, 2, 3, 4],
   templates: DRAWING_TEMPLATES,
   train: EMBEDDED_CAPTIONS_TRAIN,
   scaling: [500, 2000],
@@ -273,6 +282,7 @@ export const CAPTIONS_PAPER: CaptionNotebookConfig = {
   main: "hf:onnx-community/Qwen2.5-0.5B:last-token",
   language: ["hf:onnx-community/Qwen2.5-0.5B:last-token", "hf:Xenova/bert-base-uncased:mean", "random-text"],
   seeds: [0],
+  splitSeeds: [0],
   templates: CLIP_IMAGENET_TEMPLATES,
   train: PAPER_DEFAULTS,
   scaling: [84_000, 563_000],

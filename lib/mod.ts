@@ -119,4 +119,5 @@ export * from "./experiments/retrieval_pool.ts";
 export * from "./demo/site.ts";
 export * from "./demo/serve.ts";
 export * from "./experiments/caption_setup.ts";
+export * from "./experiments/caption_runs.ts";
 export * from "./data/emoji_multistyle.ts";

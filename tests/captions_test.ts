@@ -11,7 +11,8 @@ import {
   type ZeroShotTask,
   zeroShotEval,
 } from "../lib/experiments/captions.ts";
-import { CAPTIONS_EMBEDDED, seedsFromEnv } from "../lib/config.ts";
+import { CAPTIONS_EMBEDDED, PROBING_NOTEBOOK_EMBEDDED, seedsFromEnv } from "../lib/config.ts";
+import { captionRuns, runLabel, runSplits } from "../lib/experiments/caption_runs.ts";
 import { splitClasses } from "../lib/data/splits.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
@@ -124,4 +125,25 @@ Deno.test("seedsFromEnv: SHARELOCK_SEEDS keeps the first N default seeds, reject
   assert.deepEqual(seedsFromEnv([0, 1, 2, 3, 4], env("2")), [0, 1]);
   assert.deepEqual(seedsFromEnv([0, 1, 2, 3, 4], env("5")), [0, 1, 2, 3, 4]);
   for (const bad of ["1", "6", "two", "2.5"]) assert.throws(() => seedsFromEnv([0, 1, 2, 3, 4], env(bad)), /SHARELOCK_SEEDS=.*integer from 2 to 5/);
+});
+
+Deno.test("captionRuns: seed i on split i, splits reused in turn, repeated seeds and empty lists rejected", () => {
+  assert.deepEqual(captionRuns([0, 1, 2], [0, 1, 2]), [{ splitSeed: 0, seed: 0 }, { splitSeed: 1, seed: 1 }, { splitSeed: 2, seed: 2 }]);
+  const ends = captionRuns([0, 1, 2, 3, 4, 5, 6], [10, 11, 12]);
+  assert.deepEqual(ends.map((r) => r.splitSeed), [10, 11, 12, 10, 11, 12, 10]);
+  assert.deepEqual(ends.map((r) => r.seed), [0, 1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(runSplits(ends), [10, 11, 12]);
+  assert.deepEqual(captionRuns([3, 4], [0]), [{ splitSeed: 0, seed: 3 }, { splitSeed: 0, seed: 4 }]);
+  assert.equal(runLabel({ splitSeed: 2, seed: 7 }), "split 2, seed 7");
+  assert.throws(() => captionRuns([0, 1, 0], [0, 1]), /seed 0 is listed twice/);
+  assert.throws(() => captionRuns([], [0]), /no seeds/);
+  assert.throws(() => captionRuns([0], []), /no split seeds/);
+});
+
+Deno.test("the embedded caption config runs each seed on its own split, notebook 01's splits", () => {
+  const runs = captionRuns(CAPTIONS_EMBEDDED.seeds, CAPTIONS_EMBEDDED.splitSeeds);
+  assert.equal(new Set(runs.map((r) => r.splitSeed)).size, Math.min(CAPTIONS_EMBEDDED.seeds.length, CAPTIONS_EMBEDDED.splitSeeds.length));
+  for (const s of CAPTIONS_EMBEDDED.splitSeeds) assert.ok(PROBING_NOTEBOOK_EMBEDDED.splitSeeds.includes(s), `split ${s} is one of notebook 01's`);
+  const ends = captionRuns(CAPTIONS_EMBEDDED.scalingEndSeeds, CAPTIONS_EMBEDDED.splitSeeds);
+  assert.deepEqual(runSplits(ends), CAPTIONS_EMBEDDED.splitSeeds.slice(0, ends.length));
 });
