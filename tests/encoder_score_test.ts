@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type EncoderSource, problemsByName, scoreEncoders, scoreLanguageEncoder } from "../lib/experiments/encoder_score.ts";
-import { describeRanking, rankByRuns, rankEncoders } from "../lib/experiments/leaderboard.ts";
+import { compareEncoderScores, describeRanking, rankByRuns, rankEncoders } from "../lib/experiments/leaderboard.ts";
 import { type ProbingContext, type ProbingResult, probingRun } from "../lib/experiments/probing.ts";
 import type { ClassificationMetrics } from "../lib/eval/metrics.ts";
 import { pairedComparison } from "../lib/stats/paired.ts";
@@ -142,6 +142,20 @@ Deno.test("rankByRuns: rank intervals and neighbour verdicts from paired compari
   const withD = rankByRuns([a, d]);
   assert.equal(withD[0].vsNext, undefined);
   assert.deepEqual(withD.map((r) => r.rankRange), [[1, 2], [1, 2]]);
+});
+
+Deno.test("compareEncoderScores: a minus b in points over the shared runs, named for the tables", () => {
+  const score = (name: string, perRun: Record<string, number>) => ({ name, visual: { mean: 0, ci: [0, 0] as [number, number], perRun } });
+  const a = score("big", { "split0/seed0": 0.030, "split1/seed1": 0.025, "split2/seed2": 0.028, "split3/seed3": 0.5 });
+  const b = score("small", { "split0/seed0": 0.020, "split1/seed1": 0.016, "split2/seed2": 0.017 });
+  const c = compareEncoderScores(a, b, "ladder");
+  // independent: differences 1.0, 0.9, 1.1 points on the three shared runs (split3 is a's alone)
+  assert.equal(c.n, 3);
+  assert.ok(Math.abs(c.mean - 1.0) < 1e-9);
+  assert.equal(c.verdict, "ahead");
+  assert.deepEqual([c.a, c.b, c.scope], ["big", "small", "ladder"]);
+  assert.equal(compareEncoderScores(b, a).verdict, "behind");
+  assert.throws(() => compareEncoderScores(a, score("other", { "split9/seed0": 0.1 })), /big and other share fewer than 2 runs/);
 });
 
 Deno.test("problemsByName attributes preflight lines to the names they are about", () => {

@@ -15,6 +15,7 @@
  * ```
  */
 import { pairedComparison, type PairedComparison } from "../stats/paired.ts";
+import type { RunComparison } from "../stats/compare_runs.ts";
 import type { EncoderScore } from "./encoder_score.ts";
 
 /** What a ranking needs of an entry: a name, the mean, and each run's value. */
@@ -43,6 +44,18 @@ export function pairedOnShared(a: Record<string, number>, b: Record<string, numb
   const shared = Object.keys(a).filter((k) => k in b);
   if (shared.length < 2) return null;
   return pairedComparison(Object.fromEntries(shared.map((k) => [k, a[k]])), Object.fromEntries(shared.map((k) => [k, b[k]])));
+}
+
+/**
+ * Encoder a minus encoder b on visual generalization, paired over the runs they share, in percentage
+ * points: a `RunComparison` for `comparisonTable` and `verdictSentence`. Throws when they share fewer
+ * than 2 runs. Pure.
+ */
+export function compareEncoderScores(a: Pick<EncoderScore, "name" | "visual">, b: Pick<EncoderScore, "name" | "visual">, scope?: string): RunComparison {
+  const points = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, 100 * v]));
+  const c = pairedOnShared(points(a.visual.perRun), points(b.visual.perRun));
+  if (!c) throw new Error(`compareEncoderScores: ${a.name} and ${b.name} share fewer than 2 runs`);
+  return { a: a.name, b: b.name, ...(scope ? { scope } : {}), ...c };
 }
 
 /** Rank entries by mean (higher is better), with rank intervals and neighbour verdicts. Pure. */
