@@ -144,6 +144,10 @@ Deno.test("the embedded caption config runs each seed on its own split, notebook
   const runs = captionRuns(CAPTIONS_EMBEDDED.seeds, CAPTIONS_EMBEDDED.splitSeeds);
   assert.equal(new Set(runs.map((r) => r.splitSeed)).size, Math.min(CAPTIONS_EMBEDDED.seeds.length, CAPTIONS_EMBEDDED.splitSeeds.length));
   for (const s of CAPTIONS_EMBEDDED.splitSeeds) assert.ok(PROBING_NOTEBOOK_EMBEDDED.splitSeeds.includes(s), `split ${s} is one of notebook 01's`);
-  const ends = captionRuns(CAPTIONS_EMBEDDED.scalingEndSeeds, CAPTIONS_EMBEDDED.splitSeeds);
-  assert.deepEqual(runSplits(ends), CAPTIONS_EMBEDDED.splitSeeds.slice(0, ends.length));
+  for (const seeds of [CAPTIONS_EMBEDDED.scalingEndSeeds.smallest, CAPTIONS_EMBEDDED.scalingEndSeeds.largest]) {
+    const ends = captionRuns(seeds, CAPTIONS_EMBEDDED.splitSeeds);
+    assert.deepEqual(runSplits(ends), CAPTIONS_EMBEDDED.splitSeeds.slice(0, ends.length));
+    // the first runs at each end are the main runs, so their models are shared through the cache
+    assert.deepEqual(ends.slice(0, runs.length), runs.slice(0, ends.length));
+  }
 });
