@@ -252,7 +252,7 @@ export const CAPTIONS_EMBEDDED: CaptionNotebookConfig = {
   main: "use-lite",
   language: ["use-lite", "word2vec-100d", "random-word", "random-text"],
   seeds: seedsFromEnv([0, 1, 2, 3, 4]),
-  // notebook 01's five splits: seed i on split i (seeds 5-9 of the data-scaling ends reuse them in turn)
+  // notebook 01's five splits: seed i on split i (the data-scaling ends' seeds from 5 on reuse them in turn)
   splitSeeds: [0, 1, 2, 3, 4],
   templates: DRAWING_TEMPLATES,
   train: EMBEDDED_CAPTIONS_TRAIN,
