@@ -13,6 +13,7 @@ import {
 } from "../lib/experiments/captions.ts";
 import { CAPTIONS_EMBEDDED, PROBING_NOTEBOOK_EMBEDDED, seedsFromEnv } from "../lib/config.ts";
 import { captionRuns, runLabel, runSplits } from "../lib/experiments/caption_runs.ts";
+import { classesPerSplit } from "../lib/report/format.ts";
 import { splitClasses } from "../lib/data/splits.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
@@ -150,4 +151,12 @@ Deno.test("the embedded caption config runs each seed on its own split, notebook
     // the first runs at each end are the main runs, so their models are shared through the cache
     assert.deepEqual(ends.slice(0, runs.length), runs.slice(0, ends.length));
   }
+});
+
+Deno.test("classesPerSplit: the range of unseen classes and the mean chance over splits", () => {
+  const s = classesPerSplit([418, 359, 476]);
+  assert.equal(s.range, "359-476");
+  assert.ok(Math.abs(s.meanChancePct - (100 / 418 + 100 / 359 + 100 / 476) / 3) < 1e-12);
+  assert.deepEqual(classesPerSplit([10, 10]), { range: "10", meanChancePct: 10 });
+  assert.throws(() => classesPerSplit([]), /no splits/);
 });

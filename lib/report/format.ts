@@ -19,3 +19,18 @@ export function pct(x: number, digits = 2): string {
 export function pctValue(x: number, digits = 2): number {
   return +(100 * x).toFixed(digits);
 }
+
+/**
+ * Unseen classes over several seen / unseen splits (they move whole subcategories, so the counts differ):
+ * the count as "351-476" (one number when all are equal) and chance as the mean of 100 / count. Pure.
+ *
+ * @example
+ * ```ts
+ * classesPerSplit([418, 359]);   // { range: "359-418", meanChancePct: 0.259... }
+ * ```
+ */
+export function classesPerSplit(counts: readonly number[]): { range: string; meanChancePct: number } {
+  if (!counts.length) throw new Error("classesPerSplit: no splits");
+  const lo = Math.min(...counts), hi = Math.max(...counts);
+  return { range: lo === hi ? `${lo}` : `${lo}-${hi}`, meanChancePct: counts.reduce((a, c) => a + 100 / c, 0) / counts.length };
+}
