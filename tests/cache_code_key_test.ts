@@ -72,6 +72,22 @@ Deno.test("the walker finds the same local modules and npm packages as deno info
   assert.equal(probing.packages["onnxruntime-node"], JSON.parse(readFileSync(join(REPO_ROOT, "deno.json"), "utf8")).imports["onnxruntime-node"]);
 });
 
+Deno.test("code identity rejects what it cannot describe, naming the file: a missing module, an unknown bare specifier, a remote entry", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    writeFileSync(join(root, "deno.json"), JSON.stringify({ imports: { "onnxruntime-node": "npm:onnxruntime-node@1.30.0" } }));
+    writeFileSync(join(root, "a.ts"), `import { b } from "./missing.ts";\n`);
+    writeFileSync(join(root, "c.ts"), `import pad from "left-pad";\n`);
+    writeFileSync(join(root, "d.ts"), `import * as ort from "onnxruntime-node";\nimport { x } from "npm:@scope/pkg@2.0.1/sub";\nimport { join } from "node:path";\n`);
+    assert.throws(() => computeCodeIdentity(join(root, "a.ts")), /a\.ts imports .*missing\.ts, which does not exist/);
+    assert.throws(() => computeCodeIdentity(join(root, "c.ts")), /c\.ts imports "left-pad", which is neither a relative path nor in deno\.json "imports" \(onnxruntime-node\)/);
+    assert.throws(() => codeIdentity("https://example.org/lib/x.ts"), /not a local module/);
+    assert.deepEqual(computeCodeIdentity(join(root, "d.ts")).packages, { "@scope/pkg": "npm:@scope/pkg@2.0.1", "onnxruntime-node": "npm:onnxruntime-node@1.30.0" });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 /** A copy of the repo's lib/, deno.json and notebooks/ in a temporary folder. */
 async function copyOfRepo(): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "sharelock-code-" });

@@ -117,6 +117,7 @@ function resolveSpecifier(spec: string, from: string, imports: Record<string, st
 export function moduleClosure(entries: readonly (string | URL)[], root?: string): { root: string; files: string[]; packages: Record<string, string> } {
   const paths = entries.map(toPath);
   if (!paths.length) throw new Error("code identity: no entry module");
+  for (const p of paths) if (!existsSync(p)) throw new Error(`code identity: the entry module ${p} does not exist`);
   const base = root ?? projectRootOf(dirname(paths[0]));
   const imports = importMap(base);
   const seen = new Set<string>(), packages: Record<string, string> = {};
@@ -166,7 +167,15 @@ const snapshots = new Map<string, CodeIdentity | Error>();
 export type CodeEntries = string | URL | readonly (string | URL)[];
 
 const entryList = (entries: CodeEntries): (string | URL)[] => (Array.isArray(entries) ? [...entries] : [entries as string | URL]);
-const snapshotKey = (entries: CodeEntries) => entryList(entries).map(toPath).sort().join("\n");
+/** The memo's key: the entries' paths (their text when not local: the snapshot then keeps the error). */
+const snapshotKey = (entries: CodeEntries) =>
+  entryList(entries).map((e) => {
+    try {
+      return toPath(e);
+    } catch {
+      return String(e);
+    }
+  }).sort().join("\n");
 
 /**
  * Record the identity of the code of `entries` now, once per process (later calls keep the first
