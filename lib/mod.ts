@@ -107,6 +107,8 @@ export * from "./report/format.ts";
 export * from "./experiments/findings.ts";
 export * from "./data/llm_descriptions.ts";
 export * from "./runtime/memo.ts";
+export * from "./runtime/code_identity.ts";
+export * from "./report/cache_report.ts";
 export * from "./experiments/language_tasks.ts";
 export * from "./experiments/class_alignment.ts";
 export * from "./experiments/encoder_score.ts";

@@ -4,12 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { cacheKey } from "../lib/core/hash.ts";
-import { cachedProbingRun, type ProbingContext } from "../lib/experiments/probing.ts";
+import { cachedProbingRun } from "../lib/experiments/probing.ts";
 import { captionModel, type CaptionCorpus } from "../lib/experiments/captions.ts";
 import { CAPTIONS_EMBEDDED } from "../lib/config.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import type { Item } from "../lib/data/items.ts";
-import { toyPairs, toyProbingContext } from "./fixtures/toy.ts";
+import { TOY_RUN, toyKeysContext } from "./fixtures/cached_probing_run.ts";
 
 await selectTfBackend();
 
@@ -25,20 +25,6 @@ Deno.test("cacheKey: stable under key order, different for any changed value", a
   const keys = new Set([await cacheKey(base), ...(await Promise.all(variants.map((v) => cacheKey(v))))]);
   assert.equal(keys.size, variants.length + 1);
 });
-
-function toyContext(): ProbingContext {
-  const w = toyPairs({ seed: 3, perClass: 4 });
-  const items: Item[] = [
-    ...w.seen.textsOf.map((t, i) => ({ cls: `c${Math.floor(t[0] / 3)}`, row: i })),
-    ...w.unseen.labels.map((u, i) => ({ cls: `u${u}`, row: w.seen.images.rows + i })),
-  ].map(({ cls, row }) => ({ item_id: `toy/${row}`, image_path: null, class_id: 0, class_name: cls, caption: null, group: null, split: "all", source: "toy" }));
-  const classes = [...new Set(items.map((it) => it.class_name))];
-  const texts = Object.fromEntries(classes.map((c) => [c, [`a drawing of a ${c}.`]]));
-  return toyProbingContext({
-    name: "toy-keys", items, classes, templates: texts, descriptions: texts, visionIdentity: { name: "toy", version: "1" },
-    images: { data: new Float32Array([...w.seen.images.data, ...w.unseen.images.data]), rows: items.length, dim: w.seen.images.dim },
-  });
-}
 
 async function withCache<T>(f: (dir: string) => Promise<T>): Promise<T> {
   const cache = await Deno.makeTempDir(), before = Deno.env.get("SHARELOCK_CACHE_DIR");
@@ -63,11 +49,11 @@ const count = (dir: string) => {
 Deno.test("cachedProbingRun: every input that changes the result misses the cache; the same inputs hit it", async () => {
   await withCache(async (cache) => {
     const dir = `${cache}/results/probing`;
-    const base = toyContext();
-    const opts = { text: "random-text", representation: "templates" as const, seed: 0, train: { maxSteps: 3, batchSize: 32, warmup: 1, progress: false as const } };
-    await cachedProbingRun(base, opts);
+    const base = toyKeysContext();
+    const opts = TOY_RUN;
+    assert.equal((await cachedProbingRun(base, opts)).cached, false);
     assert.equal(count(dir), 1);
-    await cachedProbingRun(base, { ...opts, train: { ...opts.train, progress: false as const, label: "other label" } });
+    assert.equal((await cachedProbingRun(base, { ...opts, train: { ...opts.train, progress: false as const, label: "other label" } })).cached, true);
     assert.equal(count(dir), 1, "a label or progress sink does not change the result: a hit");
     const otherTexts = (f: (c: string) => string) => Object.fromEntries(Object.keys(base.texts.templates).map((c) => [c, [f(c)]]));
     const changes: [string, () => Promise<unknown>][] = [

@@ -109,7 +109,7 @@ Deno.test("scoreLanguageEncoder over several splits: runs are splits x seeds, wi
   const source: EncoderSource = {
     open: (name) => Promise.resolve(encoders[name]),
     probe: (c, name, o) => Promise.resolve({ text: name, representation: o.representation, seed: o.seed, unseen: metrics(value(c.split.seed, o.seed)), seen: metrics(1),
-      styleShift: metrics(value(c.split.seed, o.seed) / 2), unseenClasses: 10, trainSeconds: 0, steps: 0 } satisfies ProbingResult),
+      styleShift: metrics(value(c.split.seed, o.seed) / 2), unseenClasses: 10, trainSeconds: 0, steps: 0, cached: false } satisfies ProbingResult),
     problems: () => Promise.resolve({}),
   };
   const opts = { seeds: [0, 1, 2], wordnet: await loadWordNet(), capabilityItems: 20, alignment: { k: 3, resamples: 10 }, source };

@@ -16,7 +16,12 @@ import { createHash } from "node:crypto";
  * concurrent `crypto.subtle.digest` calls (one key per item of a CC3M-sized extraction) take minutes.
  */
 export function sha256Hex(text: string): Promise<string> {
-  return Promise.resolve(createHash("sha256").update(text, "utf8").digest("hex"));
+  return Promise.resolve(sha256HexSync(text));
+}
+
+/** SHA-256 of bytes (or of a string as UTF-8), hex, synchronously. */
+export function sha256HexSync(data: Uint8Array | string): string {
+  return createHash("sha256").update(data).digest("hex");
 }
 
 /** Stable JSON (sorted keys) so that equal identities hash equally; `undefined` fields are left out. Pure. */

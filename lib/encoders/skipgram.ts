@@ -55,9 +55,6 @@ export const SKIPGRAM_DEFAULTS: Omit<SkipGramConfig, "dim"> = {
   vectors: "input",
 };
 
-/** Bump when the training code changes its outputs (part of every cache key). */
-export const SKIPGRAM_TRAINER_VERSION = 2;
-
 /** What training produced. */
 export interface SkipGramResult {
   /** The input vectors, one row per vocabulary word (most frequent first). */

@@ -5,7 +5,8 @@
  * one fixed seeded order, so every slice contains the smaller ones. A text is the mean of its word
  * vectors (the word-vector encoder of lib/encoders/word_vectors.ts). Trained tables are cached under
  * `<cache>/ladder/skipgram/<key>/`, keyed by corpus version, slice, every training setting and the
- * trainer version, so `reproduce` trains each rung once.
+ * code (this module's import closure, see `../runtime/code_identity.ts`), so `reproduce` trains each rung
+ * once and an edited trainer trains again.
  *
  * @example
  * ```ts
@@ -23,9 +24,13 @@ import { projectPaths } from "../runtime/paths.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 import { seededRandom, shuffle } from "../runtime/random.ts";
 import { cacheKey } from "../core/hash.ts";
-import { SKIPGRAM_DEFAULTS, SKIPGRAM_TRAINER_VERSION, type SkipGramConfig, trainSkipGram } from "./skipgram.ts";
+import { codeIdentity, takeCodeSnapshot } from "../runtime/code_identity.ts";
+import { SKIPGRAM_DEFAULTS, type SkipGramConfig, trainSkipGram } from "./skipgram.ts";
 import type { LanguageEncoder } from "./types.ts";
 import { readWordTable, type WordTable, wordVectorEncoderFrom, writeWordTable } from "./word_vectors.ts";
+
+/** The code of a rung's table: this module's import closure, snapshotted as this process loads it. */
+takeCodeSnapshot(import.meta.url);
 
 /** Corpus slices of the ladder, in percent of the GCIDE entries (nested). */
 export const LADDER_SLICES = [3, 10, 30, 100] as const;
@@ -100,7 +105,8 @@ export interface SkipGramTable {
   table: WordTable;
   cached: boolean;
   dir: string;
-  settings: SkipGramConfig & { slice: number; sliceSeed: number; corpus: string; trainer: number };
+  /** Every setting the table depends on; `code`: the identity (SHA-256) of the code that trains it. */
+  settings: SkipGramConfig & { slice: number; sliceSeed: number; corpus: string; code: string };
   training: SkipGramTraining | null;
 }
 
@@ -111,7 +117,7 @@ export async function skipGramTable(opts: SkipGramLadderOptions): Promise<SkipGr
   const given = Object.fromEntries(Object.keys(SKIPGRAM_DEFAULTS).filter((k) => opts[k as keyof SkipGramConfig] !== undefined)
     .map((k) => [k, opts[k as keyof SkipGramConfig]]));
   const config: SkipGramConfig = { ...SKIPGRAM_DEFAULTS, ...LADDER_SETTINGS, ...given, dim: opts.dim };
-  const settings = { ...config, slice: opts.slice, sliceSeed: opts.sliceSeed ?? 0, corpus: version, trainer: SKIPGRAM_TRAINER_VERSION };
+  const settings = { ...config, slice: opts.slice, sliceSeed: opts.sliceSeed ?? 0, corpus: version, code: codeIdentity(import.meta.url).hash };
   const key = await cacheKey(settings, 24);
   const dir = join(opts.cache ?? projectPaths().cache, "ladder", "skipgram", key);
   const source = `skip-gram on ${version}, ${opts.slice}% of entries`;
@@ -167,11 +173,11 @@ export function centreRows(table: WordTable): WordTable {
 /** The encoder of a ladder rung (trained on first use, then read from the cache); word vectors centred. */
 export async function skipGramEncoder(opts: SkipGramLadderOptions): Promise<LanguageEncoder> {
   const t = await skipGramTable(opts);
-  const { corpus, trainer, slice, sliceSeed, dim: _dim, ...training } = t.settings;
+  const { corpus, code, slice, sliceSeed, dim: _dim, ...training } = t.settings;
   return wordVectorEncoderFrom(centreRows(t.table), ladderName(opts), {
     preprocessing: "lower case, alphanumeric word tokens; word vectors minus their mean",
     model: `skip-gram with negative sampling, trained here on ${corpus}`,
-    version: `${corpus}; trainer v${trainer}; ${t.table.words.length} words`,
+    version: `${corpus}; code ${code.slice(0, 16)}; ${t.table.words.length} words`,
     extra: { slice, sliceSeed, ...training },
   });
 }

@@ -25,9 +25,17 @@ import { classify, evaluate, type EvalRow, type Method, retrieve } from "../eval
 import { projectionMethod } from "../eval/methods.ts";
 import { asifMethod } from "../baselines/asif.ts";
 import { methodLabel } from "../baselines/lit.ts";
-import { memoJson } from "../runtime/memo.ts";
+import { memoResult } from "../runtime/memo.ts";
+import { codeIdentity, takeCodeSnapshot } from "../runtime/code_identity.ts";
 import { type CaptionCorpus, promptsFor, trainingSubset, type ZeroShotTask } from "./caption_corpus.ts";
 import type { CaptionModel } from "./caption_model.ts";
+
+/**
+ * The code of a cached ASIF evaluation: this module's import closure (ASIF, the classifier, the metrics)
+ * and the TF.js backend selection, snapshotted as this process loads it (see `code_identity.ts`).
+ */
+const CAPTION_EVAL_CODE = [import.meta.url, new URL("../runtime/tf_backend.ts", import.meta.url)];
+takeCodeSnapshot(CAPTION_EVAL_CODE);
 
 /** A caption model as an evaluation method ("ShareLock", or "LiT-style" for the from-scratch tower). */
 export function captionMethod(model: CaptionModel): Method {
@@ -79,13 +87,23 @@ export async function retrievalEval(model: CaptionModel, corpus: CaptionCorpus):
 
 /**
  * ASIF on a zero-shot task: the training images with their first captions are the anchors (raw text
- * features, no training). Cached by everything that determines it (`SHARELOCK_NO_MEMO=1` recomputes).
+ * features, no training). Cached by everything that determines it, the code included
+ * (`SHARELOCK_NO_MEMO=1` recomputes); `cached` says whether the metrics came from the cache.
  */
-export async function asifZeroShot(corpus: CaptionCorpus, task: ZeroShotTask, prompts: string[][], opts: AsifCaptionOptions): Promise<ClassificationMetrics> {
+export async function asifZeroShot(
+  corpus: CaptionCorpus,
+  task: ZeroShotTask,
+  prompts: string[][],
+  opts: AsifCaptionOptions,
+): Promise<ClassificationMetrics & { cached: boolean }> {
   const enc = await languageEncoder(opts.text);
   enc.dispose();
-  const key = { v: 2, data: corpus.identity, corpus: corpus.config, task: task.name, classes: task.classes, images: task.items.map((it) => it.item_id), prompts, ...opts, text: enc.identity };
-  return memoJson("asif-captions", key, async () => classify(await asifCaptionMethod(corpus, opts), classificationTask(task, prompts)));
+  const key = {
+    data: corpus.identity, corpus: corpus.config, task: task.name, classes: task.classes, images: task.items.map((it) => it.item_id), prompts, ...opts,
+    text: enc.identity, code: codeIdentity(CAPTION_EVAL_CODE).hash,
+  };
+  const { value, cached } = await memoResult("asif-captions", key, async () => classify(await asifCaptionMethod(corpus, opts), classificationTask(task, prompts)));
+  return { ...value, cached };
 }
 
 /** Projected text embeddings of free-text queries against images: the top `k` image rows per query. */

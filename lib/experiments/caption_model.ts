@@ -17,13 +17,22 @@ import { textFeatures } from "../features.ts";
 import type { LanguageEncoder } from "../encoders/types.ts";
 import { type Matrix, selectRows } from "../core/matrix.ts";
 import { cacheKey } from "../core/hash.ts";
-import { type HistoryRow, resolveTrainConfig, trainProjection, type TrainConfig, TRAINING_REVISION } from "../train/trainer.ts";
+import { type HistoryRow, resolveTrainConfig, trainProjection, type TrainConfig } from "../train/trainer.ts";
 import type { Projection } from "../train/projection.ts";
 import { loadProjection, saveProjection } from "../train/checkpoint.ts";
 import { textTower } from "../baselines/lit.ts";
 import { projectPaths } from "../runtime/paths.ts";
 import { readJsonOr, writeJsonAtomic } from "../runtime/atomic.ts";
+import { memoEnabled } from "../runtime/memo.ts";
+import { codeIdentity, takeCodeSnapshot } from "../runtime/code_identity.ts";
 import { type CaptionCorpus, subsetPart } from "./caption_corpus.ts";
+
+/**
+ * The code of a caption model: this module's import closure (corpus subsets, text features, the trainer)
+ * and the TF.js backend selection, snapshotted as this process loads it (see `code_identity.ts`).
+ */
+const CAPTION_MODEL_CODE = [import.meta.url, new URL("../runtime/tf_backend.ts", import.meta.url)];
+takeCodeSnapshot(CAPTION_MODEL_CODE);
 
 /** A trained caption model: the text projection with the language encoder it projects. */
 export interface CaptionModel {
@@ -60,25 +69,25 @@ export function embedTexts(texts: string[], enc: LanguageEncoder): Promise<Matri
 /**
  * Train (or load from the cache) a caption model. The cache holds the projection's weights as
  * safetensors under `<cache>/results/caption-models/`, keyed by the corpus identity, the language
- * encoder's identity, the subset, the seed and the training settings.
+ * encoder's identity, the subset, the seed, the training settings and the code (this module's import
+ * closure and its package versions). `SHARELOCK_NO_MEMO=1` trains again.
  */
 export async function captionModel(corpus: CaptionCorpus, opts: CaptionModelOptions): Promise<CaptionModel> {
   const sub = subsetPart(corpus.train, opts.maxPairs);
   const idx = sub.idx, captions = sub.captions;
   const encoder = await textTower(opts.text, captions);
   const key = await cacheKey({
-    v: 2,
     data: corpus.identity,
     corpus: corpus.config,
     pairs: idx.length,
     text: encoder.identity,
     seed: opts.seed,
     train: resolveTrainConfig(opts.train),
-    training: TRAINING_REVISION,
+    code: codeIdentity(CAPTION_MODEL_CODE).hash,
   });
   const dir = join(projectPaths().cache, "results", "caption-models");
   const weightsPath = join(dir, `${key}.safetensors`), infoPath = join(dir, `${key}.json`);
-  const info = Deno.env.get("SHARELOCK_NO_MEMO") === "1" ? null : await readJsonOr<Omit<CaptionModel, "projection" | "encoder" | "cached" | "key"> | null>(infoPath, null);
+  const info = !memoEnabled() ? null : await readJsonOr<Omit<CaptionModel, "projection" | "encoder" | "cached" | "key"> | null>(infoPath, null);
   if (info) {
     try {
       const { projection } = await loadProjection(weightsPath);

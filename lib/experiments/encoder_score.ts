@@ -30,6 +30,7 @@ import { cachedProbingRun, type ProbingContext, type ProbingResult, type Represe
 import { preflight } from "./preflight.ts";
 import { capabilityScore } from "./language_tasks.ts";
 import { classAlignment } from "./class_alignment.ts";
+import type { CacheLedger } from "../report/cache_report.ts";
 
 /** The text-only capability score of one encoder (fractions; `low`/`high`: normal 95% interval). */
 export type CapabilityScore = Awaited<ReturnType<typeof capabilityScore>>;
@@ -107,6 +108,8 @@ export interface EncoderScoreOptions {
   source?: EncoderSource;
   /** Called after each step (a probing run, the capability score, the alignment), e.g. to tick a progress bar. */
   onStep?: (what: string) => void;
+  /** Counts each probing run as cached or trained now (the notebook's `cacheLedger()`). */
+  ledger?: CacheLedger;
 }
 
 /** Whether a value is one probing context (not a list of them). */
@@ -135,6 +138,7 @@ export async function scoreLanguageEncoder(ctx: ProbingContext | readonly Probin
       const run = `split${c.split.seed}/seed${seed}`;
       if (run in perRun) throw new Error(`scoreLanguageEncoder(${name}): two contexts have split seed ${c.split.seed}`);
       const r = await source.probe(c, name, { representation: opts.representation ?? "templates", seed, train: opts.train });
+      opts.ledger?.count(r);
       perRun[run] = r.unseen.meanPerClassRecall;
       if (r.styleShift) shifted[run] = r.styleShift.meanPerClassRecall;
       opts.onStep?.(`${name} split ${c.split.seed} seed ${seed}`);

@@ -26,11 +26,19 @@ import { classify, type ClassificationTask } from "../eval/evaluate.ts";
 import type { ClassificationMetrics } from "../eval/metrics.ts";
 import { projectionMethod } from "../eval/methods.ts";
 import { flattenClassTexts } from "../eval/classifier.ts";
-import { resolveTrainConfig, trainProjection, type TrainConfig, TRAINING_REVISION } from "../train/trainer.ts";
+import { resolveTrainConfig, trainProjection, type TrainConfig } from "../train/trainer.ts";
 import { isFromScratchTower, methodLabel, textTower } from "../baselines/lit.ts";
 import { asifMethod } from "../baselines/asif.ts";
 import { llmDescriptions } from "../data/llm_descriptions.ts";
-import { memoJson } from "../runtime/memo.ts";
+import { memoResult } from "../runtime/memo.ts";
+import { codeIdentity, takeCodeSnapshot } from "../runtime/code_identity.ts";
+
+/**
+ * The code of a probing run: this module's import closure (training, evaluation, metrics, features) and
+ * the TF.js backend selection, snapshotted as this process loads it (see `code_identity.ts`).
+ */
+const PROBING_CODE = [import.meta.url, new URL("../runtime/tf_backend.ts", import.meta.url)];
+takeCodeSnapshot(PROBING_CODE);
 
 /** Class representations the probing compares. */
 export type Representation = "templates" | "descriptions" | "llm-descriptions";
@@ -134,6 +142,8 @@ export interface ProbingResult {
   unseenClasses: number;
   trainSeconds: number;
   steps: number;
+  /** True when read from the cache ({@link cachedProbingRun}) rather than trained and evaluated now. */
+  cached: boolean;
 }
 
 /** The classes of a representation that have texts, seen and unseen. Pure. */
@@ -198,6 +208,7 @@ export async function probingRun(
     unseenClasses: unseen.length,
     trainSeconds: run.seconds,
     steps: run.steps,
+    cached: false,
   };
   run.projection.dispose();
   return result;
@@ -232,8 +243,9 @@ async function encoderIdentity(name: string): Promise<unknown> {
  * {@link probingRun}, cached: the result is stored under the cache, keyed by everything that determines
  * it: the dataset (and version), the vision encoder's identity, the split, the language encoder's
  * IDENTITY (for the LiT-style tower: its name; its vocabulary follows from the texts), the
- * representation with every class's texts (templates filled, sentences), the seed and the training
- * settings, so that a notebook rerun only trains what changed.
+ * representation with every class's texts (templates filled, sentences), the seed, the training
+ * settings and the code (this module's import closure and its package versions), so that a notebook
+ * rerun only trains what changed, and an edited trainer or metric retrains. `cached` says which it was.
  */
 export async function cachedProbingRun(
   ctx: ProbingContext,
@@ -241,7 +253,6 @@ export async function cachedProbingRun(
 ): Promise<ProbingResult> {
   const { texts, seen, unseen } = classesWithTexts(ctx, opts.representation);
   const key = {
-    v: 2,
     dataset: `${ctx.dataset.name} ${ctx.dataset.version}`,
     vision: ctx.visionIdentity ?? ctx.vision,
     seen,
@@ -251,7 +262,11 @@ export async function cachedProbingRun(
     texts: Object.fromEntries([...seen, ...unseen].map((c) => [c, texts[c]])),
     seed: opts.seed,
     train: resolveTrainConfig(opts.train),
-    training: TRAINING_REVISION,
+    code: codeIdentity(PROBING_CODE).hash,
   };
-  return memoJson("probing", key, () => probingRun(ctx, opts));
+  const { value, cached } = await memoResult("probing", key, async () => {
+    const { cached: _, ...result } = await probingRun(ctx, opts);
+    return result;
+  });
+  return { ...value, cached };
 }

@@ -102,12 +102,6 @@ export const PAPER_DEFAULTS: TrainConfig = {
 export const PROBING_DEFAULTS: TrainConfig = { ...PAPER_DEFAULTS, projection: { kind: "linear" } };
 
 /**
- * Revision of the training code's RESULTS: part of every cache key of a trained model, bumped when the
- * same config gives other numbers (2: Hugging Face's warm-up, first update at lr 0; logit scale exp(2.6592)).
- */
-export const TRAINING_REVISION = 2;
-
-/**
  * The full config a partial one trains with (the probing defaults filled in), without the fields that
  * do not change the result (`progress`, `label`): what cache keys hash. Pure.
  */
