@@ -18,7 +18,9 @@ Writes DIR/<name>.ipynb, DIR/<name>.html and DIR/<name>.kernel.log per notebook 
 DIR/<name>.messages.jsonl: every output message the kernel sent, as sent, one JSON object per line with
 the 1-based cell number, msg_type and content); prints one JSON line
 per notebook on stdout ({"notebook", "ok", "seconds", "cells", "failed_cell", "error"}); progress goes to
-stderr. Exit status 0 when every notebook ran without error, 1 otherwise. A notebook that fails does not
+stderr: which cell runs, and the notebook's own progress displays (`lib/runtime/progress.ts`) relayed as
+one line that updates in place on a terminal, or as plain lines (every 10% of a bar, and at least every
+30 s while a cell runs) when stderr is a file or a pipe. Exit status 0 when every notebook ran without error, 1 otherwise. A notebook that fails does not
 stop the others.
 """
 import argparse
@@ -38,6 +40,100 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+
+PROGRESS_COUNTS = re.compile(r"(\d+)/(\d+) \((\d+)%\)")
+
+
+def clock(seconds):
+    s = int(round(seconds))
+    h, m, r = s // 3600, (s % 3600) // 60, s % 60
+    return f"{h}:{m:02d}:{r:02d}" if h else f"{m}:{r:02d}"
+
+
+def progress_text(content):
+    """The plain text of a progress display (`lib/runtime/progress.ts`), or None for any other output."""
+    data = content.get("data", {}) or {}
+    display_id = (content.get("transient", {}) or {}).get("display_id") or ""
+    html = data.get("text/html", "")
+    html = "".join(html) if isinstance(html, list) else html
+    if not (display_id.startswith("progress-") or "sharelock-progress" in html):
+        return None
+    text = data.get("text/plain", "")
+    text = "".join(text) if isinstance(text, list) else text
+    return ANSI.sub("", text).strip() or None
+
+
+class Relay:
+    """Relays what a notebook is doing to the terminal while its cells run.
+
+    On a terminal: one line, rewritten in place, with the notebook, the cell, and the newest progress
+    display's text (what is being trained or extracted, done/total, rate, time left), or the cell's
+    running time when it shows none. Elsewhere (a file, a CI log): a plain line each time a progress
+    display passes another tenth, and a line at least every `quiet` seconds while a cell runs.
+    """
+
+    def __init__(self, name, stream=None, tty=None, now=time.time, quiet=30.0, refresh=0.5):
+        self.name = name
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.now = now
+        self.quiet = quiet
+        self.refresh = refresh
+        self.cell = ""
+        self.cell_started = now()
+        self.text = None
+        self.last_write = 0.0
+        self.tenths = {}
+        self.open_line = False
+
+    def _write(self, text, final=False):
+        if self.tty:
+            self.stream.write(f"\r{text}\x1b[K" + ("\n" if final else ""))
+            self.open_line = not final
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+        self.last_write = self.now()
+
+    def _line(self):
+        head = f"[{self.name}] {self.cell}"
+        if self.text:
+            return f"{head}  {self.text}"
+        return f"{head}  running {clock(self.now() - self.cell_started)}"
+
+    def start_cell(self, cell):
+        self.cell, self.cell_started, self.text, self.tenths = cell, self.now(), None, {}
+        self._write(self._line() if self.tty else f"[{self.name}] {cell} ...")
+
+    def end_cell(self, status, seconds):
+        self._write(f"[{self.name}] {self.cell} {status} in {seconds:.1f} s", final=True)
+
+    def progress(self, display_id, text):
+        self.text = text
+        if self.tty:
+            if self.now() - self.last_write >= min(self.refresh, 0.2):
+                self._write(self._line())
+            return
+        m = PROGRESS_COUNTS.search(text)
+        done, total = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+        tenth = (10 * done // total) if total else 0
+        key = display_id or text.split("  ")[0]
+        if tenth != self.tenths.get(key) or (total and done >= total) or self.now() - self.last_write >= self.quiet:
+            self.tenths[key] = tenth
+            self._write(self._line())
+
+    def heartbeat(self):
+        """Called while waiting on the kernel: keeps the line moving when nothing else is said."""
+        gap = self.refresh if self.tty else self.quiet
+        if self.now() - self.last_write >= gap:
+            self._write(self._line())
+
+    def close(self):
+        if self.tty and self.open_line:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.open_line = False
 
 
 class CellState:
@@ -63,8 +159,9 @@ class CellState:
 
 
 class NotebookRun:
-    def __init__(self, kc, cell_timeout, settle, messages=None):
+    def __init__(self, kc, cell_timeout, settle, messages=None, relay=None):
         self.kc = kc
+        self.relay = relay  # Relay for the terminal, or None
         self.messages = messages  # open file for the raw output messages, or None
         self.cell_timeout = cell_timeout
         self.settle = settle
@@ -85,6 +182,10 @@ class NotebookRun:
         state = self.owner.get(parent)
         if self.messages is not None and state is not None and kind != "execute_input":
             self.messages.write(json.dumps({"cell": state.index, "msg_type": kind, "content": content}) + "\n")
+        if self.relay is not None and kind in ("display_data", "update_display_data"):
+            text = progress_text(content)
+            if text:
+                self.relay.progress((content.get("transient", {}) or {}).get("display_id"), text)
         if kind == "update_display_data":
             display_id = content.get("transient", {}).get("display_id")
             for out in self.displays.get(display_id, []):
@@ -139,6 +240,8 @@ class NotebookRun:
                 raise TimeoutError(f"no answer from the kernel within {timeout:.0f} s")
             if not self.pump(0.05) and not is_alive():
                 raise RuntimeError("the kernel died")
+            if self.relay is not None:
+                self.relay.heartbeat()
         return self.replies[msg_id]
 
     def drain(self):
@@ -169,7 +272,7 @@ def error_text(reply):
     return ANSI.sub("", text).strip()
 
 
-def run_notebook(path, out_dir, kernel_name, cell_timeout, settle, messages=False):
+def run_notebook(path, out_dir, kernel_name, cell_timeout, settle, messages=False, relay=None):
     name = os.path.splitext(os.path.basename(path))[0]
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -187,18 +290,18 @@ def run_notebook(path, out_dir, kernel_name, cell_timeout, settle, messages=Fals
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=120)
-            run = NotebookRun(kc, cell_timeout, settle, messages_file if messages else None)
+            relay = relay or Relay(name)
+            run = NotebookRun(kc, cell_timeout, settle, messages_file if messages else None, relay)
             code_cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
             for n, (index, cell) in enumerate(code_cells, 1):
                 tc = time.time()
-                print(f"[{name}] cell {index + 1}/{len(nb.cells)} ...", file=sys.stderr, flush=True)
+                relay.start_cell(f"cell {index + 1}/{len(nb.cells)}")
                 try:
                     reply = run.run_cell(cell, km.is_alive, index + 1)
                 except (TimeoutError, RuntimeError) as exc:
                     reply = {"status": "error", "ename": type(exc).__name__, "evalue": str(exc)}
                 result["cells"] = n
-                print(f"[{name}] cell {index + 1}/{len(nb.cells)} {reply.get('status')} in {time.time() - tc:.1f} s",
-                      file=sys.stderr, flush=True)
+                relay.end_cell(reply.get("status"), time.time() - tc)
                 if reply.get("status") != "ok":
                     result.update(ok=False, failed_cell=index + 1, error=error_text(reply))
                     break
@@ -206,6 +309,8 @@ def run_notebook(path, out_dir, kernel_name, cell_timeout, settle, messages=Fals
         except Exception as exc:  # kernel never started, protocol failure...
             result.update(ok=False, error=f"{type(exc).__name__}: {exc}")
         finally:
+            if relay is not None:
+                relay.close()
             try:
                 kc.stop_channels()
                 km.shutdown_kernel(now=True)

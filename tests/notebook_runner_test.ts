@@ -95,3 +95,69 @@ Deno.test("00_setup runs headless and its HTML report shows tables and the plot 
   const summary = JSON.parse(await Deno.readTextFile(join(dir, "summary.json")));
   assert.ok(["wasm", "cpu", "tensorflow"].includes(summary.notebooks["00_setup"].figures.tfjs_backend));
 });
+
+/** Run `run_notebooks.py` on `paths` with stderr captured (not a terminal): the runner's terminal relay. */
+async function runnerStderr(paths: string[], outDir: string): Promise<{ ok: boolean; stderr: string }> {
+  const o = await new Deno.Command(pythonPath(), {
+    args: [join(REPO_ROOT, "scripts", "run_notebooks.py"), "--out-dir", outDir, ...paths],
+    env: { JUPYTER_PATH: await ensureRunnerKernel() },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { ok: o.success, stderr: new TextDecoder().decode(o.stderr) };
+}
+
+Deno.test("the runner relays a notebook's progress display to stderr as plain lines, every tenth of the bar", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = await writeNotebook(dir, "relay", [
+    `import { progress } from "${join(REPO_ROOT, "lib", "runtime", "progress.ts")}";
+     const bar = progress(40, "training probes", { intervalMs: 0 });
+     for (let i = 0; i < 40; i++) { await new Promise((r) => setTimeout(r, 15)); bar.tick(); }
+     await bar.done();`,
+  ]);
+  const { ok, stderr } = await runnerStderr([path], join(dir, "out"));
+  assert.equal(ok, true, stderr);
+  const lines = stderr.split("\n").filter((l) => l.startsWith("[relay] cell 1/1  training probes"));
+  const counts = lines.map((l) => Number(/ (\d+)\/40 /.exec(l)?.[1]));
+  assert.ok(counts.length >= 8 && counts.length <= 14, `one line per tenth of the bar, got ${counts.length}:\n${stderr}`);
+  assert.deepEqual(counts, [...counts].sort((a, b) => a - b), "the relayed counts only go up");
+  assert.equal(counts.at(-1), 40, "the bar's final state is relayed");
+  assert.match(stderr, /\[relay\] cell 1\/1 ok in \d+\.\d s/);
+  assert.doesNotMatch(stderr, /\r/, "no carriage returns when stderr is not a terminal");
+});
+
+Deno.test("on a terminal the relay rewrites one line in place and keeps moving while a cell shows nothing", async () => {
+  // The Relay class on its own, with a fake clock and a stream that says it is a terminal.
+  const script = `
+import sys, io
+sys.path.insert(0, ${JSON.stringify(join(REPO_ROOT, "scripts"))})
+from run_notebooks import Relay
+t = [0.0]
+out = io.StringIO()
+r = Relay("nb", stream=out, tty=True, now=lambda: t[0])
+r.start_cell("cell 3/9")
+for s in range(1, 6):
+    t[0] = float(s)
+    r.heartbeat()
+r.progress("progress-1", "training  5/10 (50%)  1.00 it/s  elapsed 0:05  left 0:05")
+t[0] = 6.1
+r.progress("progress-1", "training  6/10 (60%)  1.00 it/s  elapsed 0:06  left 0:04")
+r.end_cell("ok", 7.0)
+sys.stdout.write(out.getvalue())
+`;
+  const o = await new Deno.Command(pythonPath(), { args: ["-c", script], stdout: "piped", stderr: "piped" }).output();
+  assert.equal(o.success, true, new TextDecoder().decode(o.stderr));
+  const out = new TextDecoder().decode(o.stdout);
+  const frames = out.split("\r").filter(Boolean);
+  assert.deepEqual(frames.slice(0, 6).map((f) => f.replace("\x1b[K", "")), [
+    "[nb] cell 3/9  running 0:00",
+    "[nb] cell 3/9  running 0:01",
+    "[nb] cell 3/9  running 0:02",
+    "[nb] cell 3/9  running 0:03",
+    "[nb] cell 3/9  running 0:04",
+    "[nb] cell 3/9  running 0:05",
+  ]);
+  assert.ok(frames.some((f) => f.startsWith("[nb] cell 3/9  training  6/10 (60%)")), out);
+  assert.equal(frames.at(-1), "[nb] cell 3/9 ok in 7.0 s\x1b[K\n");
+  assert.equal(out.split("\n").length, 2, "one finished line per cell");
+});
