@@ -94,3 +94,21 @@ Deno.test("metrics by stratum equal the accuracy counted item by item over each 
   assert.ok(byStratum.some((s) => s.top1 > 0 && s.top1 < 1), "a non-trivial case");
   assert.throws(() => metricsByStratum(m, labels, audit.slice(1)), /5 classes audited, the metrics have 6/);
 });
+
+Deno.test("strict corpus: no kept training caption names a word of a test class; the rest is kept", async () => {
+  const { strictCaptions } = await import("../lib/experiments/caption_corpus.ts");
+  const items = [
+    { caption: "a green turtle swimming" }, // names "turtle"
+    { caption: "Two kiwis" }, // names "kiwi" (plural)
+    { caption: "a red apple" },
+    { caption: "sunset over the sea" }, // names "sea"
+    { caption: "a smiling face" },
+  ];
+  const tests = ["sea turtle", "kiwi"];
+  const { items: kept, dropped } = strictCaptions(items, tests);
+  assert.deepEqual(kept.map((k) => k.caption), ["a red apple", "a smiling face"]);
+  assert.equal(dropped, 3);
+  assert.deepEqual(leakageAudit(tests, kept.map((k) => k.caption)).map((a) => a.stratum), ["none", "none"], "no leakage left");
+  assert.deepEqual(leakageAudit(tests, items.map((k) => k.caption)).map((a) => a.stratum), ["all", "all"], "all of it leaked before");
+  assert.equal(strictCaptions(items, []).items.length, items.length, "no test class: nothing dropped");
+});
