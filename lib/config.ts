@@ -26,11 +26,8 @@ export interface CaptionCorpusConfig {
   emojiCaptionTemplates: readonly string[];
   /** Same classes in another art style (zero-shot under style shift); null: none. */
   emojiShift: string | null;
-  /**
-   * More art styles of the same emoji, trained like `emoji`: their seen classes are training pairs and
-   * their unseen classes join the unseen-class test. Classes are then those every style (and `emojiShift`,
-   * required) has, split as notebook 01's multi-style probing (`styleShiftSplit`). Empty: `emoji` alone.
-   */
+  /** More art styles of the same emoji, trained like `emoji` (seen classes train, unseen join the test), on
+   * the classes every style and `emojiShift` have, split as notebook 01 (`styleShiftSplit`). Empty: none. */
   emojiStyles: readonly string[];
   /** Datasets never trained on, classified zero-shot with all their classes. */
   heldOutSets: string[];
@@ -40,6 +37,8 @@ export interface CaptionCorpusConfig {
   splitSeed: number;
   /** Share of caption pairs held out for retrieval (chosen by a hash of the item id). */
   retrievalFraction: number;
+  /** Strict protocol: no training caption names a word of a zero-shot test class (`strictCaptions`). */
+  strict?: boolean;
 }
 
 /** One image-feature job: an encoder over datasets. */

@@ -103,7 +103,7 @@ Deno.test("scoreEncoders on a toy world: good > noisy > bad, separated; a model 
 Deno.test("scoreLanguageEncoder over several splits: runs are splits x seeds, with the style shift when the probe gives one", async () => {
   const { ctx, encoders } = toyWorld();
   const other: ProbingContext = { ...ctx, split: { ...ctx.split, seed: 7 } };
-  const metrics = (v: number): ClassificationMetrics => ({ top1: v, topk: v, k: 5, meanPerClassRecall: v, perClassRecall: [], n: 1 });
+  const metrics = (v: number): ClassificationMetrics => ({ top1: v, topk: v, k: 5, meanPerClassRecall: v, perClassRecall: [], perClassTopk: [], n: 1 });
   // a fake probe whose value encodes split and seed, so the expected figures are known
   const value = (split: number, seed: number) => 0.1 * split + 0.01 * seed;
   const source: EncoderSource = {

@@ -25,6 +25,7 @@ Deno.test("metrics: top-1, top-5 and mean per-class recall on an unbalanced set"
   assert.equal(m.topk, 1, "top-k with k = 2 here");
   assert.equal(m.k, 2);
   assert.deepEqual(m.perClassRecall, [0.75, 1, 0]);
+  assert.deepEqual(m.perClassTopk, [1, 1, 1], "class 0's miss and class 2's item are second, inside k = 2");
   assert.equal(m.meanPerClassRecall, (0.75 + 1 + 0) / 3, "balanced accuracy differs from top-1 on unbalanced data");
   assert.throws(() => classificationMetrics(scores, 4, [0]), /expected 1 x 4/);
 });

@@ -197,6 +197,7 @@ Deno.test("chunked evaluation: zero-shot metrics and projected rows in chunks eq
   assert.equal(chunked.k, whole.k);
   assert.ok(whole.top1 > 0 && whole.top1 < 1, "a non-trivial case");
   assert.deepEqual(chunked.perClassRecall, whole.perClassRecall);
+  assert.deepEqual(chunked.perClassTopk, whole.perClassTopk);
   assert.equal(chunked.meanPerClassRecall, whole.meanPerClassRecall);
   const doubled = await mapRowsInChunks(matrixRows(images), (m) => ({ ...m, data: m.data.map((x) => 2 * x) }), 10);
   assert.deepEqual([...doubled.data], [...images.data.map((x) => 2 * x)]);

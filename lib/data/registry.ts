@@ -19,6 +19,7 @@ import { loadEmoji } from "./emoji.ts";
 import { loadOpenEmoji } from "./emoji_styles.ts";
 import { loadOpenClipart } from "./openclipart.ts";
 import { loadTuxPaint } from "./tuxpaint.ts";
+import { loadGComprisWords } from "./gcompris.ts";
 import { loadFashionMnist } from "./fashion_mnist.ts";
 import { HOW_TO_GET, loadCocoCaptions, loadImageFolder, loadWebDataset } from "./paper_datasets.ts";
 
@@ -57,6 +58,7 @@ export const EMBEDDED_DATASETS: Record<string, () => Promise<Dataset>> = {
   "openclipart": () => loadOpenClipart(),
   "tuxpaint": () => loadTuxPaint(),
   "fashion-mnist": () => loadFashionMnist({ perClass: 100 }),
+  "gcompris-words": () => loadGComprisWords(),
 };
 
 /** Load an embedded dataset by name (built and cached on first use). */

@@ -45,7 +45,7 @@ export function zeroShotInChunks(
   const chunk = opts.chunk ?? 4096, nC = prototypes.rows;
   if (labels.length !== images.rows) throw new Error(`zero-shot: ${images.rows} images but ${labels.length} labels`);
   let top1 = 0, topk = 0;
-  const hit = new Array(nC).fill(0), count = new Array(nC).fill(0);
+  const hit = new Array(nC).fill(0), hitK = new Array(nC).fill(0), count = new Array(nC).fill(0);
   for (let s = 0; s < images.rows; s += chunk) {
     const e = Math.min(images.rows, s + chunk);
     const lab = Array.from(labels).slice(s, e);
@@ -58,6 +58,7 @@ export function zeroShotInChunks(
       if (!c) return;
       count[j] += c;
       hit[j] += Math.round(m.perClassRecall[j] * c);
+      hitK[j] += Math.round(m.perClassTopk[j] * c);
     });
   }
   const perClassRecall = count.map((c, j) => (c ? hit[j] / c : NaN));
@@ -68,6 +69,7 @@ export function zeroShotInChunks(
     k: opts.k ?? 5,
     meanPerClassRecall: present.reduce((a, b) => a + b, 0) / present.length,
     perClassRecall,
+    perClassTopk: count.map((c, j) => (c ? hitK[j] / c : NaN)),
     n: images.rows,
   };
 }

@@ -19,6 +19,8 @@ export interface ClassificationMetrics {
   meanPerClassRecall: number;
   /** Recall per class (NaN for classes with no test item). */
   perClassRecall: number[];
+  /** Per class, the share of its items whose class is among the `k` best (NaN for classes with no test item). */
+  perClassTopk: number[];
   n: number;
 }
 
@@ -35,11 +37,11 @@ export function classificationMetrics(scores: Float32Array, nClasses: number, la
   const n = labels.length;
   if (scores.length !== n * nClasses) throw new Error(`scores hold ${scores.length} values, expected ${n} x ${nClasses}`);
   let top1 = 0, topk = 0;
-  const hit = new Array(nClasses).fill(0), count = new Array(nClasses).fill(0);
+  const hit = new Array(nClasses).fill(0), hitK = new Array(nClasses).fill(0), count = new Array(nClasses).fill(0);
   for (let i = 0; i < n; i++) {
     const r = rankOf(scores, i, nClasses, labels[i]);
     if (r === 0) (top1++, hit[labels[i]]++);
-    if (r < k) topk++;
+    if (r < k) (topk++, hitK[labels[i]]++);
     count[labels[i]]++;
   }
   const perClassRecall = count.map((c, j) => (c ? hit[j] / c : NaN));
@@ -50,6 +52,7 @@ export function classificationMetrics(scores: Float32Array, nClasses: number, la
     k,
     meanPerClassRecall: present.reduce((a, b) => a + b, 0) / present.length,
     perClassRecall,
+    perClassTopk: count.map((c, j) => (c ? hitK[j] / c : NaN)),
     n,
   };
 }

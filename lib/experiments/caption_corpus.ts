@@ -23,6 +23,7 @@ import { imageFeatures } from "../features.ts";
 import { visionEncoder } from "../encoders/registry.ts";
 import { type Matrix, selectRows } from "../core/matrix.ts";
 import { hashSeed, seededRandom, shuffle } from "../runtime/random.ts";
+import { namesAnyClass } from "../eval/leakage.ts";
 
 export type { CaptionCorpusConfig };
 
@@ -118,9 +119,12 @@ export async function captionCorpus(cfg: CaptionCorpusConfig): Promise<CaptionCo
     (cfg.emojiCaptionTemplates.length ? fillTemplates(it.class_name, cfg.emojiCaptionTemplates) : [it.class_name]).map((caption) => ({ ...it, caption }))
   );
   const emojiSources = new Set([cfg.emoji, ...cfg.emojiStyles]);
+  const testClasses = cfg.strict ? [...(emoji?.split.unseen ?? []), ...(await heldOutClasses(cfg))] : [];
+  const kept = strictCaptions([...pairs, ...emojiPairs], testClasses);
+  if (cfg.strict) identity.strict = `${kept.dropped} of ${pairs.length + emojiPairs.length} captions name a test class`;
   // one row per IMAGE; an image with several captions (COCO) keeps them all and training draws one per step
   const byImage = new Map<string, { item: Item; captions: string[] }>();
-  for (const it of [...pairs, ...emojiPairs]) {
+  for (const it of kept.items) {
     const e = byImage.get(it.image_path!) ?? { item: it, captions: [] };
     e.captions.push(it.caption!.trim());
     byImage.set(it.image_path!, e);
@@ -142,6 +146,26 @@ export async function captionCorpus(cfg: CaptionCorpusConfig): Promise<CaptionCo
     return { items: idx.map((i) => feats.items[i]), images: selectRows(feats.matrix, idx), captions, textsOf };
   };
   return { config: cfg, identity, split: emoji?.split ?? null, train: part(trainIdx), retrieval: part(retrievalIdx) };
+}
+
+/** The class names of a configuration's held-out datasets. */
+async function heldOutClasses(cfg: CaptionCorpusConfig): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of cfg.heldOutSets) out.push(...new Set((await loadDataset(name)).items.map((it) => it.class_name).filter(Boolean)));
+  return out;
+}
+
+/**
+ * The captioned items a strict corpus keeps (`strict: true`): those whose caption names no content word of
+ * `testClasses` (the unseen emoji classes and the held-out sets' classes; any lemma form, see
+ * `namesAnyClass`), so that "unseen" means unseen to a text tower trained on the pairs too; and how many
+ * were dropped. No test class: everything. Pure.
+ */
+export function strictCaptions<T extends { caption?: string | null }>(items: readonly T[], testClasses: readonly string[]): { items: T[]; dropped: number } {
+  if (!testClasses.length) return { items: [...items], dropped: 0 };
+  const names = namesAnyClass(testClasses);
+  const kept = items.filter((it) => !names(it.caption ?? ""));
+  return { items: kept, dropped: items.length - kept.length };
 }
 
 /** The emoji seen / unseen split by subcategory (identical to notebook 01's for the same seed). Pure. */

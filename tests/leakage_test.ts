@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { classLeakage, contentWords, leakageAudit, leakageCounts, lemmaForms, metricsByStratum, namesAnyClass, trainingVocabulary } from "../lib/eval/leakage.ts";
+import { classificationMetrics, rankOf } from "../lib/eval/metrics.ts";
+import { seededRandom } from "../lib/runtime/random.ts";
+
+Deno.test("lemma forms: plurals and possessives fold onto the singular", () => {
+  assert.ok(lemmaForms("berries").includes("berry"));
+  assert.ok(lemmaForms("leaves").includes("leaf"));
+  assert.ok(lemmaForms("knives").includes("knife"));
+  assert.ok(lemmaForms("boxes").includes("box"));
+  assert.ok(lemmaForms("apples").includes("apple"));
+  assert.ok(lemmaForms("dog's").includes("dog"));
+  assert.ok(lemmaForms("children").includes("child"));
+  assert.deepEqual(lemmaForms("glass"), ["glass"], "a word in -ss is no plural");
+  assert.deepEqual(lemmaForms("gas"), ["gas"], "short words keep their s");
+});
+
+Deno.test("content words: tokenised like the word-level encoders, function words left out", () => {
+  assert.deepEqual(contentWords("Face with Tears of Joy"), ["face", "tears", "joy"]);
+  assert.deepEqual(contentWords("flag: United States"), ["flag", "united", "states"]);
+  assert.deepEqual(contentWords("the dog's bone"), ["dog", "bone"]);
+  assert.deepEqual(contentWords("a of the"), []);
+});
+
+// A toy corpus with known overlaps, class by class.
+const TRAINING = [
+  "A drawing of two red apples.",
+  "Sea waves at sunset",
+  "The cat's whiskers",
+  "Strawberries and cream",
+  "A man with a hat",
+];
+
+Deno.test("audit: every class's stratum on a toy corpus", () => {
+  const audit = leakageAudit([
+    "red apple", // both words named (apples -> apple)
+    "green apple", // one of two
+    "cat", // possessive in the corpus
+    "strawberry", // plural in the corpus
+    "men's hats", // irregular plural and plural, both named
+    "sea turtle", // one of two
+    "kiwi", // never named
+    "the", // no content word
+  ], TRAINING);
+  assert.deepEqual(audit.map((a) => [a.className, a.stratum]), [
+    ["red apple", "all"],
+    ["green apple", "some"],
+    ["cat", "all"],
+    ["strawberry", "all"],
+    ["men's hats", "all"],
+    ["sea turtle", "some"],
+    ["kiwi", "none"],
+    ["the", "none"],
+  ]);
+  assert.deepEqual(audit[1].seenWords, ["apple"]);
+  assert.deepEqual(audit[5].words, ["sea", "turtle"]);
+  assert.deepEqual(leakageCounts(audit), { all: 4, some: 2, none: 2 });
+});
+
+Deno.test("audit: an empty training text leaks nothing; the class itself as training text leaks all", () => {
+  const empty = trainingVocabulary([]);
+  assert.equal(classLeakage("red apple", empty).stratum, "none");
+  assert.equal(classLeakage("red apple", trainingVocabulary(["RED APPLES"])).stratum, "all");
+});
+
+Deno.test("strict filter: a caption naming any word of an unseen class is caught, others pass", () => {
+  const names = namesAnyClass(["sea turtle", "kiwi fruit"]);
+  assert.equal(names("two turtles on a beach"), true);
+  assert.equal(names("Kiwis"), true);
+  assert.equal(names("a red apple"), false);
+  assert.equal(names("of the with"), false, "function words of a class name do not count");
+  assert.deepEqual(TRAINING.filter((t) => !names(t)), ["A drawing of two red apples.", "The cat's whiskers", "Strawberries and cream", "A man with a hat"]);
+});
+
+Deno.test("metrics by stratum equal the accuracy counted item by item over each stratum", () => {
+  const rng = seededRandom(7);
+  const nClasses = 6, n = 90, k = 2;
+  const labels = Array.from({ length: n }, (_, i) => (i * 5 + Math.floor(i / 7)) % nClasses);
+  const scores = Float32Array.from({ length: n * nClasses }, () => rng.normal());
+  // a signal so that accuracy is neither 0 nor 1
+  labels.forEach((l, i) => (scores[i * nClasses + l] += 0.8));
+  const audit = leakageAudit(["red apple", "green apple", "kiwi", "cat", "sea turtle", "mango"], TRAINING);
+  const m = classificationMetrics(scores, nClasses, labels, k);
+  const byStratum = metricsByStratum(m, labels, audit);
+  for (const s of byStratum) {
+    const items = labels.map((l, i) => [l, i]).filter(([l]) => audit[l].stratum === s.stratum);
+    const ranks = items.map(([l, i]) => rankOf(scores, i, nClasses, l));
+    assert.equal(s.images, items.length);
+    assert.equal(s.classes, new Set(items.map(([l]) => l)).size);
+    assert.ok(Math.abs(s.top1 - ranks.filter((r) => r === 0).length / items.length) < 1e-12, `${s.stratum} top-1`);
+    assert.ok(Math.abs(s.topk - ranks.filter((r) => r < k).length / items.length) < 1e-12, `${s.stratum} top-k`);
+  }
+  assert.deepEqual(byStratum.map((s) => s.classes), [2, 2, 2]);
+  assert.ok(byStratum.some((s) => s.top1 > 0 && s.top1 < 1), "a non-trivial case");
+  assert.throws(() => metricsByStratum(m, labels, audit.slice(1)), /5 classes audited, the metrics have 6/);
+});
+
+Deno.test("strict corpus: no kept training caption names a word of a test class; the rest is kept", async () => {
+  const { strictCaptions } = await import("../lib/experiments/caption_corpus.ts");
+  const items = [
+    { caption: "a green turtle swimming" }, // names "turtle"
+    { caption: "Two kiwis" }, // names "kiwi" (plural)
+    { caption: "a red apple" },
+    { caption: "sunset over the sea" }, // names "sea"
+    { caption: "a smiling face" },
+  ];
+  const tests = ["sea turtle", "kiwi"];
+  const { items: kept, dropped } = strictCaptions(items, tests);
+  assert.deepEqual(kept.map((k) => k.caption), ["a red apple", "a smiling face"]);
+  assert.equal(dropped, 3);
+  assert.deepEqual(leakageAudit(tests, kept.map((k) => k.caption)).map((a) => a.stratum), ["none", "none"], "no leakage left");
+  assert.deepEqual(leakageAudit(tests, items.map((k) => k.caption)).map((a) => a.stratum), ["all", "all"], "all of it leaked before");
+  assert.equal(strictCaptions(items, []).items.length, items.length, "no test class: nothing dropped");
+});
