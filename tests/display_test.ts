@@ -4,6 +4,8 @@ import * as Plot from "@observablehq/plot";
 import { join } from "node:path";
 import sharp from "sharp";
 import { type Displayable, displayablePromise, imageGrid, markdown, plot, table } from "../lib/report/display.ts";
+import { displayPath } from "../lib/report/format.ts";
+import { REPO_ROOT } from "../lib/runtime/paths.ts";
 
 Deno.test("table renders a polars DataFrame as escaped HTML and aligned text", async () => {
   const df = pl.DataFrame({ name: ["a<b", "c"], acc: [0.12345, 1] });
@@ -48,4 +50,11 @@ Deno.test("displayablePromise passes a rejection on to the kernel's display call
   const failing = displayablePromise(Promise.reject(new Error("no such image")));
   await assert.rejects(() => (failing as unknown as Displayable)[Symbol.for("Jupyter.display")](), /no such image/);
   await assert.rejects(failing, /no such image/);
+});
+
+Deno.test("displayPath: files inside the project are shown relative to its root, others unchanged", () => {
+  assert.equal(displayPath(join(REPO_ROOT, "outputs", "results", "01.parquet")), "outputs/results/01.parquet");
+  assert.equal(displayPath("/srv/x/outputs/a.parquet", "/srv/x"), "outputs/a.parquet");
+  assert.equal(displayPath("/srv/other/a.parquet", "/srv/x"), "/srv/other/a.parquet", "outside the project: the path as it is");
+  assert.equal(displayPath("/srv/x", "/srv/x"), "/srv/x", "the root itself is not shown as an empty string");
 });

@@ -1,5 +1,5 @@
 /**
- * Number formatting for notebook tables and findings, one definition instead of one per notebook.
+ * Number and path formatting for notebook tables and findings, one definition instead of one per notebook.
  *
  * @example
  * ```ts
@@ -9,6 +9,22 @@
  * pctValue(0.03274);   // 3.27 (a number, for tables and plots)
  * ```
  */
+import { isAbsolute, relative, sep } from "node:path";
+import { REPO_ROOT } from "../runtime/paths.ts";
+
+/**
+ * A file path as a notebook shows it: relative to the project root when the file is inside it, so an
+ * executed notebook holds no path of the machine it ran on; other paths unchanged. Pure.
+ *
+ * @example
+ * ```ts
+ * displayPath("/home/me/sharelock/outputs/results/01.parquet", "/home/me/sharelock");   // "outputs/results/01.parquet"
+ * ```
+ */
+export function displayPath(path: string, root: string = REPO_ROOT): string {
+  const rel = relative(root, path);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel.split(sep).join("/") : path;
+}
 
 /** A share as a percentage string with `digits` decimals. Pure. */
 export function pct(x: number, digits = 2): string {
