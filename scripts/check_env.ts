@@ -17,7 +17,7 @@ export function checkEnvOrExit(task: string, env: Record<string, string | undefi
     return checkEnvironment(env);
   } catch (err) {
     if (!(err instanceof EnvError)) throw err;
-    console.error(`${task}: ${err.message}\n(every variable, its meaning and allowed values: docs/configuration.md)`);
+    console.error(`${task}: ${err.message}`);
     Deno.exit(1);
   }
 }

@@ -225,7 +225,7 @@ export function readSetting<K extends SettingKey>(key: K, env: EnvSource = Deno.
 /** Every bad variable, each with its value and the allowed values. */
 export class EnvError extends Error {
   constructor(readonly problems: string[]) {
-    super(`${problems.length === 1 ? "an environment variable is" : `${problems.length} environment variables are`} not valid:\n- ${problems.join("\n- ")}`);
+    super(`${problems.length === 1 ? "an environment variable is" : `${problems.length} environment variables are`} not valid:\n- ${problems.join("\n- ")}\n(every variable, its meaning and allowed values: docs/configuration.md)`);
     this.name = "EnvError";
     this.stack = `${this.name}: ${this.message}`; // a user's setting, not a bug: no stack frames
   }
