@@ -12,7 +12,7 @@
  */
 import { basename, join, resolve } from "node:path";
 import { ensureEnvironment, SetupError } from "./setup.ts";
-import { notebookBundleProblems, runNotebooks } from "./notebook_runner.ts";
+import { notebookBundleProblems, type NotebookResult, runNotebooks } from "./notebook_runner.ts";
 import { clearFigures, diffSummaries, readSummary, recordNotebookRun, recordRun, summaryPath } from "../lib/report/summary.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { checkEnvOrExit } from "./check_env.ts";
@@ -68,14 +68,30 @@ async function main() {
   const results = [];
   for (const nb of notebooks) {
     const name = basename(nb, ".ipynb"), t0 = performance.now();
+    // a run that does not finish (the runner fails, Ctrl-C, SIGTERM) leaves the last successful figures
+    const failed = (error: string) =>
+      recordNotebookRun(name, before.notebooks[name], { ok: false, seconds: +((performance.now() - t0) / 1000).toFixed(1), finished: new Date().toISOString(), error }, summaryFile);
+    const abort = new AbortController();
+    const run: { running?: Promise<NotebookResult[]> } = {};
+    const stop = (signal: Deno.Signal) => async () => { // the kernel is shut down before the figures are put back
+      abort.abort();
+      await run.running?.catch(() => {});
+      await failed(`stopped by ${signal}`);
+      Deno.exit(130);
+    };
+    const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, stop(s)] as const);
+    for (const [s, h] of handlers) Deno.addSignalListener(s, h);
     await clearFigures(name, summaryFile);
+    run.running = runNotebooks([nb], { outDir, ...env, signal: abort.signal });
     let r;
     try {
-      [r] = await runNotebooks([nb], { outDir, ...env });
-    } catch (err) { // the runner itself failed: the notebook keeps its last successful figures
-      const seconds = +((performance.now() - t0) / 1000).toFixed(1);
-      await recordNotebookRun(name, before.notebooks[name], { ok: false, seconds, finished: new Date().toISOString(), error: (err as Error).message }, summaryFile);
+      [r] = await run.running;
+    } catch (err) {
+      if (abort.signal.aborted) await new Promise(() => {}); // the signal handler finishes and exits
+      await failed((err as Error).message);
       throw err;
+    } finally {
+      for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
     }
     await recordNotebookRun(name, before.notebooks[name], {
       ok: r.ok,
@@ -93,8 +109,8 @@ async function main() {
     console.log(`${r.notebook.padEnd(36)} ${(r.ok ? "ok" : "FAILED").padEnd(8)} ${r.seconds.toFixed(1).padStart(7)}  ${r.html ?? r.ipynb}`);
     if (!r.ok) {
       console.log(`    cell ${r.failed_cell ?? "?"}: ${r.error}`);
-      const from = after.notebooks[r.notebook]?.figuresFrom;
-      console.log(`    key figures in the summary: ${from ? `kept from the last successful run (${from})` : "none (no successful run yet)"}`);
+      const kept = after.notebooks[r.notebook];
+      console.log(`    key figures in the summary: ${Object.keys(kept?.figures ?? {}).length ? `kept from the last successful run${kept?.figuresFrom ? ` (${kept.figuresFrom})` : ""}` : "none (no successful run yet)"}`);
     }
     for (const p of await notebookBundleProblems(r.ipynb).catch(() => [])) {
       console.log(`    cell ${p.cell}: an output not every front end renders (VS Code, Jupyter): ${p.problem}`);

@@ -246,3 +246,64 @@ Deno.test("docs/configuration.md holds the table the code makes, one row per var
   assert.equal(table.split("\n").length, 2 + Object.keys(ENV_VARS).length);
   for (const v of Object.values(ENV_VARS)) assert.ok(page.includes(`| \`${v.name}\` |`), v.name);
 });
+
+/** A notebook of `cells` in a new folder, and an outputs folder whose summary already holds its last good figures. */
+async function notebookWithSummary(name: string, cells: string[]): Promise<{ dir: string; path: string; summary: string }> {
+  const dir = await Deno.makeTempDir(), summary = join(dir, "out", "summary.json");
+  const nb = {
+    nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+    cells: cells.map((source, i) => ({ id: `c${i}`, cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })),
+  };
+  await Deno.writeTextFile(join(dir, `${name}.ipynb`), JSON.stringify(nb));
+  await recordFigures(name, { top1: 0.42 }, summary);
+  await recordRun(name, { ok: true, seconds: 3, finished: "2026-01-01T00:00:00Z" }, summary);
+  return { dir, path: join(dir, `${name}.ipynb`), summary };
+}
+
+const RECORD = `import { recordFigures } from ${JSON.stringify(join(REPO_ROOT, "lib", "report", "summary.ts"))};`;
+
+Deno.test("report: a notebook that fails after recording some figures leaves its last successful figures in the summary (real runner)", async () => {
+  const { dir, path, summary } = await notebookWithSummary("fails", [`${RECORD}\nawait recordFigures("fails", { top1: 0.01, partial: 1 });`, `throw new Error("cell two fails");`]);
+  try {
+    const r = await deno(["run", "-A", "scripts/reproduce.ts", path], { SHARELOCK_OUTPUTS_DIR: join(dir, "out") });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /key figures in the summary: kept from the last successful run \(2026-01-01T00:00:00Z\)/);
+    const s = (await readSummary(summary)).notebooks.fails;
+    assert.deepEqual(s.figures, { top1: 0.42 });
+    assert.deepEqual([s.figuresFrom, s.run?.ok, s.run?.failedCell], ["2026-01-01T00:00:00Z", false, 2]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("report stopped by SIGTERM: the kernel is shut down, the last successful figures stay, exit status 130", async () => {
+  const { dir, path, summary } = await notebookWithSummary("slow", [`${RECORD}\nawait recordFigures("slow", { top1: 0.01 });`, `await new Promise((r) => setTimeout(r, 60_000));`]);
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "scripts/reproduce.ts", path], env: { SHARELOCK_OUTPUTS_DIR: join(dir, "out") }, cwd: REPO_ROOT, stdout: "null", stderr: "piped",
+    }).spawn();
+    let seen = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      seen += chunk;
+      if (seen.includes("[slow] cell 2/2 ...")) break; // the first cell has recorded its figure
+    }
+    child.kill("SIGTERM");
+    const status = await child.status;
+    assert.equal(status.code, 130, seen);
+    const s = (await readSummary(summary)).notebooks.slow;
+    assert.deepEqual(s.figures, { top1: 0.42 });
+    assert.equal(s.run?.error, "stopped by SIGTERM");
+    if (Deno.build.os === "linux") {
+      const inDir = [...Deno.readDirSync("/proc")].filter((e) => /^\d+$/.test(e.name)).filter((e) => {
+        try {
+          return Deno.readLinkSync(`/proc/${e.name}/cwd`) === dir;
+        } catch {
+          return false;
+        }
+      });
+      assert.deepEqual(inDir, [], "no kernel left running in the notebook's folder");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
