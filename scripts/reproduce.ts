@@ -8,7 +8,8 @@
  * A notebook is named by its file, its name, or a prefix that only it has ("03", "03_sharelock"); a
  * prefix of several, or of none, stops the command (exit status 1) with the matching or available names.
  * Exit status 1 when any notebook failed (the others still run; the summary says which failed and keeps
- * each failed notebook's figures from its last successful run).
+ * each failed notebook's figures from its last successful run). Ctrl-C or SIGTERM shuts the running
+ * notebook's kernel down, keeps its last successful figures the same way, and exits with status 130.
  */
 import { basename, join, resolve } from "node:path";
 import { ensureEnvironment, SetupError } from "./setup.ts";
