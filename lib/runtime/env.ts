@@ -254,7 +254,7 @@ export function validateEnv(env: Record<string, string | undefined>, fs: FolderC
       : `${spec.name}="${raw}": ${problem}; allowed: ${spec.allowed}`);
   }
   const s = out as Settings;
-  if (typeof s.shardIndex === "number" && s.shardIndex >= (s.shardCount ?? 1)) {
+  if (typeof s.shardIndex === "number" && "shardCount" in out && s.shardIndex >= (s.shardCount ?? 1)) {
     problems.push(`SHARELOCK_SHARD_INDEX="${env.SHARELOCK_SHARD_INDEX}": not below SHARELOCK_SHARD_COUNT (${s.shardCount ?? "unset: 1"}); allowed: ${ENV_VARS.shardIndex.allowed}`);
   }
   if (problems.length) throw new EnvError(problems);

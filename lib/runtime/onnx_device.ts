@@ -27,13 +27,12 @@ import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { GraphBuilder } from "../onnx/proto.ts";
 import { prepareVulkan, vulkanLoaderPresent, type VulkanSetup } from "./vulkan.ts";
-import { parseDevice, readSetting } from "./env.ts";
-
+import { type DeviceRequest, parseDevice, readSetting } from "./env.ts";
 
 /** Devices ONNX work can run on. */
-export type OnnxDevice = "cpu" | "webgpu" | "cuda";
-/** What a caller may ask for. */
-export type DeviceRequest = "auto" | OnnxDevice;
+export type OnnxDevice = Exclude<DeviceRequest, "auto">;
+/** What a caller may ask for (`auto` or a device). */
+export type { DeviceRequest };
 
 /** The probe of one device. */
 export interface DeviceProbe {
