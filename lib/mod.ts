@@ -18,6 +18,7 @@ export * from "./core/matrix.ts";
 export * from "./core/hash.ts";
 
 export * from "./runtime/paths.ts";
+export { checkEnvironment, ENV_VARS, EnvError, readSetting, type Settings, validateEnv } from "./runtime/env.ts";
 export * from "./runtime/atomic.ts";
 export * from "./runtime/jupyter.ts";
 export * from "./runtime/progress.ts";

@@ -21,6 +21,7 @@
 import { join } from "node:path";
 import process from "node:process";
 import { projectPaths } from "../lib/runtime/paths.ts";
+import { checkEnvOrExit } from "./check_env.ts";
 import { writeJsonAtomic } from "../lib/runtime/atomic.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import { dataset } from "../lib/data/registry.ts";
@@ -475,6 +476,7 @@ export async function benchTraining(): Promise<Record<string, unknown>[]> {
   return rows;
 }
 
+if (import.meta.main) checkEnvOrExit("bench");
 if (import.meta.main && Deno.args[0] === "scale") {
   await (await import("./bench_scale.ts")).runScaleBench(Deno.args.slice(1)); // the paper's workload at its dimensions
 } else if (import.meta.main && Deno.args[0] === "--training-row") {

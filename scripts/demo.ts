@@ -12,6 +12,9 @@ import { parseArgs } from "node:util";
 import { ensureChromium, ensureNpmPackages } from "./setup.ts";
 import { launchChromium } from "./browser.ts";
 import * as sl from "../lib/mod.ts";
+import { checkEnvOrExit } from "./check_env.ts";
+
+checkEnvOrExit("demo");
 
 const { values } = parseArgs({ args: Deno.args, options: {
   serve: { type: "boolean" },

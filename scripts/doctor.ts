@@ -7,6 +7,9 @@ import { parseArgs } from "node:util";
 import { formatModelReport, inspectModel } from "../lib/encoders/doctor.ts";
 import type { ModelDtype } from "../lib/encoders/hf_layout.ts";
 import { parseDeviceRequest } from "../lib/runtime/onnx_device.ts";
+import { checkEnvOrExit } from "./check_env.ts";
+
+checkEnvOrExit("doctor");
 
 const { values: args, positionals } = parseArgs({
   args: Deno.args,

@@ -9,6 +9,9 @@ import { parseArgs } from "node:util";
 import { ensureEnvironment, ensureNotebookServer, SetupError } from "./setup.ts";
 import { startNotebookServer } from "./notebook_server.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
+import { checkEnvOrExit } from "./check_env.ts";
+
+checkEnvOrExit("lab");
 
 async function importable(python: string, module: string): Promise<boolean> {
   const r = await new Deno.Command(python, { args: ["-c", `import ${module}`], stdout: "null", stderr: "null" }).output()

@@ -18,6 +18,9 @@ import { LADDER, parseLadderName, skipGramTable } from "../lib/encoders/skipgram
 import { languageEncoder } from "../lib/encoders/registry.ts";
 import { writeJsonAtomic } from "../lib/runtime/atomic.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
+import { checkEnvOrExit } from "./check_env.ts";
+
+checkEnvOrExit("ladder");
 
 const { values } = parseArgs({ args: Deno.args, options: { n: { type: "string", default: "1000" }, rungs: { type: "string" } } });
 const n = Number(values.n);

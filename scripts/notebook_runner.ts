@@ -44,6 +44,8 @@ export interface RunOptions {
   progress?: boolean;
   /** Also write `<name>.messages.jsonl`, every output message as the kernel sent it (see {@link readMessages}). */
   messages?: boolean;
+  /** Stops the run: the runner gets SIGTERM and shuts its kernel down; the promise then rejects. */
+  signal?: AbortSignal;
 }
 
 /** One output message of a notebook run, as the kernel sent it (`--messages`). */
@@ -86,6 +88,7 @@ export async function runNotebooks(paths: string[], opts: RunOptions): Promise<N
     env: { JUPYTER_PATH: opts.jupyterPath, ...opts.env },
     stdout: "piped",
     stderr: opts.progress === false ? "null" : "inherit",
+    signal: opts.signal,
   }).spawn();
   const out = new TextDecoder().decode((await child.output()).stdout);
   const results = out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as NotebookResult);

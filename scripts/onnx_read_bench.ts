@@ -7,9 +7,10 @@
 import { join } from "node:path";
 import { readOnnxModel } from "../lib/onnx/reader.ts";
 import { fileSha256 } from "../lib/onnx/hidden_state.ts";
+import { readSetting } from "../lib/runtime/env.ts";
 
 const mib = Number(Deno.args[0] ?? 1024);
-const py = Deno.env.get("SHARELOCK_PYTHON") ?? "/usr/bin/python3";
+const py = readSetting("python") ?? "/usr/bin/python3";
 const dir = await Deno.makeTempDir();
 const path = join(dir, "big.onnx");
 const run = async (script: string) => {

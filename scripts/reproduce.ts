@@ -5,13 +5,18 @@
  * since the last run. `deno task report NOTEBOOK...` does the same for the named notebooks only (they
  * extract what they need themselves); `--no-extract` skips the extraction stage.
  *
- * Exit status 1 when any notebook failed (the others still run; the summary says which failed).
+ * A notebook is named by its file, its name, or a prefix that only it has ("03", "03_sharelock"); a
+ * prefix of several, or of none, stops the command (exit status 1) with the matching or available names.
+ * Exit status 1 when any notebook failed (the others still run; the summary says which failed and keeps
+ * each failed notebook's figures from its last successful run). Ctrl-C or SIGTERM shuts the running
+ * notebook's kernel down, keeps its last successful figures the same way, and exits with status 130.
  */
 import { basename, join, resolve } from "node:path";
 import { ensureEnvironment, SetupError } from "./setup.ts";
-import { notebookBundleProblems, runNotebooks } from "./notebook_runner.ts";
-import { clearFigures, diffSummaries, readSummary, recordRun, summaryPath } from "../lib/report/summary.ts";
+import { notebookBundleProblems, type NotebookResult, runNotebooks } from "./notebook_runner.ts";
+import { clearFigures, diffSummaries, readSummary, recordNotebookRun, recordRun, summaryPath } from "../lib/report/summary.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
+import { checkEnvOrExit } from "./check_env.ts";
 
 function allNotebooks(root: string): string[] {
   return [...Deno.readDirSync(join(root, "notebooks"))]
@@ -20,18 +25,26 @@ function allNotebooks(root: string): string[] {
     .sort();
 }
 
+/**
+ * The one notebook of `names` (file names without `.ipynb`) that `arg` is a prefix of ("03",
+ * "03_sharelock"); an error listing the matches when several are, or every name when none is. Pure.
+ */
+export function notebookByPrefix(arg: string, names: string[]): string {
+  const matches = names.filter((n) => n.startsWith(arg.replace(/\.ipynb$/, "")));
+  if (matches.length === 1) return matches[0];
+  if (matches.length > 1) throw new SetupError(`"${arg}" names ${matches.length} notebooks: ${matches.join(", ")}; give a longer prefix`);
+  throw new SetupError(`no notebook "${arg}"; choose one of: ${names.join(", ")}`);
+}
+
 function resolveNotebook(arg: string, root: string): string {
   for (const p of [arg, join(root, arg), join(root, "notebooks", arg), join(root, "notebooks", `${arg}.ipynb`)]) {
     try {
       if (Deno.statSync(p).isFile) return resolve(p);
     } catch { /* try the next form */ }
   }
-  // a unique prefix: "03" or "03_sharelock"
-  const byPrefix = allNotebooks(root).filter((p) => basename(p).startsWith(arg));
-  if (byPrefix.length === 1) return byPrefix[0];
-  throw new SetupError(`no notebook "${arg}" (looked in ${join(root, "notebooks")}); choose one of: ${
-    allNotebooks(root).map((p) => basename(p, ".ipynb")).join(", ")
-  }`);
+  const all = allNotebooks(root);
+  const name = notebookByPrefix(arg, all.map((p) => basename(p, ".ipynb")));
+  return all.find((p) => basename(p, ".ipynb") === name)!;
 }
 
 async function main() {
@@ -55,9 +68,33 @@ async function main() {
   console.error(`Running ${notebooks.length} notebook(s); reports go to ${outDir}`);
   const results = [];
   for (const nb of notebooks) {
-    await clearFigures(basename(nb, ".ipynb"), summaryFile);
-    const [r] = await runNotebooks([nb], { outDir, ...env });
-    await recordRun(r.notebook, {
+    const name = basename(nb, ".ipynb"), t0 = performance.now();
+    // a run that does not finish (the runner fails, Ctrl-C, SIGTERM) leaves the last successful figures
+    const failed = (error: string) =>
+      recordNotebookRun(name, before.notebooks[name], { ok: false, seconds: +((performance.now() - t0) / 1000).toFixed(1), finished: new Date().toISOString(), error }, summaryFile);
+    const abort = new AbortController();
+    const run: { running?: Promise<NotebookResult[]> } = {};
+    const stop = (signal: Deno.Signal) => async () => { // the kernel is shut down before the figures are put back
+      abort.abort();
+      await run.running?.catch(() => {});
+      await failed(`stopped by ${signal}`);
+      Deno.exit(130);
+    };
+    const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, stop(s)] as const);
+    for (const [s, h] of handlers) Deno.addSignalListener(s, h);
+    await clearFigures(name, summaryFile);
+    run.running = runNotebooks([nb], { outDir, ...env, signal: abort.signal });
+    let r;
+    try {
+      [r] = await run.running;
+    } catch (err) {
+      if (abort.signal.aborted) await new Promise(() => {}); // the signal handler finishes and exits
+      await failed((err as Error).message);
+      throw err;
+    } finally {
+      for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+    }
+    await recordNotebookRun(name, before.notebooks[name], {
       ok: r.ok,
       seconds: r.seconds,
       finished: new Date().toISOString(),
@@ -66,16 +103,21 @@ async function main() {
     }, summaryFile);
     results.push(r);
   }
+  const after = await readSummary(summaryFile);
 
   console.log("\nnotebook                             status   seconds  report");
   for (const r of results) {
     console.log(`${r.notebook.padEnd(36)} ${(r.ok ? "ok" : "FAILED").padEnd(8)} ${r.seconds.toFixed(1).padStart(7)}  ${r.html ?? r.ipynb}`);
-    if (!r.ok) console.log(`    cell ${r.failed_cell ?? "?"}: ${r.error}`);
+    if (!r.ok) {
+      console.log(`    cell ${r.failed_cell ?? "?"}: ${r.error}`);
+      const kept = after.notebooks[r.notebook];
+      console.log(`    key figures in the summary: ${Object.keys(kept?.figures ?? {}).length ? `kept from the last successful run${kept?.figuresFrom ? ` (${kept.figuresFrom})` : ""}` : "none (no successful run yet)"}`);
+    }
     for (const p of await notebookBundleProblems(r.ipynb).catch(() => [])) {
       console.log(`    cell ${p.cell}: an output not every front end renders (VS Code, Jupyter): ${p.problem}`);
     }
   }
-  const changes = diffSummaries(before, await readSummary(summaryFile), 1e-9);
+  const changes = diffSummaries(before, after, 1e-9);
   if (changes.length) {
     console.log("\nKey figures that changed since the last run:");
     for (const c of changes) {
@@ -89,6 +131,7 @@ async function main() {
 }
 
 if (import.meta.main) {
+  checkEnvOrExit(Deno.args.some((a) => a !== "--no-extract") ? "report" : "reproduce");
   try {
     await main();
   } catch (err) {

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { ensureEnvironment, SetupError } from "./setup.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
+import { checkEnvOrExit } from "./check_env.ts";
 
 /** Counts from a JUnit XML report as `deno test --junit-path` writes it. */
 export function junitCounts(xml: string): { passed: number; failed: number; skipped: number } {
@@ -44,4 +45,7 @@ async function main(): Promise<number> {
   return status.code;
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) {
+  checkEnvOrExit("test");
+  Deno.exit(await main());
+}

@@ -18,6 +18,8 @@ import { join } from "node:path";
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { gpuDeviceNodes, SWIFTSHADER_ASSET, SWIFTSHADER_FILES, swiftShaderManifest } from "../lib/runtime/vulkan.ts";
 import { ensureDebAsset } from "../lib/data/assets.ts";
+import { readSetting } from "../lib/runtime/env.ts";
+import { checkEnvOrExit } from "./check_env.ts";
 
 /** A set-up step that cannot go on; the message says what to do. */
 export class SetupError extends Error {}
@@ -28,7 +30,7 @@ const PY_MODULES = ["nbformat", "jupyter_client", "nbconvert"];
 
 /** The python the runner uses: `SHARELOCK_PYTHON`, else Debian's `/usr/bin/python3`, else `python3`. */
 export function pythonPath(): string {
-  return Deno.env.get("SHARELOCK_PYTHON") ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
+  return readSetting("python") ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
 }
 
 async function run(cmd: string, args: string[], opts: { quiet?: boolean; env?: Record<string, string> } = {}) {
@@ -172,7 +174,7 @@ export async function aptInstall(packages: string[]): Promise<AptFailure | null>
 
 /** Debian's Chromium for the browser tests and the demo check: its path, or why it cannot be had. */
 export async function ensureChromium(): Promise<{ path: string } | { missing: string }> {
-  const candidates = [Deno.env.get("SHARELOCK_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter((p): p is string => !!p);
+  const candidates = [readSetting("chromium"), "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter((p): p is string => !!p);
   const found = () => candidates.find((p) => existsSync(p));
   if (found()) return { path: found()! };
   const why = await aptInstall(["chromium"]);
@@ -190,7 +192,7 @@ export async function ensureNotebookServer(python = pythonPath()): Promise<strin
 /** Everything the notebooks and the runner need. Returns what the runner needs to start. */
 export async function ensureEnvironment(opts: { softwareGpu?: boolean } = {}): Promise<{ python: string; jupyterPath: string }> {
   await ensureNpmPackages();
-  const wantSoftware = opts.softwareGpu || Deno.env.get("SHARELOCK_DEVICE")?.trim().toLowerCase() === "webgpu";
+  const wantSoftware = opts.softwareGpu || readSetting("device") === "webgpu";
   if (wantSoftware) {
     try {
       await ensureSoftwareAdapter();
@@ -206,6 +208,7 @@ export async function ensureEnvironment(opts: { softwareGpu?: boolean } = {}): P
 }
 
 if (import.meta.main) {
+  checkEnvOrExit("setup");
   try {
     const { python } = await ensureEnvironment({ softwareGpu: Deno.args.includes("--software-gpu") });
     log(`ready: deno ${Deno.version.deno}, runner python ${python}, cache ${projectPaths().cache}`);

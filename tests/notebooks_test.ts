@@ -44,7 +44,7 @@ Deno.test("every section notebook: Deno kernel, scale switch, preflight, results
     const calls = callsOf(nb.cells.filter((c) => c.cell_type === "code").map(text).join("\n\n"));
     const md = nb.cells.filter((c) => c.cell_type === "markdown").map(text).join("\n");
     const called = (callee: string, arg?: string) => calls.some((c) => c.callee === callee && (arg === undefined || c.arg === arg));
-    assert.ok(called("Deno.env.get", "SHARELOCK_SCALE"), `${name}: the scale switch`);
+    assert.ok(called("sl.checkEnvironment"), `${name}: the scale switch (SHARELOCK_SCALE, every variable checked)`);
     assert.ok(called("sl.preflight") || called("sl.captionNotebookSetup"), `${name}: a preflight check`);
     assert.ok(called("sl.recordFigures", name), `${name}: key figures into summary.json`);
     assert.ok(called("sl.writeResults", name), `${name}: raw results parquet`);

@@ -16,6 +16,7 @@
 import { join } from "node:path";
 import { pipeline } from "@huggingface/transformers";
 import { projectPaths } from "../runtime/paths.ts";
+import { readSetting } from "../runtime/env.ts";
 import { readJsonOr, writeJsonAtomic } from "../runtime/atomic.ts";
 import { hashSeed } from "../runtime/random.ts";
 import { splitSentences } from "./templates.ts";
@@ -35,7 +36,7 @@ export async function llmDescriptions(
   classes: string[],
   opts: { model?: string; generate?: (prompt: string) => Promise<string>; maxNewTokens?: number; cache?: string } = {},
 ): Promise<LlmDescriptions> {
-  const model = opts.model ?? Deno.env.get("SHARELOCK_LLM") ?? null;
+  const model = opts.model ?? readSetting("llm");
   if (!model && !opts.generate) {
     return { model: null, texts: {}, reason: "no text-generation model is configured (set SHARELOCK_LLM to a Hugging Face ONNX text-generation model id or local folder); none ships with the embedded default" };
   }

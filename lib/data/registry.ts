@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type pl from "nodejs-polars";
 import { projectPaths } from "../runtime/paths.ts";
+import { readSetting } from "../runtime/env.ts";
 import { writeJsonAtomic } from "../runtime/atomic.ts";
 import { type Dataset, itemsFrame, readItems, writeItems } from "./items.ts";
 import { loadEmoji } from "./emoji.ts";
@@ -30,7 +31,7 @@ export const PAPER_FOLDER_DATASETS = ["awa2", "cub", "aircraft", "imagenet", "im
 export const PAPER_CAPTION_DATASETS = ["coco", "cc3m", "cc12m"] as const;
 
 function paperCaptions(name: string): Promise<Dataset> {
-  const root = Deno.env.get("SHARELOCK_DATA_DIR");
+  const root = readSetting("dataDir");
   if (!root) throw new Error(`dataset "${name}" is read from $SHARELOCK_DATA_DIR/${name}/, and SHARELOCK_DATA_DIR is not set`);
   if (name === "coco") return loadCocoCaptions(join(root, "coco", "annotations", "captions_train2017.json"), join(root, "coco", "train2017"));
   const dir = join(root, name);
@@ -43,7 +44,7 @@ function paperCaptions(name: string): Promise<Dataset> {
 }
 
 function paperFolder(name: string): Promise<Dataset> {
-  const root = Deno.env.get("SHARELOCK_DATA_DIR");
+  const root = readSetting("dataDir");
   if (!root) throw new Error(`dataset "${name}" is read from $SHARELOCK_DATA_DIR/${name}/<class>/<image>, and SHARELOCK_DATA_DIR is not set`);
   return loadImageFolder(join(root, name), { name });
 }

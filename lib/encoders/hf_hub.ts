@@ -14,6 +14,7 @@ import { env } from "@huggingface/transformers";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { projectPaths, REPO_ROOT } from "../runtime/paths.ts";
+import { parseDtype, readSetting } from "../runtime/env.ts";
 import type { DeviceRequest } from "../runtime/onnx_device.ts";
 import { DTYPE_SUFFIX, featureRoles, type ModelDtype, type ModelLayout, modelLayout } from "./hf_layout.ts";
 import { readOnnxModel } from "../onnx/reader.ts";
@@ -41,8 +42,8 @@ export interface HfOptions {
 /** The local folder searched for models, by the documented order. */
 export function localModelDir(explicit?: string): string {
   if (explicit) return resolve(explicit);
-  const fromEnv = Deno.env.get("SHARELOCK_MODELS_DIR");
-  if (fromEnv) return resolve(fromEnv);
+  const fromEnv = readSetting("modelsDir");
+  if (fromEnv) return fromEnv;
   const shared = resolve(REPO_ROOT, "..", "shared", "models");
   if (existsSync(shared)) return shared;
   return join(projectPaths().cache, "models");
@@ -120,9 +121,7 @@ export async function resolveModelDir(opts: HfOptions): Promise<string> {
 
 /** The dtype setting: the option, else env SHARELOCK_DTYPE, else fp32. */
 export function hfDtype(opts: Pick<HfOptions, "dtype">): ModelDtype {
-  const d = opts.dtype ?? Deno.env.get("SHARELOCK_DTYPE") ?? "fp32";
-  if (!(d in DTYPE_SUFFIX)) throw new Error(`dtype "${d}" is not a weights variant: use ${Object.keys(DTYPE_SUFFIX).join(", ")}`);
-  return d as ModelDtype;
+  return opts.dtype !== undefined ? parseDtype(opts.dtype) : readSetting("dtype");
 }
 
 /** The layout checks that stop a model before any loading, each with its fix (empty: fine). Pure. */

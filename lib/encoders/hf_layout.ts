@@ -14,6 +14,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { ModelDtype } from "../runtime/env.ts";
 
 /** Weight variants, by the file-name suffix transformers.js uses. */
 export const DTYPE_SUFFIX = {
@@ -25,9 +26,9 @@ export const DTYPE_SUFFIX = {
   q4: "_q4",
   q4f16: "_q4f16",
   bnb4: "_bnb4",
-} as const;
-/** A weights variant. */
-export type ModelDtype = keyof typeof DTYPE_SUFFIX;
+} as const satisfies Record<ModelDtype, string>;
+/** A weights variant (`MODEL_DTYPES` in `runtime/env.ts`). */
+export type { ModelDtype };
 
 /** Model types whose hub exports split into an encoder file and decoder files. */
 const ENCODER_DECODER = new Set(["t5", "mt5", "umt5", "bart", "mbart", "marian", "pegasus", "longt5", "flan-t5"]);

@@ -19,6 +19,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ensureNpmAsset, NPM_ASSETS } from "../data/assets.ts";
 import { projectPaths } from "../runtime/paths.ts";
+import { type EnvSource, readSetting } from "../runtime/env.ts";
 import { writeFileAtomic } from "../runtime/atomic.ts";
 import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice } from "../runtime/onnx_device.ts";
 import { nsfwjsArtifacts, NSFWJS_VISION, type NsfwjsVisionName } from "./tfjs_models.ts";
@@ -31,10 +32,8 @@ import { checkEmbeddings, type EncoderIdentity, type ImageInput, type VisionEnco
 export type VisionEngine = "onnx" | "tfjs";
 
 /** The engine named by `SHARELOCK_VISION_ENGINE` (`onnx` or `tfjs`), default `onnx`. */
-export function visionEngineFromEnv(env: { get(key: string): string | undefined } = Deno.env): VisionEngine {
-  const v = env.get("SHARELOCK_VISION_ENGINE") ?? "onnx";
-  if (v !== "onnx" && v !== "tfjs") throw new Error(`SHARELOCK_VISION_ENGINE="${v}": expected "onnx" or "tfjs"`);
-  return v;
+export function visionEngineFromEnv(env: EnvSource = Deno.env): VisionEngine {
+  return readSetting("visionEngine", env);
 }
 
 /** Options of {@link onnxVisionEncoder}. */
@@ -103,8 +102,7 @@ export async function onnxVisionModel(name: NsfwjsVisionName, opts: OnnxVisionOp
   const m = NSFWJS_VISION[name];
   const path = await convertedVisionModel(name, opts);
   const device = await resolveDevice(opts.device);
-  const envThreads = Number(Deno.env.get("SHARELOCK_ORT_THREADS"));
-  const threads = opts.threads ?? (envThreads > 0 ? envThreads : navigator.hardwareConcurrency);
+  const threads = opts.threads ?? readSetting("ortThreads") ?? navigator.hardwareConcurrency;
   const session = await ort.InferenceSession.create(path, sessionOptions(device, threads));
   const identity = onnxVisionIdentity(name), size = m.spec.size;
   return {

@@ -16,12 +16,26 @@ import { projectPaths } from "../runtime/paths.ts";
 /** A key figure: a number, or a short text (a backend name, a version). */
 export type Figure = number | string | boolean | null;
 
+/** How one headless run of a notebook went (written by the runner). */
+export interface NotebookRun {
+  ok: boolean;
+  seconds: number;
+  finished: string;
+  failedCell?: number | null;
+  error?: string | null;
+}
+
 /** One notebook's entry in the summary. */
 export interface NotebookSummary {
-  /** Key figures the notebook recorded, by name. */
+  /** Key figures the notebook recorded, by name: those of its last successful run. */
   figures: Record<string, Figure>;
+  /**
+   * When the run that recorded `figures` finished (set by the runner): `run.finished` after a successful
+   * run; after a failed one, the earlier successful run's time (absent when none is known).
+   */
+  figuresFrom?: string;
   /** How the last headless run went (written by the runner). */
-  run?: { ok: boolean; seconds: number; finished: string; failedCell?: number | null; error?: string | null };
+  run?: NotebookRun;
 }
 
 /** The whole summary file. */
@@ -44,11 +58,10 @@ export async function readSummary(path: string = summaryPath()): Promise<Summary
   return s;
 }
 
-async function update(path: string, notebook: string, change: (entry: NotebookSummary) => void): Promise<Summary> {
+async function update(path: string, notebook: string, change: (entry: NotebookSummary) => NotebookSummary | void): Promise<Summary> {
   const summary = await readSummary(path);
   const entry = summary.notebooks[notebook] ?? { figures: {} };
-  change(entry);
-  summary.notebooks[notebook] = entry;
+  summary.notebooks[notebook] = change(entry) ?? entry;
   summary.updated = new Date().toISOString();
   await writeJsonAtomic(path, summary);
   return summary;
@@ -72,8 +85,8 @@ export function recordFigures(
 
 /**
  * Forget a notebook's key figures (its last run's state is kept): the runner calls this before a run,
- * so that the summary holds exactly the figures of each notebook's latest run, not names left from an
- * earlier configuration.
+ * so that the summary holds exactly the figures of each notebook's latest successful run, not names left
+ * from an earlier configuration ({@link recordNotebookRun} puts the earlier figures back when the run fails).
  */
 export function clearFigures(notebook: string, path: string = summaryPath()): Promise<Summary> {
   return update(path, notebook, (entry) => {
@@ -81,10 +94,34 @@ export function clearFigures(notebook: string, path: string = summaryPath()): Pr
   });
 }
 
-/** Record how a notebook's headless run went (used by the runner). */
+/**
+ * A notebook's entry after a headless run. Pure. `before`: its entry before the run (before
+ * {@link clearFigures}); `during`: its entry as the run left it. A successful run keeps the figures it
+ * recorded; a failed run never clears or half-replaces them: the entry keeps `before`'s figures (those of
+ * the last successful run, `figuresFrom` saying when it finished) and records the failure in `run`.
+ *
+ * @example
+ * ```ts
+ * const before = { figures: { top1: 0.5 }, figuresFrom: "t0", run: { ok: true, seconds: 9, finished: "t0" } };
+ * settledEntry(before, { figures: { top1: 0.1 } }, { ok: false, seconds: 2, finished: "t1", error: "boom" });
+ * // { figures: { top1: 0.5 }, figuresFrom: "t0", run: { ok: false, ... } }
+ * ```
+ */
+export function settledEntry(before: NotebookSummary | undefined, during: NotebookSummary | undefined, run: NotebookRun): NotebookSummary {
+  if (run.ok) return { figures: { ...during?.figures }, figuresFrom: run.finished, run };
+  const from = before?.figuresFrom ?? (before?.run?.ok ? before.run.finished : undefined);
+  return { figures: { ...before?.figures }, ...(from !== undefined ? { figuresFrom: from } : {}), run };
+}
+
+/** Record how a notebook's headless run went, settling its figures as {@link settledEntry} says (used by the runner). */
+export function recordNotebookRun(notebook: string, before: NotebookSummary | undefined, run: NotebookRun, path: string = summaryPath()): Promise<Summary> {
+  return update(path, notebook, (during) => settledEntry(before, during, run));
+}
+
+/** Record how a run of a stage went, figures untouched (used by the runner for the extraction stage). */
 export function recordRun(
   notebook: string,
-  run: NonNullable<NotebookSummary["run"]>,
+  run: NotebookRun,
   path: string = summaryPath(),
 ): Promise<Summary> {
   return update(path, notebook, (entry) => {

@@ -8,6 +8,7 @@
  * if (j) await j.display({ "text/html": `<b>${escapeHtml(name)}</b>` }, { raw: true });
  * ```
  */
+import { readSetting } from "./env.ts";
 
 /** The part of `Deno.jupyter` used here. */
 // deno-lint-ignore no-explicit-any
@@ -40,7 +41,7 @@ export const SETTLE_MS = 30;
  * compare) so that the kernel publishes what this cell has queued before the cell can end (see there);
  * outside a notebook, return at once. Display functions call it after their last message.
  */
-export async function settleOutput(ms = Number(Deno.env.get("SHARELOCK_SETTLE_MS") ?? SETTLE_MS)): Promise<void> {
+export async function settleOutput(ms = readSetting("settleMs") ?? SETTLE_MS): Promise<void> {
   if (!jupyter() || !(ms > 0)) return;
   await new Promise((resolve) => setTimeout(resolve, ms));
 }

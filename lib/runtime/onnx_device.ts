@@ -27,12 +27,12 @@ import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { GraphBuilder } from "../onnx/proto.ts";
 import { prepareVulkan, vulkanLoaderPresent, type VulkanSetup } from "./vulkan.ts";
-
+import { type DeviceRequest, parseDevice, readSetting } from "./env.ts";
 
 /** Devices ONNX work can run on. */
-export type OnnxDevice = "cpu" | "webgpu" | "cuda";
-/** What a caller may ask for. */
-export type DeviceRequest = "auto" | OnnxDevice;
+export type OnnxDevice = Exclude<DeviceRequest, "auto">;
+/** What a caller may ask for (`auto` or a device). */
+export type { DeviceRequest };
 
 /** The probe of one device. */
 export interface DeviceProbe {
@@ -59,7 +59,6 @@ export interface DeviceReport {
   vulkan?: VulkanSetup;
 }
 
-const ALL: OnnxDevice[] = ["cpu", "webgpu", "cuda"];
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
 
 /** Whether an adapter description names a software rasteriser. Pure. */
@@ -69,9 +68,7 @@ export function isSoftwareAdapter(description: string): boolean {
 
 /** Parse a device request (`SHARELOCK_DEVICE` or an option), with an error that lists the choices. Pure. */
 export function parseDeviceRequest(value: string | undefined, field = "SHARELOCK_DEVICE"): DeviceRequest {
-  const v = (value ?? "auto").trim().toLowerCase() || "auto";
-  if (v === "auto" || (ALL as string[]).includes(v)) return v as DeviceRequest;
-  throw new Error(`${field}="${value}" is not a device: use auto, cpu, webgpu or cuda`);
+  return parseDevice(value, field);
 }
 
 /**
@@ -243,7 +240,7 @@ export function probeDevices(): Promise<DeviceReport> {
  * An explicit device that is not usable is an error that says why.
  */
 export async function resolveDevice(request?: DeviceRequest): Promise<OnnxDevice> {
-  const req = request ?? parseDeviceRequest(Deno.env.get("SHARELOCK_DEVICE"));
+  const req = request ?? readSetting("device");
   if (req === "cpu") return "cpu";
   // no GPU device node: WebGPU could only be a software adapter, which `auto` never takes, so none is started
   if (req === "auto" && ["software", "none"].includes(prepareVulkan().source)) {

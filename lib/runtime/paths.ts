@@ -11,8 +11,10 @@
  * console.log(`features live under ${cache}/features`);
  * ```
  */
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { type EnvSource, readSetting, REPO_ROOT } from "./env.ts";
+
+export { REPO_ROOT };
 
 /** Folders the project reads and writes. */
 export interface ProjectPaths {
@@ -26,15 +28,12 @@ export interface ProjectPaths {
   data: string;
 }
 
-/** The repository root, found from this file's location (`lib/runtime/paths.ts`). */
-export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
 /** Resolve the project folders, honouring `SHARELOCK_CACHE_DIR` and `SHARELOCK_OUTPUTS_DIR`. */
-export function projectPaths(env: { get(key: string): string | undefined } = Deno.env): ProjectPaths {
+export function projectPaths(env: EnvSource = Deno.env): ProjectPaths {
   return {
     root: REPO_ROOT,
-    cache: resolve(env.get("SHARELOCK_CACHE_DIR") ?? join(REPO_ROOT, ".cache")),
-    outputs: resolve(env.get("SHARELOCK_OUTPUTS_DIR") ?? join(REPO_ROOT, "outputs")),
+    cache: readSetting("cacheDir", env),
+    outputs: readSetting("outputsDir", env),
     data: join(REPO_ROOT, "data"),
   };
 }

@@ -18,6 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { readSetting } from "./env.ts";
 
 /** Backends this project knows how to start. */
 export type TfBackendName = "tensorflow" | "wasm" | "cpu";
@@ -77,18 +78,12 @@ async function trySet(name: TfBackendName, attempt: BackendAttempt): Promise<Bac
   return attempt;
 }
 
-function parsePrefer(value: string | undefined): "auto" | TfBackendName {
-  const v = (value ?? "auto").trim().toLowerCase();
-  if (v === "auto" || v === "tensorflow" || v === "wasm" || v === "cpu") return v;
-  throw new Error(`SHARELOCK_TF_BACKEND="${value}" is not one of auto, tensorflow, wasm, cpu`);
-}
-
 /**
  * Start the best available backend (or the one asked for) and report the choice.
  * @param prefer `auto` (default: `SHARELOCK_TF_BACKEND` or auto), or a backend to force.
  */
 export async function selectTfBackend(
-  prefer: "auto" | TfBackendName = parsePrefer(Deno.env.get("SHARELOCK_TF_BACKEND")),
+  prefer: "auto" | TfBackendName = readSetting("tfBackend"),
 ): Promise<BackendChoice> {
   const attempts: BackendAttempt[] = [];
   const order: TfBackendName[] = prefer === "auto" ? ["tensorflow", "wasm", "cpu"] : [prefer];

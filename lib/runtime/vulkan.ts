@@ -13,6 +13,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { projectPaths } from "./paths.ts";
+import { readSetting } from "./env.ts";
 
 /** How the Vulkan loader was pointed at a driver (Linux only). */
 export interface VulkanSetup {
@@ -42,7 +43,7 @@ export const SWIFTSHADER_ASSET = "chromium-swiftshader";
 /** SwiftShader's manifest: `SHARELOCK_SWIFTSHADER_ICD`, an installed Chromium, or the copy set-up unpacked. */
 export function swiftShaderManifest(env: { get(k: string): string | undefined } = Deno.env): string | undefined {
   const candidates = [
-    env.get("SHARELOCK_SWIFTSHADER_ICD"),
+    readSetting("swiftshaderIcd", env),
     "/usr/lib/chromium/vk_swiftshader_icd.json",
     join(projectPaths(env).cache, "assets", "deb", SWIFTSHADER_ASSET, SWIFTSHADER_FILES[0]),
     "/usr/lib/chromium-browser/vk_swiftshader_icd.json",
