@@ -121,9 +121,7 @@ Deno.test("the table covers every SHARELOCK_ variable the project reads, and no 
     if (rel.startsWith("lib/") && rel !== "lib/runtime/env.ts" && /\.get\(\s*"SHARELOCK_/.test(text)) parsedElsewhere.push(rel);
   }
   assert.deepEqual([...read].filter((n) => !known.has(n)).sort(), [], "variables read but not in ENV_VARS");
-  // modules of other parts of the work, which read SHARELOCK_NO_MEMO and the shard variables themselves
-  const pending = ["lib/experiments/caption_model.ts", "lib/runtime/memo.ts"];
-  assert.deepEqual(parsedElsewhere.filter((f) => !pending.includes(f)).sort(), []);
+  assert.deepEqual(parsedElsewhere.sort(), []);
 });
 
 function walk(dir: string): string[] {

@@ -15,6 +15,7 @@
  */
 import { join } from "node:path";
 import { projectPaths } from "./paths.ts";
+import { readSetting } from "./env.ts";
 import { writeJsonAtomic } from "./atomic.ts";
 import { cacheKey, stableJson } from "../core/hash.ts";
 
@@ -26,7 +27,7 @@ export interface Memoized<T> {
 
 /** Whether stored results may be served: not when `SHARELOCK_NO_MEMO` is `1` (recompute everything). */
 export function memoEnabled(env: Pick<typeof Deno.env, "get"> = Deno.env): boolean {
-  return env.get("SHARELOCK_NO_MEMO") !== "1";
+  return !readSetting("noMemo", env);
 }
 
 /** The stored value for `key` when the file holds exactly that key, else null (missing, damaged, other key). */
