@@ -62,7 +62,7 @@ export function asRowSource(x: Matrix | RowSource): RowSource {
 export interface StoreRowsOptions {
   /** Most shard bytes held in memory (default 256 MiB); 0 reads every row from disk. */
   memoryBytes?: number;
-  /** Check every shard's length and checksum once, up front (default true). */
+  /** Check every shard's length and checksum once, up front (default true; parts this store object checked before are not read again). */
   verify?: boolean;
 }
 
@@ -86,8 +86,10 @@ export function storeRows(store: FeatureStore, keys: readonly string[], opts: St
   }
   if (opts.verify !== false) {
     for (const part of partNames) {
+      if (store.verified.has(part)) continue;
       const problem = checkPart(store, part, Deno.readFileSync(store.shardPath(part)));
       if (problem) throw corruptError(store, part, problem);
+      store.verified.add(part);
     }
   }
   const held = new Map<number, Uint8Array>();
