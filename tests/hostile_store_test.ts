@@ -210,6 +210,22 @@ for (const dtype of DTYPES) {
   });
 }
 
+Deno.test("hostile store: a deleted shard is told once (a `.missing` note), never blamed on its index, and recomputed", async () => {
+  const p = await pristine("float16");
+  const part = p.parts[0], shard = join("shards", `${part}.${p.ext}`);
+  const root = await damaged(p, (dir) => Deno.removeSync(join(dir, shard)));
+  const reader = await storeFor(base, "float16", root);
+  assert.deepEqual(reader.repairs.all.map((x) => [x.file, x.problem, x.part]), [[shard, "the shard file is missing", part]]);
+  const partKeys = p.keys.slice(0, PER);
+  for (const read of [() => reader.matrix(partKeys), () => storeRows(reader, p.keys)]) {
+    assert.throws(read, (e: Error) => /4 of \d+ vectors missing/.test(e.message) && e.message.includes(`${shard} (the shard file is missing)`));
+  }
+  assert.ok(Deno.statSync(join(root, p.rel, `${shard}.missing`)).isFile);
+  assert.ok(Deno.statSync(join(root, p.rel, "index", `${part}.parquet`)).isFile, "the index is not blamed");
+  const r = await healsTo(p, root, "float16", "deleted shard");
+  assert.deepEqual([r.computed, r.repaired.length], [PER, 0], "told by the first store object that saw it, not again");
+});
+
 Deno.test("hostile store: an index whose record agrees but whose row points past its shard (row 16,777,222) is the index's fault, not the shard's", async () => {
   const p = await pristine("float32");
   const part = p.parts[0];

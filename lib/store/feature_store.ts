@@ -34,8 +34,8 @@ import { readJsonOr, writeFileAtomic } from "../runtime/atomic.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { cacheKey, sha256Hex, stableJson } from "../core/hash.ts";
 import { halfToFloat, removeDeadTemps } from "./integrity.ts";
-import { describeRepairs, loadIndex, newSkipFiles, quarantine, RepairLog, type ShardSum, skipFileText, writeIndex, writePart } from "./records.ts";
-import { readPart } from "./verify.ts";
+import { loadIndex, newSkipFiles, quarantine, RepairLog, type ShardSum, skipFileText, writeIndex, writePart } from "./records.ts";
+import { missingError, newlyMissing, readPart } from "./verify.ts";
 
 /** Storage precision of vectors. */
 export type StoreDtype = "float32" | "float16";
@@ -151,9 +151,9 @@ export class FeatureStore {
   #hasShard(part: string): boolean {
     let e = this.#shardExists.get(part);
     if (e === undefined) {
-      this.#shardExists.set(part, e = existsSync(this.shardPath(part)));
-      const file = join("shards", basename(this.shardPath(part)));
-      if (!e && !existsSync(`${this.shardPath(part)}.corrupt`)) this.repairs.add({ file, problem: "the shard file is missing", movedTo: [], part });
+      const path = this.shardPath(part);
+      this.#shardExists.set(part, e = existsSync(path));
+      if (!e && newlyMissing(path)) this.repairs.add({ file: join("shards", basename(path)), problem: "the shard file is missing", movedTo: [], part });
     }
     return e;
   }
@@ -223,10 +223,7 @@ export class FeatureStore {
       if (v) data.set(v, i * this.dim);
       else missing.push(this.#skipped.get(k) ? `${this.#skipped.get(k)!.itemId} (skipped: ${this.#skipped.get(k)!.reason})` : k);
     });
-    if (missing.length) {
-      const moved = this.repairs.all.length ? `; ${describeRepairs(this.repairs.all)}: run the extraction to compute them` : "";
-      throw new Error(`feature store ${basename(this.dir)}: ${missing.length} of ${keys.length} vectors missing, e.g. ${missing.slice(0, 3).join("; ")}${moved}`);
-    }
+    if (missing.length) throw missingError(this, missing, keys.length);
     return { data, rows: keys.length, dim: this.dim };
   }
 

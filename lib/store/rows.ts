@@ -16,10 +16,9 @@
  * ```
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { basename } from "node:path";
 import type { FeatureStore, Matrix } from "./feature_store.ts";
 import { halfToFloat } from "./integrity.ts";
-import { checkPart, corruptError } from "./verify.ts";
+import { checkPart, corruptError, missingError } from "./verify.ts";
 
 /** Rows of a dataset, read by index. */
 export interface RowSource {
@@ -81,9 +80,7 @@ export function storeRows(store: FeatureStore, keys: readonly string[], opts: St
     partOf[i] = p;
     rowOf[i] = loc.row;
   });
-  if (missing.length) {
-    throw new Error(`feature store ${basename(store.dir)}: ${missing.length} of ${keys.length} vectors missing, e.g. ${missing.slice(0, 3).join("; ")}`);
-  }
+  if (missing.length) throw missingError(store, missing, keys.length);
   if (opts.verify !== false) {
     for (const part of partNames) {
       if (store.verified.has(part)) continue;

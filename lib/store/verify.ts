@@ -12,10 +12,11 @@
  * verifyStore(store);   // [] when every shard is whole
  * ```
  */
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { FeatureStore } from "./feature_store.ts";
 import { sha256Bytes } from "./integrity.ts";
-import type { Repair } from "./records.ts";
+import { describeRepairs, type Repair } from "./records.ts";
 
 /**
  * What is wrong with a part's shard bytes, or null when they are whole: the length and the SHA-256 must
@@ -35,6 +36,24 @@ export function corruptError(store: FeatureStore, part: string, problem: string)
     `feature store ${basename(store.dir)}: shard ${join("shards", basename(store.shardPath(part)))} is corrupt (${problem}); ` +
       `it holds ${store.partRows(part)} vectors. Run the extraction again: it moves the shard aside and recomputes them`,
   );
+}
+
+/** The error for keys a store does not hold (`missing`: how to name each), saying which files were moved aside, if any. */
+export function missingError(store: FeatureStore, missing: string[], total: number): Error {
+  const moved = store.repairs.all.length ? `; ${describeRepairs(store.repairs.all)}: run the extraction to compute them` : "";
+  return new Error(`feature store ${basename(store.dir)}: ${missing.length} of ${total} vectors missing, e.g. ${missing.slice(0, 3).join("; ")}${moved}`);
+}
+
+/**
+ * For a shard file found missing: true the first time (no `.corrupt` file beside it, no `.missing` note),
+ * and leaves the `.missing` note so that it is told once (a read-only store tells it at every open).
+ */
+export function newlyMissing(shardPath: string): boolean {
+  if (existsSync(`${shardPath}.corrupt`) || existsSync(`${shardPath}.missing`)) return false;
+  try {
+    Deno.writeFileSync(`${shardPath}.missing`, new Uint8Array());
+  } catch { /* read-only */ }
+  return true;
 }
 
 /** Read a part's bytes, checked once per store object (throws {@link corruptError} on a bad shard). */
