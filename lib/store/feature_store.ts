@@ -110,7 +110,7 @@ export class FeatureStore {
     for (const e of [...Deno.readDirSync(indexDir)].sort((a, b) => a.name.localeCompare(b.name))) {
       if (!e.name.endsWith(".parquet") || this.#indexParts.has(e.name)) continue;
       const got = loadIndex(this.dir, e.name.slice(0, -".parquet".length), this.dim * this.bytesPerValue, marked);
-      if (got.kind === "bad") this.#moveAside(got.file, got.problem, got.files, got.suffix);
+      if (got.kind === "bad") (this.#moveAside(got.file, got.problem, got.files, got.suffix), this.#indexParts.add(e.name)); // told once
       if (got.kind !== "ok") continue;
       for (const [part, sum] of got.shards) if (this.#hasShard(part)) this.#sums.set(part, sum);
       for (const r of got.entries) {

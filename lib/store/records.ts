@@ -69,6 +69,8 @@ export type IndexLoad =
 
 const utf8 = new TextEncoder();
 const HEX64 = /^[0-9a-f]{64}$/;
+/** A part name: a plain file name (never a path). */
+const PART = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 const count = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
 
 /** The canonical text of a record, with its own SHA-256 (over the stable JSON of the other fields). Pure. */
@@ -91,7 +93,7 @@ export function parseRecord(text: string, index: string): { ok: IndexRecord } | 
   if (sha256 !== sha256Bytes(utf8.encode(stableJson(rec)))) return { bad: "its own SHA-256 does not match (garbled)" };
   const r = rec as unknown as IndexRecord;
   const shardsOk = r.shards && typeof r.shards === "object" &&
-    Object.values(r.shards).every((s) => count(s?.bytes) && count(s?.rows) && HEX64.test(s?.sha256));
+    Object.entries(r.shards).every(([p, s]) => PART.test(p) && count(s?.bytes) && count(s?.rows) && HEX64.test(s?.sha256));
   if (r.format !== 2 || r.index !== index || !count(r.indexBytes) || !count(r.rows) || !HEX64.test(r.indexSha256) || !shardsOk) {
     return { bad: `fields do not describe ${index} (format 2)` };
   }
@@ -213,7 +215,14 @@ export function parseSkipFile(text: string): { records: { key: string; itemId: s
   if (!text.endsWith("\n") || !tail || tail.sha256 !== sha256Bytes(utf8.encode(body)) || `${JSON.stringify(tail)}` !== last) {
     return { problem: "skipped-items file is corrupt: its checksum line does not match (truncated or garbled)", old: false };
   }
-  return { records: lines.map((l) => JSON.parse(l)) };
+  let records: { key: string; itemId: string; reason: string }[] = [];
+  try {
+    records = lines.map((l) => JSON.parse(l));
+  } catch { /* checked below */ }
+  if (records.length !== lines.length || !records.every((r) => typeof r?.key === "string" && typeof r.itemId === "string" && typeof r.reason === "string")) {
+    return { problem: "skipped-items file matches its checksum line but its records lack key, itemId or reason", old: false };
+  }
+  return { records };
 }
 
 /** The skipped-items files of store `dir` not in `seen`, each read and checked (`file` relative to `dir`; files cleared meanwhile left out). */
