@@ -226,6 +226,19 @@ Deno.test("hostile store: a deleted shard is told once (a `.missing` note), neve
   assert.deepEqual([r.computed, r.repaired.length], [PER, 0], "told by the first store object that saw it, not again");
 });
 
+Deno.test("hostile store: a store object that moved a bad index aside compacts the rest into one checked index", async () => {
+  const p = await pristine("float32");
+  const root = await damaged(p, (dir) => flipBit(join(dir, "index", `${p.parts[2]}.parquet`), 100, 0));
+  const store = await storeFor(base, "float32", root);
+  const r = await extract(store, base, items, { progress: false });
+  assert.deepEqual([r.computed, r.repaired.length], [PER, 1]);
+  await store.compact();
+  assert.equal([...Deno.readDirSync(join(store.dir, "index"))].filter((e) => e.name.endsWith(".parquet")).length, 1);
+  const reread = await storeFor(base, "float32", root);
+  assert.deepEqual([...reread.matrix(p.keys).data], [...p.expected]);
+  assert.deepEqual(reread.repairs.all, []);
+});
+
 Deno.test("hostile store: an index whose record agrees but whose row points past its shard (row 16,777,222) is the index's fault, not the shard's", async () => {
   const p = await pristine("float32");
   const part = p.parts[0];

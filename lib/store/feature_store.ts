@@ -85,6 +85,7 @@ export class FeatureStore {
   #shards = new Map<string, Float32Array>();
   #skipped = new Map<string, { itemId: string; reason: string }>();
   #indexParts = new Set<string>();
+  #badIndex = new Set<string>();
   #skipFiles = new Set<string>();
   #sums = new Map<string, ShardSum>();
   #shardExists = new Map<string, boolean>();
@@ -108,9 +109,9 @@ export class FeatureStore {
   refresh(): void {
     const indexDir = join(this.dir, "index"), marked = existsSync(join(this.dir, "format.json"));
     for (const e of [...Deno.readDirSync(indexDir)].sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!e.name.endsWith(".parquet") || this.#indexParts.has(e.name)) continue;
+      if (!e.name.endsWith(".parquet") || this.#indexParts.has(e.name) || this.#badIndex.has(e.name)) continue;
       const got = loadIndex(this.dir, e.name.slice(0, -".parquet".length), this.dim * this.bytesPerValue, marked);
-      if (got.kind === "bad") (this.#moveAside(got.file, got.problem, got.files, got.suffix), this.#indexParts.add(e.name)); // told once
+      if (got.kind === "bad") (this.#moveAside(got.file, got.problem, got.files, got.suffix), this.#badIndex.add(e.name)); // told once
       if (got.kind !== "ok") continue;
       for (const [part, sum] of got.shards) if (this.#hasShard(part)) this.#sums.set(part, sum);
       for (const r of got.entries) {
