@@ -161,6 +161,7 @@ Deno.test("extract: two shard processes with separate caches, merged, equal one 
   assert.equal(ra.otherShards, rb.computed);
   const merged = await mergeStores([rb.dir], ra.dir);
   assert.ok(merged.parts > 0);
+  assert.deepEqual(merged.rejected, [], "every part of an intact store is copied");
   const enc = randomTextEncoder({ dim: 64, seed: 3 });
   const store = await storeFor(enc, "float32", a);
   const r = await extract(store, enc, asItems(texts(40)), { progress: false });

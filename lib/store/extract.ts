@@ -8,7 +8,9 @@
  * Several processes may extract into one store at once: each claims a part's worth of keys before
  * computing them (see `claimKeys` in integrity.ts), so nothing is computed twice and nothing is lost; a process
  * whose items another is computing waits for them. Stored vectors of the items are checked first
- * (`verifyStore`): a corrupt shard is moved aside and its vectors computed again.
+ * (`verifyStore`): a corrupt shard is moved aside and its vectors computed again, as are the vectors of
+ * an index or checksum record that failed its check when the store read it (see records.ts). The result's
+ * `repaired` lists every file moved aside; `describeRepairs(res.repaired)` says it in one line.
  *
  * Bad input (an unreadable image, an empty text, a NaN from the model): with `onError: "throw"` (default)
  * the error names the item after everything computed so far has been stored; with `"skip"` the item is
@@ -23,6 +25,7 @@
  * const store = await storeFor(encoder);
  * const res = await extract(store, encoder, items.map((it) => ({ id: it.item_id, input: it.image_path! })));
  * const m = store.matrix(res.keys);     // one row per item, in order
+ * if (res.repaired.length) console.log(describeRepairs(res.repaired));
  * ```
  */
 import { type Encoder, type ImageInput } from "../encoders/types.ts";
@@ -32,6 +35,9 @@ import { parseImageRef } from "../data/image_ref.ts";
 import { inShard, type Shard, WHOLE } from "./shard.ts";
 import { claimKeys } from "./integrity.ts";
 import { verifyStore } from "./verify.ts";
+import { describeRepairs, type Repair } from "./records.ts";
+
+export { describeRepairs, type Repair };
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 
 /** One thing to embed: an id for messages and a text or an image reference. */
@@ -70,8 +76,12 @@ export interface ExtractResult {
   /** Items not in this process's shard. */
   otherShards: number;
   seconds: number;
-  /** Shards found corrupt, moved aside and recomputed. */
-  repaired: { part: string; problem: string }[];
+  /**
+   * Files found bad since the store was opened (or since the last extraction with this store object):
+   * shards, index files, checksum records, skipped-items files; each moved aside, its vectors computed
+   * again (those among `items`; the others by the extraction that asks for them).
+   */
+  repaired: Repair[];
   /** Items another process was computing; this run waited for them. */
   byOthers: number;
 }
@@ -111,7 +121,7 @@ export async function extract(store: FeatureStore, encoder: Encoder, items: Extr
   const onError = opts.onError ?? "throw";
   store.refresh();
   const keys = await Promise.all(items.map((it) => itemKey(store, encoder, it)));
-  const repaired = opts.verify === false ? [] : verifyStore(store, keys);
+  if (opts.verify !== false) verifyStore(store, keys);
   let otherShards = 0, skippedBefore = 0;
   const todo: number[] = [];
   const seen = new Set<string>();
@@ -214,7 +224,7 @@ export async function extract(store: FeatureStore, encoder: Encoder, items: Extr
     cached,
     skipped: skippedBefore + skippedNow,
     otherShards,
-    repaired,
+    repaired: store.repairs.take(),
     byOthers,
     seconds: (performance.now() - t0) / 1000,
   };

@@ -4,17 +4,18 @@
  *
  * Layout of one store, `<root>/<name>-<identity hash>/`:
  * - `identity.json`: the encoder identity and the vector dimension and dtype;
+ * - `format.json`: the store format (2: every index and skip file carries a checksum);
  * - `shards/<part>.f32` (or `.f16`): contiguous little-endian rows;
- * - `sums/<part>.json`: the shard's byte length and SHA-256 (its checksum);
  * - `index/<part>.parquet`: one row per vector: `key`, `item_id`, `part`, `row`;
- * - `skipped/<part>.jsonl`: items that could not be embedded, with the reason;
+ * - `sums/<part>.json`: the checksum record of that index and of the shard it points into (records.ts);
+ * - `skipped/<name>.jsonl`: items that could not be embedded, with the reason, and a checksum line;
  * - `claims/*.json`, `lock`: keys being computed right now by some process (see `claimKeys` in integrity.ts).
  *
- * A part is written shard first, checksum second, index third, each to a temporary name and renamed
- * into place: a reader never sees an index entry whose shard is missing or half-written, and a killed
- * writer loses at most the part it was writing. Parts have unique names, so several processes (or
- * machines, merged with {@link mergeStores}) can fill one store.
- * Integrity (checksums, repair, claims, a full disk): see `verify.ts` and `integrity.ts`.
+ * A part is written shard, checksum record, index, each to a temporary name renamed into place: a reader
+ * never sees an index without its record, and a killed writer loses at most the part it was writing.
+ * Parts have unique names, so several processes (or machines, {@link mergeStores}) can fill one store.
+ * Every index is checked against its record before use (a bad one is moved aside, its vectors count as
+ * missing), every shard before its first read: see `records.ts`, `verify.ts` and `integrity.ts`.
  *
  * @example
  * ```ts
@@ -26,15 +27,15 @@
  * const m = store.matrix(["k1"]);   // Float32Array(1792), one contiguous matrix
  * ```
  */
-import pl from "nodejs-polars";
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { projectPaths } from "../runtime/paths.ts";
-import { writeFileAtomic } from "../runtime/atomic.ts";
+import { readJsonOr, writeFileAtomic } from "../runtime/atomic.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { cacheKey, sha256Hex, stableJson } from "../core/hash.ts";
-import { halfToFloat, writePart, writerAlive } from "./integrity.ts";
-import { readPart } from "./verify.ts";
+import { halfToFloat, removeDeadTemps } from "./integrity.ts";
+import { loadIndex, newSkipFiles, quarantine, RepairLog, type ShardSum, skipFileText, writeIndex, writePart } from "./records.ts";
+import { missingError, newlyMissing, readPart } from "./verify.ts";
 
 /** Storage precision of vectors. */
 export type StoreDtype = "float32" | "float16";
@@ -67,6 +68,9 @@ interface Location {
 /** Re-exported from `core/hash.ts` for modules that import them from here. */
 export { sha256Hex, stableJson };
 
+/** Contents of `format.json`: every index and skip file of the store carries a checksum. */
+const FORMAT = `{"format":2}\n`;
+
 function newPartName(): string {
   const t = new Date().toISOString().replace(/[-:.TZ]/g, "");
   return `${t}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
@@ -81,11 +85,16 @@ export class FeatureStore {
   #shards = new Map<string, Float32Array>();
   #skipped = new Map<string, { itemId: string; reason: string }>();
   #indexParts = new Set<string>();
-  #partRows = new Map<string, number>();
+  #badIndex = new Set<string>();
+  #skipFiles = new Set<string>();
+  #sums = new Map<string, ShardSum>();
   #shardExists = new Map<string, boolean>();
+  /** Files this store object found bad and moved aside (each also told on stderr once). */
+  readonly repairs: RepairLog;
 
   constructor(readonly dir: string, readonly dim: number, readonly dtype: StoreDtype, readonly identityHash: string) {
     this.bytesPerValue = dtype === "float16" ? 2 : 4;
+    this.repairs = new RepairLog(basename(dir));
   }
 
   /** Number of stored vectors. */
@@ -93,39 +102,36 @@ export class FeatureStore {
     return this.#where.size;
   }
 
-  /** Read index parts and skip records not seen yet (cheap when nothing changed). */
+  /**
+   * Read index parts and skip files not seen yet (cheap when nothing changed). Each is checked against
+   * its checksum first; one that fails is moved aside and reported (see {@link FeatureStore.repairs}).
+   */
   refresh(): void {
-    const indexDir = join(this.dir, "index");
+    const indexDir = join(this.dir, "index"), marked = existsSync(join(this.dir, "format.json"));
     for (const e of [...Deno.readDirSync(indexDir)].sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!e.name.endsWith(".parquet") || this.#indexParts.has(e.name)) continue;
-      let df: pl.DataFrame;
-      try {
-        df = pl.readParquet(join(indexDir, e.name));
-      } catch (err) {
-        throw new Error(`feature store ${this.dir}: index part ${e.name} is unreadable (${(err as Error).message}); delete it to recompute its rows`);
-      }
-      const keys = df.getColumn("key").toArray() as string[];
-      const items = df.getColumn("item_id").toArray() as string[];
-      const parts = df.getColumn("part").toArray() as string[];
-      const rows = df.getColumn("row").toArray() as number[];
-      for (let i = 0; i < keys.length; i++) {
-        if (!this.#hasShard(parts[i])) continue; // moved aside as corrupt: its vectors are missing
-        this.#partRows.set(parts[i], Math.max(this.#partRows.get(parts[i]) ?? 0, Number(rows[i]) + 1));
-        this.#where.set(keys[i], { part: parts[i], row: Number(rows[i]) });
-        this.#itemOf.set(keys[i], items[i]);
-        this.#skipped.delete(keys[i]);
+      if (!e.name.endsWith(".parquet") || this.#indexParts.has(e.name) || this.#badIndex.has(e.name)) continue;
+      const got = loadIndex(this.dir, e.name.slice(0, -".parquet".length), this.dim * this.bytesPerValue, marked);
+      if (got.kind === "bad") (this.#moveAside(got.file, got.problem, got.files, got.suffix), this.#badIndex.add(e.name)); // told once
+      if (got.kind !== "ok") continue;
+      for (const [part, sum] of got.shards) if (this.#hasShard(part)) this.#sums.set(part, sum);
+      for (const r of got.entries) {
+        if (!this.#hasShard(r.part)) continue; // moved aside as corrupt (or missing, reported once): its vectors are missing
+        this.#where.set(r.key, { part: r.part, row: r.row });
+        this.#itemOf.set(r.key, r.itemId);
+        this.#skipped.delete(r.key);
       }
       this.#indexParts.add(e.name);
     }
-    const skipDir = join(this.dir, "skipped");
-    for (const e of Deno.readDirSync(skipDir)) {
-      if (!e.name.endsWith(".jsonl")) continue;
-      for (const line of Deno.readTextFileSync(join(skipDir, e.name)).split("\n")) {
-        if (!line.trim()) continue;
-        const r = JSON.parse(line) as { key: string; itemId: string; reason: string };
-        if (!this.#where.has(r.key)) this.#skipped.set(r.key, { itemId: r.itemId, reason: r.reason });
-      }
+    for (const { file, got } of newSkipFiles(this.dir, this.#skipFiles)) {
+      if ("problem" in got) this.#moveAside(file, got.problem, [file], got.old ? ".unverified" : ".corrupt");
+      else for (const r of got.records) if (!this.#where.has(r.key)) this.#skipped.set(r.key, { itemId: r.itemId, reason: r.reason });
+      this.#skipFiles.add(basename(file));
     }
+  }
+
+  #moveAside(file: string, problem: string, files: string[], suffix: string): void {
+    const movedTo = quarantine(this.dir, files, suffix);
+    if (movedTo) this.repairs.add({ file, problem, movedTo }); // else another process moved it and reports it
   }
 
   /** True when the key's vector is stored. */
@@ -145,10 +151,18 @@ export class FeatureStore {
 
   #hasShard(part: string): boolean {
     let e = this.#shardExists.get(part);
-    if (e === undefined) this.#shardExists.set(part, e = existsSync(this.shardPath(part)));
+    if (e === undefined) {
+      const path = this.shardPath(part);
+      this.#shardExists.set(part, e = existsSync(path));
+      if (!e && newlyMissing(path)) this.repairs.add({ file: join("shards", basename(path)), problem: "the shard file is missing", movedTo: [], part });
+    }
     return e;
   }
 
+  /** The checksum (length, SHA-256, rows) of a part's shard, from its verified record. */
+  shardSum(part: string): ShardSum | undefined {
+    return this.#sums.get(part);
+  }
 
   /** Path of a part's shard file. */
   shardPath(part: string): string {
@@ -177,9 +191,9 @@ export class FeatureStore {
     for (const [k, loc] of this.#where) if (gone.has(loc.part)) this.#where.delete(k);
   }
 
-  /** Number of vectors a part holds (from the index). */
+  /** Number of vectors a part holds (from its verified record). */
   partRows(part: string): number {
-    return this.#partRows.get(part) ?? 0;
+    return this.#sums.get(part)?.rows ?? 0;
   }
 
   #shard(part: string): Float32Array {
@@ -210,9 +224,7 @@ export class FeatureStore {
       if (v) data.set(v, i * this.dim);
       else missing.push(this.#skipped.get(k) ? `${this.#skipped.get(k)!.itemId} (skipped: ${this.#skipped.get(k)!.reason})` : k);
     });
-    if (missing.length) {
-      throw new Error(`feature store ${basename(this.dir)}: ${missing.length} of ${keys.length} vectors missing, e.g. ${missing.slice(0, 3).join("; ")}`);
-    }
+    if (missing.length) throw missingError(this, missing, keys.length);
     return { data, rows: keys.length, dim: this.dim };
   }
 
@@ -220,12 +232,8 @@ export class FeatureStore {
   async append(entries: StoreEntry[]): Promise<void> {
     if (!entries.length) return;
     for (const e of entries) {
-      if (e.vector.length !== this.dim) {
-        throw new Error(`feature store ${basename(this.dir)}: item ${e.itemId} has a ${e.vector.length}-d vector, the store holds ${this.dim}-d`);
-      }
-      for (const x of e.vector) {
-        if (!Number.isFinite(x)) throw new Error(`feature store ${basename(this.dir)}: item ${e.itemId} has a non-finite value (${x})`);
-      }
+      const bad = e.vector.length !== this.dim ? `a ${e.vector.length}-d vector, the store holds ${this.dim}-d` : e.vector.find((x) => !Number.isFinite(x));
+      if (bad !== undefined) throw new Error(`feature store ${basename(this.dir)}: item ${e.itemId} has ${typeof bad === "string" ? bad : `a non-finite value (${bad})`}`);
     }
     const part = newPartName();
     const flat = new Float32Array(entries.length * this.dim);
@@ -239,7 +247,7 @@ export class FeatureStore {
   /** Record items that could not be embedded (they are retried only when asked). */
   async recordSkips(records: { key: string; itemId: string; reason: string }[]): Promise<void> {
     if (!records.length) return;
-    await writeFileAtomic(join(this.dir, "skipped", `${newPartName()}.jsonl`), records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    await writeFileAtomic(join(this.dir, "skipped", `${newPartName()}.jsonl`), skipFileText(records));
     for (const r of records) this.#skipped.set(r.key, { itemId: r.itemId, reason: r.reason });
   }
 
@@ -247,25 +255,20 @@ export class FeatureStore {
   async clearSkips(): Promise<void> {
     for (const e of Deno.readDirSync(join(this.dir, "skipped"))) await Deno.remove(join(this.dir, "skipped", e.name));
     this.#skipped.clear();
+    this.#skipFiles.clear();
   }
 
-  /** Merge all index parts into one (fewer files to read at open). Vectors stay where they are. */
+  /** Merge all index parts into one, with one record (fewer files to read at open). Vectors stay where they are. */
   async compact(): Promise<void> {
     this.refresh();
     const names = [...this.#indexParts];
     if (names.length < 2) return;
-    const keys = [...this.#where.keys()];
-    const df = pl.DataFrame({
-      key: keys,
-      item_id: keys.map((k) => this.#itemOf.get(k) ?? ""),
-      part: keys.map((k) => this.#where.get(k)!.part),
-      row: pl.Series("row", keys.map((k) => this.#where.get(k)!.row), pl.Int32),
-    });
-    const name = `${newPartName()}-compact.parquet`;
-    df.writeParquet(join(this.dir, "index", `${name}.tmp`));
-    await Deno.rename(join(this.dir, "index", `${name}.tmp`), join(this.dir, "index", name));
-    for (const n of names) await Deno.remove(join(this.dir, "index", n));
-    this.#indexParts = new Set([name]);
+    const entries = [...this.#where].map(([key, loc]) => ({ key, itemId: this.#itemOf.get(key) ?? "", ...loc }));
+    const name = `${newPartName()}-compact`;
+    await writeIndex(this.dir, name, entries, Object.fromEntries([...new Set(entries.map((e) => e.part))].map((p) => [p, this.#sums.get(p)!])));
+    for (const n of names) await Deno.remove(join(this.dir, "index", n)); // index before its record: never an index without one
+    for (const n of names) await Deno.remove(join(this.dir, "sums", n.replace(/\.parquet$/, ".json"))).catch(() => {});
+    this.#indexParts = new Set([`${name}.parquet`]);
   }
 }
 
@@ -277,22 +280,18 @@ export async function openStore(identity: unknown, opts: StoreOptions): Promise<
   const root = opts.root ?? join(projectPaths().cache, "features");
   const dir = join(root, `${opts.name.replace(/[^A-Za-z0-9._-]+/g, "_")}-${hash}`);
   for (const sub of ["shards", "sums", "index", "skipped"]) await Deno.mkdir(join(dir, sub), { recursive: true });
-  const idFile = join(dir, "identity.json");
+  const idFile = join(dir, "identity.json"), formatFile = join(dir, "format.json");
   if (existsSync(idFile)) {
-    const stored = JSON.parse(await Deno.readTextFile(idFile));
+    const stored = await readJsonOr(idFile, undefined);
     if (stableJson(stored) !== stableJson(meta)) throw new Error(`feature store ${dir}: identity.json does not match the encoder (hash collision or edited file)`);
   } else {
+    await writeFileAtomic(formatFile, FORMAT);
     await writeFileAtomic(idFile, JSON.stringify(meta, null, 2));
   }
-  // Leftovers of a killed writer: temporary files are never read; remove them (not those of a live
-  // process writing into this store right now: their names carry the writer's pid).
-  for (const sub of ["shards", "sums", "index", "skipped"]) {
-    for (const e of Deno.readDirSync(join(dir, sub))) {
-      if (e.name.endsWith(".tmp") && !writerAlive(e.name)) await Deno.remove(join(dir, sub, e.name)).catch(() => {});
-    }
-  }
+  await removeDeadTemps(dir, ["shards", "sums", "index", "skipped"]);
   const store = new FeatureStore(dir, opts.dim, dtype, hash);
-  store.refresh();
+  store.refresh(); // parts of an older format, whose index has no checksum, are moved aside here
+  if (!existsSync(formatFile)) await writeFileAtomic(formatFile, FORMAT);
   return store;
 }
 

@@ -1,6 +1,5 @@
 /**
- * Store integrity helpers: parts written shard, checksum, index (a full disk is a clear error and
- * leaves every finished part readable), float16 decoding, and claims that let several processes
+ * Store integrity helpers: SHA-256 of bytes, full-disk errors, float16 decoding, and claims that let several processes
  * extract into one store at once without computing anything twice (under a file lock, `claims/`).
  *
  * @example
@@ -12,19 +11,12 @@
  * await claim.release();
  * ```
  */
-import pl from "nodejs-polars";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../runtime/atomic.ts";
 import type { FeatureStore } from "./feature_store.ts";
-
-/** Checksum record of one shard (`sums/<part>.json`). */
-export interface PartSum {
-  bytes: number;
-  sha256: string;
-}
 
 const F16_TABLE = (() => {
   const t = new Float32Array(65536);
@@ -57,34 +49,14 @@ export function writerAlive(name: string): boolean {
 }
 
 /**
- * Write one part: shard, checksum record, index entries (each to a temporary name, renamed in that
- * order). On failure nothing of the part stays; a full disk (or file size limit) is a clear error saying
- * that every part written before is complete.
+ * Remove the temporary files a killed writer left in `subs` of a store (never read; not those of a live
+ * process writing into the store right now: their names carry the writer's pid).
  */
-export async function writePart(dir: string, shardPath: string, part: string, bytes: Uint8Array, entries: { key: string; itemId: string }[]): Promise<void> {
-  const tmp = join(dir, "index", `${part}.parquet.tmp`);
-  try {
-    await writeFileAtomic(shardPath, bytes);
-    await writeFileAtomic(join(dir, "sums", `${part}.json`), JSON.stringify({ bytes: bytes.byteLength, sha256: sha256Bytes(bytes) } satisfies PartSum));
-    const df = pl.DataFrame({
-      key: entries.map((e) => e.key),
-      item_id: entries.map((e) => e.itemId),
-      part: entries.map(() => part),
-      row: pl.Series("row", entries.map((_, i) => i), pl.Int32),
-    });
-    df.writeParquet(tmp);
-    await Deno.rename(tmp, join(dir, "index", `${part}.parquet`));
-  } catch (err) {
-    // nothing of this part may stay: no index entry points at it, its files are removed
-    for (const f of [tmp, shardPath, join(dir, "sums", `${part}.json`)]) await Deno.remove(f).catch(() => {});
-    if (isDiskFull(err)) {
-      throw new Error(
-        `feature store ${dir}: the disk is full (or a file size limit was reached) while writing a part of ${entries.length} vectors ` +
-          `(${(bytes.byteLength / 1e6).toFixed(1)} MB); every part written before is complete and readable. Free space and run the extraction again ` +
-          `to compute the rest (${(err as Error).message.split("\n")[0]})`,
-      );
+export async function removeDeadTemps(dir: string, subs: string[]): Promise<void> {
+  for (const sub of subs) {
+    for (const e of Deno.readDirSync(join(dir, sub))) {
+      if (e.name.endsWith(".tmp") && !writerAlive(e.name)) await Deno.remove(join(dir, sub, e.name)).catch(() => {});
     }
-    throw err;
   }
 }
 

@@ -16,10 +16,9 @@
  * ```
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { basename } from "node:path";
 import type { FeatureStore, Matrix } from "./feature_store.ts";
 import { halfToFloat } from "./integrity.ts";
-import { checkPart, corruptError } from "./verify.ts";
+import { checkPart, corruptError, missingError } from "./verify.ts";
 
 /** Rows of a dataset, read by index. */
 export interface RowSource {
@@ -62,7 +61,7 @@ export function asRowSource(x: Matrix | RowSource): RowSource {
 export interface StoreRowsOptions {
   /** Most shard bytes held in memory (default 256 MiB); 0 reads every row from disk. */
   memoryBytes?: number;
-  /** Check every shard's length and checksum once, up front (default true). */
+  /** Check every shard's length and checksum once, up front (default true; parts this store object checked before are not read again). */
   verify?: boolean;
 }
 
@@ -81,13 +80,13 @@ export function storeRows(store: FeatureStore, keys: readonly string[], opts: St
     partOf[i] = p;
     rowOf[i] = loc.row;
   });
-  if (missing.length) {
-    throw new Error(`feature store ${basename(store.dir)}: ${missing.length} of ${keys.length} vectors missing, e.g. ${missing.slice(0, 3).join("; ")}`);
-  }
+  if (missing.length) throw missingError(store, missing, keys.length);
   if (opts.verify !== false) {
     for (const part of partNames) {
+      if (store.verified.has(part)) continue;
       const problem = checkPart(store, part, Deno.readFileSync(store.shardPath(part)));
       if (problem) throw corruptError(store, part, problem);
+      store.verified.add(part);
     }
   }
   const held = new Map<number, Uint8Array>();
