@@ -420,7 +420,7 @@ export async function main(argv: string[]): Promise<number> {
   const shard = args.shard ?? WHOLE, tag = `[extract ${shard.index}/${shard.count}]`;
   if (args.dryRun) {
     for (const j of jobs) console.log(`[extract] ${j.name}${j.encoder !== j.name ? ` (${j.encoder})` : ""} / ${j.kind === "image" ? j.datasets[0] : `texts of ${j.datasets.join(", ")}`}`);
-    console.log(`[extract] ${jobs.length} jobs; nothing computed (--dry-run)`);
+    console.log(`[extract] ${jobs.length} job${jobs.length === 1 ? "" : "s"}; nothing computed (--dry-run)`);
     return 0;
   }
   if (args.shard || args.jobs === 1) {
