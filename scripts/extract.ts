@@ -144,7 +144,7 @@ export function editDistance(a: string, b: string): number {
 /** ` (did you mean "x"?)` for the nearest name within a third of the name's length, else "". Pure. */
 export function didYouMean(name: string, known: readonly string[]): string {
   const best = known.map((k) => ({ k, d: editDistance(name.toLowerCase(), k) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d > 0 && best.d <= Math.max(1, Math.floor(name.length / 3)) ? ` (did you mean "${best.k}"?)` : "";
+  return best && best.k !== name && best.d <= Math.max(1, Math.floor(name.length / 3)) ? ` (did you mean "${best.k}"?)` : "";
 }
 
 function dataRootNote(env: Record<string, string | undefined>): string {

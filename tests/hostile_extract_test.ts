@@ -17,6 +17,8 @@ import { extract } from "../lib/store/extract.ts";
 import { verifyStore } from "../lib/store/verify.ts";
 import { writeTinyTextModel, writeTinyVisionModel } from "./fixtures/tiny_hf.ts";
 import { writeClassFolders } from "./fixtures/class_folders.ts";
+import { didYouMean, parseJobs, resolveJobs } from "../scripts/extract.ts";
+import type { ExtractionPlan } from "../lib/config.ts";
 
 const SCRIPT = join(REPO_ROOT, "scripts", "extract.ts");
 
@@ -89,6 +91,32 @@ const until = async (what: string, ok: () => boolean, ms = 60_000) => {
     await new Promise((r) => setTimeout(r, 25));
   }
 };
+
+Deno.test("resolveJobs: the plan, restricted by --dataset; an --encoder over its plan datasets; both named: every pair", () => {
+  const plan: ExtractionPlan = {
+    images: [{ encoder: "mobilenet-v2", datasets: ["a", "b"] }, { encoder: "inception-v3", datasets: ["a"] }],
+    language: ["use-lite"],
+    textDatasets: ["a", "c"],
+    templates: ["a drawing of {}."],
+  };
+  const show = (jobs: ReturnType<typeof resolveJobs>) => jobs.map((j) => `${j.encoder}:${j.kind}:${j.datasets.join("+")}`);
+  assert.deepEqual(show(resolveJobs(plan, null, [])), ["mobilenet-v2:image:a", "mobilenet-v2:image:b", "inception-v3:image:a", "use-lite:text:a+c"]);
+  // a dataset outside the plan runs with the first vision encoder; texts only of datasets the plan embeds
+  assert.deepEqual(show(resolveJobs(plan, null, ["b", "cub"])), ["mobilenet-v2:image:b", "mobilenet-v2:image:cub"]);
+  const inception = { name: "inception-v3", encoder: "inception-v3", kind: "image" as const };
+  const hfVision = { name: "hf:x", encoder: "hf:x", kind: "image" as const };
+  const hfText = { name: "hf:t", encoder: "hf:t:mean", kind: "text" as const };
+  assert.deepEqual(show(resolveJobs(plan, [inception, hfVision, hfText], [])), ["inception-v3:image:a", "hf:x:image:a", "hf:x:image:b", "hf:t:mean:text:a+c"]);
+  assert.deepEqual(show(resolveJobs(plan, [inception, hfText], ["b", "cub"])), ["inception-v3:image:b", "inception-v3:image:cub", "hf:t:mean:text:b+cub"]);
+});
+
+Deno.test("parseJobs and didYouMean", () => {
+  assert.equal(parseJobs("3"), 3);
+  for (const bad of ["0", "-1", "abc", "1.5", "", "1e3", "0x2"]) assert.throws(() => parseJobs(bad), /--jobs/);
+  assert.equal(didYouMean("inceptoin-v3", ["mobilenet-v2", "inception-v3"]), ' (did you mean "inception-v3"?)');
+  assert.equal(didYouMean("TUXPAINT", ["tuxpaint"]), ' (did you mean "tuxpaint"?)');
+  assert.equal(didYouMean("resnet-50", ["mobilenet-v2", "inception-v3"]), "");
+});
 
 Deno.test("extract refuses unknown encoders (a typo gets a suggestion) and hf: models that are not there, naming each with the valid names", async () => {
   const w = await world(1);
@@ -211,40 +239,56 @@ Deno.test("extract: a worker whose every image fails makes the command fail, nam
   }
 });
 
+/** Stop the processes a failed test leaves behind (by pid: only the workers this test started). */
+function stopLeftovers(pids: number[]) {
+  for (const pid of pids.filter(running)) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch { /* ended meanwhile */ }
+  }
+}
+
+/** Start a 2-worker extraction of 180 images; resolves once both workers run and one has opened its store. */
+async function startTwoWorkers(w: Awaited<ReturnType<typeof world>>) {
+  const child = command(["--encoder", "hf:tiny-vision", "--dataset", "cub", "--jobs", "2", "--root", w.root], w.env).spawn();
+  const output = child.output().then((o) => ({ code: o.code, out: new TextDecoder().decode(o.stdout) + new TextDecoder().decode(o.stderr) }));
+  let workers: number[] = [];
+  await until("two workers", () => (workers = childrenOf(child.pid)).length === 2);
+  await until("a worker's store", () => existsSync(w.root));
+  assert.ok(workers.every(running), "both workers run");
+  return { child, output, workers };
+}
+
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`extract: ${signal} to the command reaches its workers; when it exits no worker remains`, async () => {
-    const w = await world(40);
+    const w = await world(60);
+    let workers: number[] = [];
     try {
-      const child = command(["--encoder", "hf:tiny-vision", "--dataset", "cub", "--jobs", "2", "--root", w.root], w.env).spawn();
-      const output = child.output();
-      let workers: number[] = [];
-      await until("two workers", () => (workers = childrenOf(child.pid)).length === 2);
-      await until("a worker's store", () => existsSync(w.root));
-      assert.ok(workers.every(running));
-      child.kill(signal);
-      const o = await output;
-      const out = new TextDecoder().decode(o.stdout) + new TextDecoder().decode(o.stderr);
-      assert.equal(o.code, signal === "SIGTERM" ? 143 : 130, out);
+      const run = await startTwoWorkers(w);
+      workers = run.workers;
+      run.child.kill(signal);
+      const { code, out } = await run.output;
+      assert.equal(code, signal === "SIGTERM" ? 143 : 130, out);
       assert.match(out, new RegExp(`stopped by ${signal}; every worker has ended`));
       assert.deepEqual(workers.filter(running), [], `no worker of ${workers} runs after the command exited`);
     } finally {
+      stopLeftovers(workers);
       await w.cleanup();
     }
   });
 }
 
 Deno.test("extract: workers whose parent is killed outright (SIGKILL) stop by themselves", async () => {
-  const w = await world(40);
+  const w = await world(60);
+  let workers: number[] = [];
   try {
-    const child = command(["--encoder", "hf:tiny-vision", "--dataset", "cub", "--jobs", "2", "--root", w.root], w.env).spawn();
-    const output = child.output();
-    let workers: number[] = [];
-    await until("two workers", () => (workers = childrenOf(child.pid)).length === 2);
-    await until("a worker's store", () => existsSync(w.root));
-    child.kill("SIGKILL");
-    await output;
+    const run = await startTwoWorkers(w);
+    workers = run.workers;
+    run.child.kill("SIGKILL");
     await until(`workers ${workers} to stop`, () => !workers.some(running), 10_000);
+    await run.output; // the workers held the output pipes open until they stopped
   } finally {
+    stopLeftovers(workers);
     await w.cleanup();
   }
 });
