@@ -1,7 +1,9 @@
 /**
  * Scale-out on a real scheduler: a single-node Slurm on localhost (Debian `slurm-wlm` and `munge`,
  * installed with apt when missing, configured in a temporary folder), `deno task extract` submitted as a
- * 2-task job array writing one store, and the merged features compared with a one-process extraction.
+ * 2-task job array writing one store, and the merged features compared with a one-process extraction:
+ * an embedded language encoder over an embedded dataset, and (the README's example) `hf:` fixture models
+ * over an on-disk class-folder dataset under SHARELOCK_DATA_DIR.
  * Skipped, saying why, only when not root or when the packages cannot be installed.
  */
 import assert from "node:assert/strict";
@@ -16,6 +18,10 @@ import { planTexts } from "../scripts/extract.ts";
 import { aptInstall } from "../scripts/setup.ts";
 import { EMBEDDED_PLAN } from "../lib/config.ts";
 import { extract } from "../lib/store/extract.ts";
+import { hfTextEncoder, hfVisionEncoder } from "../lib/encoders/hf.ts";
+import { loadImageFolder } from "../lib/data/paper_datasets.ts";
+import { writeTinyTextModel, writeTinyVisionModel } from "./fixtures/tiny_hf.ts";
+import { writeClassFolders } from "./fixtures/class_folders.ts";
 
 const BINARIES = ["/usr/sbin/munged", "/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/bin/sbatch", "/usr/bin/sinfo"];
 const EXTRACT_ARGS = ["--encoder", "random-word", "--dataset", "fashion-mnist"];
@@ -49,7 +55,16 @@ function freePort(): number {
 const why = await ensureSlurm();
 if (why) console.warn(`[slurm_test] SKIPPED: ${why}`);
 
-Deno.test({ name: `slurm: a 2-task job array of \`deno task extract\` fills one store, equal to a one-process extraction${why ? ` (skipped: ${why})` : ""}`, ignore: why !== null }, async () => {
+/** A running single-node cluster: its folder and the environment that reaches it (SLURM_CONF). */
+interface Cluster {
+  dir: string;
+  env: Record<string, string>;
+  /** Submit a shell command as a 2-task job array and wait for it; returns sbatch's result and each task's log. */
+  array(job: string): Promise<{ ok: boolean; out: string; taskLogs: string[] }>;
+}
+
+/** Start munged, slurmctld and slurmd for localhost in a temporary folder, run `body`, stop them. */
+async function withCluster(body: (c: Cluster) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "sharelock-slurm-" });
   await Deno.chmod(dir, 0o755);
   const node = hostname().split(".")[0];
@@ -114,13 +129,34 @@ Deno.test({ name: `slurm: a 2-task job array of \`deno task extract\` fills one 
       await new Promise((r) => setTimeout(r, 500));
     }
     assert.match(state, /^(idle|mix|alloc)/, `the node did not come up (sinfo: ${state})\n${await logs()}`);
+    let n = 0;
+    await body({
+      dir,
+      env,
+      async array(job: string) {
+        const tag = `job${n++}`;
+        const sub = await sh("/usr/bin/sbatch", ["--wait", "--array=0-1", "--ntasks=1", "--cpus-per-task=1", `--output=${join(dir, `${tag}-task-%a.log`)}`, "--wrap", job], env);
+        const taskLogs = [0, 1].map((i) => Deno.readTextFileSync(join(dir, `${tag}-task-${i}.log`)));
+        return { ok: sub.ok, out: `${sub.out}\n${taskLogs.join("\n")}\n${sub.ok ? "" : await logs()}`, taskLogs };
+      },
+    });
+  } finally {
+    for (const p of daemons.reverse()) {
+      try {
+        p.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await p.status;
+    }
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
 
+Deno.test({ name: `slurm: a 2-task job array of \`deno task extract\` fills one store, equal to a one-process extraction${why ? ` (skipped: ${why})` : ""}`, ignore: why !== null }, async () => {
+  await withCluster(async ({ dir, array }) => {
     const store = join(dir, "features"), single = join(dir, "features-single");
-    const deno = Deno.execPath();
-    const job = `cd ${REPO_ROOT} && ${deno} task extract ${EXTRACT_ARGS.join(" ")} --root ${store}`;
-    const sub = await sh("/usr/bin/sbatch", ["--wait", "--array=0-1", "--ntasks=1", "--cpus-per-task=1", `--output=${join(dir, "task-%a.log")}`, "--wrap", job], env);
-    const taskLogs = [0, 1].map((i) => Deno.readTextFileSync(join(dir, `task-${i}.log`)));
-    assert.ok(sub.ok, `sbatch failed: ${sub.out}\n${taskLogs.join("\n")}\n${await logs()}`);
+    const job = `cd ${REPO_ROOT} && ${Deno.execPath()} task extract ${EXTRACT_ARGS.join(" ")} --root ${store}`;
+    const { ok, out, taskLogs } = await array(job);
+    assert.ok(ok, `sbatch failed: ${out}`);
     assert.match(taskLogs[0], /\[extract 0\/2\] random-word \/ texts: \d+ computed/);
     assert.match(taskLogs[1], /\[extract 1\/2\] random-word \/ texts: \d+ computed/);
     const computed = taskLogs.map((l) => Number(l.match(/texts: (\d+) computed/)![1]));
@@ -140,13 +176,46 @@ Deno.test({ name: `slurm: a 2-task job array of \`deno task extract\` fills one 
     assert.deepEqual(verifyStore(slurm), []);
     assert.deepEqual([...slurm.matrix(again.keys).data], [...ref.matrix(one.keys).data]);
     enc.dispose();
-  } finally {
-    for (const p of daemons.reverse()) {
-      try {
-        p.kill("SIGTERM");
-      } catch { /* already gone */ }
-      await p.status;
+  });
+});
+
+Deno.test({ name: `slurm: the README's example, an hf: model over an on-disk dataset as a 2-task job array, equals a one-process extraction${why ? ` (skipped: ${why})` : ""}`, ignore: why !== null }, async () => {
+  await withCluster(async ({ dir, array }) => {
+    const models = join(dir, "models"), data = join(dir, "data"), store = join(dir, "features"), single = join(dir, "features-single");
+    await writeTinyVisionModel(models);
+    await writeTinyTextModel(models);
+    await writeClassFolders(data, "cub", ["red_cat", "blue_apple", "green_mat"], 4);
+    // what a user puts in the batch script (README "Scale-out"), with the fixture models and data
+    const job = `cd ${REPO_ROOT} && SHARELOCK_MODELS_DIR=${models} SHARELOCK_DATA_DIR=${data} HF_HUB_OFFLINE=1 SHARELOCK_DEVICE=cpu ` +
+      `${Deno.execPath()} task extract --encoder hf:tiny-vision --encoder hf:tiny-text --dataset cub --root ${store}`;
+    const { ok, out, taskLogs } = await array(job);
+    assert.ok(ok, `sbatch failed: ${out}`);
+    const count = (log: string, what: string) => Number(log.match(new RegExp(`${what}: (\\d+) computed`))?.[1] ?? NaN);
+    taskLogs.forEach((log, i) => {
+      assert.match(log, new RegExp(`\\[extract ${i}/2\\] hf:tiny-vision / cub: \\d+ computed`), `task ${i}:\n${log}`);
+      assert.match(log, new RegExp(`\\[extract ${i}/2\\] hf:tiny-text / texts: \\d+ computed`), `task ${i}:\n${log}`);
+    });
+
+    const ds = await loadImageFolder(join(data, "cub"), { name: "cub" });
+    const images = ds.items.map((it) => ({ id: it.item_id, input: it.image_path! }));
+    const texts = (await planTexts({ ...EMBEDDED_PLAN, textDatasets: ["cub"] }, new Map([["cub", ds]]))).map((t, i) => ({ id: `text-${i}`, input: t }));
+    assert.equal(taskLogs.reduce((a, l) => a + count(l, "hf:tiny-vision / cub"), 0), images.length, "the tasks split the images without overlap");
+    assert.equal(taskLogs.reduce((a, l) => a + count(l, "hf:tiny-text / texts"), 0), texts.length, "and the texts");
+    const offline = { localModelPath: models, allowRemote: false, device: "cpu" as const };
+    const encoders = [
+      { enc: await hfVisionEncoder({ model: "tiny-vision", ...offline }), items: images },
+      { enc: await hfTextEncoder({ model: "tiny-text", pooling: "mean", ...offline }), items: texts },
+    ];
+    for (const { enc, items } of encoders) {
+      const ref = await openStore(enc.identity, { name: enc.identity.name, dim: enc.identity.dim, root: single });
+      const one = await extract(ref, enc, items, { progress: false });
+      assert.equal(one.computed, items.length);
+      const slurm = await openStore(enc.identity, { name: enc.identity.name, dim: enc.identity.dim, root: store });
+      const again = await extract(slurm, enc, items, { progress: false });
+      assert.equal(again.computed, 0, `${enc.identity.name}: the job array left nothing to compute`);
+      assert.deepEqual(verifyStore(slurm), []);
+      assert.deepEqual([...slurm.matrix(again.keys).data], [...ref.matrix(one.keys).data], `${enc.identity.name}: equal vectors`);
+      enc.dispose();
     }
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
+  });
 });

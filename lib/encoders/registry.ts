@@ -79,3 +79,39 @@ export function languageEncoder(name: string): Promise<LanguageEncoder> {
   }
   throw new Error(`unknown language encoder "${name}" (known: ${EMBEDDED_LANGUAGE.join(", ")}, word2vec-pca-<k>, skipgram-gcide-<slice%>-d<dim>, random-text, hf:<model id>:<pooling>)`);
 }
+
+/** The encoder names the registry opens, as patterns (for messages listing the valid names). */
+export const ENCODER_NAME_FORMS: readonly string[] = [
+  ...EMBEDDED_VISION,
+  ...EMBEDDED_LANGUAGE,
+  "random-text",
+  "word2vec-pca-<k>",
+  "skipgram-gcide-<slice%>-d<dim>",
+  "hf:<model id> (vision or text, by its files)",
+  "hf:<model id>:<last-token|mean|cls> (text)",
+];
+
+/**
+ * What a name opens, from the name alone (no model is loaded): `image` ({@link visionEncoder}), `text`
+ * ({@link languageEncoder}), `hf` (an `hf:<model id>` whose files say vision or text), or null for a name
+ * neither opens. Pure.
+ *
+ * @example
+ * ```ts
+ * encoderNameKind("mobilenet-v2");         // "image"
+ * encoderNameKind("hf:org/model:mean");    // "text"
+ * encoderNameKind("inceptoin-v3");         // null
+ * ```
+ */
+export function encoderNameKind(name: string): "image" | "text" | "hf" | null {
+  if ((EMBEDDED_VISION as readonly string[]).includes(name)) return "image";
+  if ((EMBEDDED_LANGUAGE as readonly string[]).includes(name) || name === "random-text") return "text";
+  if (/^word2vec-pca-\d+$/.test(name) || parseLadderName(name)) return "text";
+  if (name.startsWith("hf:")) {
+    const rest = name.slice(3);
+    if (!rest || rest.startsWith(":")) return null;
+    if (/:(last-token|mean|cls)$/.test(rest)) return "text";
+    return /:[^/]*$/.test(rest) ? null : "hf"; // a pooling the text encoders do not have
+  }
+  return null;
+}
