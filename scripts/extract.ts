@@ -35,6 +35,8 @@ import { NSFWJS_VISION, type NsfwjsVisionName } from "../lib/encoders/tfjs_model
 import { extract, type ExtractResult, storeFor } from "../lib/store/extract.ts";
 import { parseShard, shardFromEnv, type Shard, WHOLE } from "../lib/store/shard.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
+import { describeRepairs } from "../lib/store/records.ts";
+import { checkEnvironment, EnvError, readSetting } from "../lib/runtime/env.ts";
 
 /** Every text the plan embeds with each language encoder (deduplicated). */
 export async function planTexts(plan: ExtractionPlan, loaded: Map<string, Dataset> = new Map()): Promise<string[]> {
@@ -287,7 +289,8 @@ export async function prepareJobs(plan: ExtractionPlan, args: Pick<ExtractArgs, 
 
 /** A job's output line (what the command prints per job). */
 export function jobLine(label: string, r: ExtractResult, extra = ""): string {
-  return `${label}: ${r.computed} computed, ${r.cached} cached, ${r.skipped} skipped, ${r.seconds.toFixed(1)} s${extra}`;
+  const repaired = r.repaired.length ? `; ${describeRepairs(r.repaired)}` : "";
+  return `${label}: ${r.computed} computed, ${r.cached} cached, ${r.skipped} skipped, ${r.seconds.toFixed(1)} s${extra}${repaired}`;
 }
 
 /** A job whose items in this shard all failed did no work: an error with the first reason. */
@@ -382,7 +385,7 @@ async function runWorkers(count: number, args: ExtractArgs): Promise<number> {
           args: ["run", "-A", import.meta.filename!, "--shard", `${i}/${count}`, ...extra],
           stdin: "null",
           // the cores are shared out: each worker's onnxruntime sessions get cores / jobs intra-op threads
-          env: { SHARELOCK_ORT_THREADS: Deno.env.get("SHARELOCK_ORT_THREADS") ?? String(Math.max(1, Math.floor(navigator.hardwareConcurrency / count))) },
+          env: { SHARELOCK_ORT_THREADS: String(readSetting("ortThreads") ?? Math.max(1, Math.floor(navigator.hardwareConcurrency / count))) },
         }).spawn(),
       );
     }
@@ -404,8 +407,14 @@ async function runWorkers(count: number, args: ExtractArgs): Promise<number> {
 
 /** The command: returns its exit code. */
 export async function main(argv: string[]): Promise<number> {
-  // The environment check (validateEnv, lib/runtime/env.ts) belongs on this line, before anything else.
   const env = Deno.env.toObject();
+  try {
+    checkEnvironment(env);
+  } catch (err) {
+    if (!(err instanceof EnvError)) throw err;
+    console.error(`[extract] nothing was started: ${err.message}`);
+    return 2;
+  }
   const t0 = performance.now();
   let args: ExtractArgs, prepared: Prepared;
   try {

@@ -222,6 +222,32 @@ Deno.test("extract: an hf: vision model over an on-disk class-folder dataset, in
   }
 });
 
+Deno.test("extract: a bad SHARELOCK_ variable is refused before any work, naming it; a corrupt shard is repaired and said so on the summary line", async () => {
+  const w = await world(2);
+  try {
+    await assertRefused(["--encoder", "hf:tiny-vision", "--dataset", "cub"], { ...w, env: { ...w.env, SHARELOCK_ORT_THREADS: "abc" } }, [`SHARELOCK_ORT_THREADS="abc"`, "a positive integer"]);
+    const first = await runExtract(["--encoder", "hf:tiny-vision", "--dataset", "cub", "--jobs", "1", "--root", w.root], w.env);
+    assert.equal(first.code, 0, first.out);
+    assert.doesNotMatch(first.out, /moved aside/, "nothing to repair on a fresh store");
+    const shards: string[] = [];
+    const walk = (d: string) => {
+      for (const e of Deno.readDirSync(d)) e.isDirectory ? walk(join(d, e.name)) : /\.f(16|32)$/.test(e.name) && shards.push(join(d, e.name));
+    };
+    walk(w.root);
+    assert.ok(shards.length > 0, "the store has shards");
+    const bytes = await Deno.readFile(shards[0]);
+    bytes[bytes.length >> 1] ^= 0x10;
+    await Deno.writeFile(shards[0], bytes);
+    const again = await runExtract(["--encoder", "hf:tiny-vision", "--dataset", "cub", "--jobs", "1", "--root", w.root], w.env);
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.out, /\[extract 0\/1\] hf:tiny-vision \/ cub: [1-9]\d* computed, \d+ cached, 0 skipped, [\d.]+ s; .*moved aside/, again.out);
+    const last = await runExtract(["--encoder", "hf:tiny-vision", "--dataset", "cub", "--jobs", "1", "--root", w.root], w.env);
+    assert.match(last.out, /0 computed, 6 cached, 0 skipped, [\d.]+ s\n/, "repaired: everything cached, nothing more to report");
+  } finally {
+    await w.cleanup();
+  }
+});
+
 Deno.test("extract: a worker whose every image fails makes the command fail, naming the shard", async () => {
   const w = await world(1);
   try {
