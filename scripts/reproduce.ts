@@ -17,6 +17,7 @@ import { notebookBundleProblems, type NotebookResult, runNotebooks } from "./not
 import { clearFigures, diffSummaries, readSummary, recordNotebookRun, recordRun, summaryPath } from "../lib/report/summary.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { checkEnvOrExit } from "./check_env.ts";
+import { publishResults } from "./results.ts";
 
 function allNotebooks(root: string): string[] {
   return [...Deno.readDirSync(join(root, "notebooks"))]
@@ -125,6 +126,7 @@ async function main() {
       console.log(`  ${c.notebook} / ${c.figure}: ${c.before ?? "-"} -> ${c.after ?? "-"}${d}`);
     }
   } else console.log("\nNo key figure changed since the last run.");
+  console.log(`\nResults (README.md, docs/results.md, results/summary.json):\n${await publishResults(paths.root, summaryFile)}`);
   const failed = results.filter((r) => !r.ok);
   console.log(`\n${results.length - failed.length} notebook(s) ok, ${failed.length} failed; summary: ${summaryFile}`);
   if (failed.length) Deno.exit(1);
