@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { claimRows, parsePaired } from "../lib/report/claims.ts";
 import { NO_RESULTS, publishedResults, readmeResultsBlock, RESULTS_BEGIN, RESULTS_END, resultsPage } from "../lib/report/published.ts";
 import type { Summary } from "../lib/report/summary.ts";
+import { figureOnePoints, figureOneSvg } from "../lib/report/figure_one.ts";
 import { committedResults, paperTables, publishResults, resultFiles, resultsDrift } from "../scripts/results.ts";
 import { REPO_ROOT } from "../lib/runtime/paths.ts";
 
@@ -54,8 +55,13 @@ Deno.test("a number edited by hand in the README block or in docs/results.md is 
     assert.ok(page.includes("| 2.28 |"));
     await Deno.writeTextFile(files.page, page.replace("| 2.28 |", "| 2.38 |"));
     assert.deepEqual(await resultsDrift(root), ["docs/results.md"]);
-    // text outside the markers is the author's: editing it is no drift
     await Deno.writeTextFile(files.page, page);
+    const svg = await Deno.readTextFile(files.figure);
+    assert.ok(svg.includes("use-lite"), "the figure shows notebook 02's encoders");
+    await Deno.writeTextFile(files.figure, svg.replace(/cy="[\d.]+"/, 'cy="1"'));
+    assert.deepEqual(await resultsDrift(root), ["docs/figure1.svg"]);
+    await Deno.writeTextFile(files.figure, svg);
+    // text outside the markers is the author's: editing it is no drift
     await Deno.writeTextFile(files.readme, readme.replace("# sharelock-notebooks", "# sharelock-notebooks (edited)"));
     assert.deepEqual(await resultsDrift(root), []);
     const saved = JSON.parse(await Deno.readTextFile(files.summary));
@@ -131,4 +137,26 @@ Deno.test("parsePaired reads the notebooks' comparison text and nothing else", (
   assert.deepEqual(parsePaired("0.10 [-0.20, 0.30] within noise"), { mean: 0.1, lo: -0.2, hi: 0.3, verdict: "within noise" });
   assert.equal(parsePaired("2.9"), null);
   assert.equal(parsePaired(2.9), null);
+});
+
+Deno.test("figure 1: each source's axes are z-scores, controls are marked, and no results show the paper alone", () => {
+  const paper = [[2.3, 35.3], [7.6, 37.0], [16.5, 37.8], [24.3, 39.1]].map(([m, v]) => ({ mmlu_pro: m, visual_generalization: v }));
+  const figures = { "use-lite/capability_pct": 56.4, "use-lite/visual_pct": 2.28, "word2vec-100d/capability_pct": 42.2, "word2vec-100d/visual_pct": 1.67,
+    "random-text/capability_pct": 20.3, "random-text/visual_pct": 0.35, "lonely/capability_pct": 30 };
+  const points = figureOnePoints(figures, paper);
+  for (const source of ["paper", "this project"] as const) {
+    const of = points.filter((p) => p.source === source);
+    for (const axis of ["capability", "visual"] as const) {
+      const xs = of.map((p) => p[axis]), mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+      assert.ok(Math.abs(mean) < 1e-3 && Math.abs(sd - 1) < 1e-3, `${source} ${axis}: mean ${mean}, sd ${sd}`);
+    }
+  }
+  assert.deepEqual(points.filter((p) => p.source === "this project").map((p) => [p.label, p.control]), [["random-text", true], ["use-lite", false], ["word2vec-100d", false]]);
+  // z-scores by hand for the paper's first point: (2.3 - 12.675) / sd
+  const m = [2.3, 7.6, 16.5, 24.3], mean = m.reduce((a, b) => a + b) / 4, sd = Math.sqrt(m.reduce((a, b) => a + (b - mean) ** 2, 0) / 3);
+  assert.equal(points[0].capability, +((2.3 - mean) / sd).toFixed(4));
+  const empty = figureOneSvg(figureOnePoints({}, paper));
+  assert.ok(empty.startsWith("<svg") && empty.includes("no results yet"));
+  assert.equal(figureOneSvg(points), figureOneSvg(points), "the same points give the same bytes");
 });
