@@ -62,7 +62,7 @@ export function figureOneSvg(points: FigureOnePoint[]): string {
     { text: own.length ? `red: this project's ${own.length} language encoders (capability score, unseen-class accuracy; hollow: random controls)` : "this project: no results yet (run `deno task reproduce`)", fill: COLOURS["this project"] },
   ];
   return plotSvg({
-    width: 720, height: 420, grid: true, marginRight: 20,
+    width: 720, height: 420, grid: true, marginRight: 20, style: { background: "white", color: "black" },
     x: { label: "language capability (z-score within source) →", domain: [-2.6, 2.6] },
     y: { label: "↑ visual generalization (z-score within source)", domain: [-2.6, 2.6] },
     marks: [
