@@ -239,7 +239,7 @@ export const CAPTIONS_EMBEDDED: CaptionNotebookConfig = {
   train: EMBEDDED_CAPTIONS_TRAIN,
   scaling: [500, 2000],
   // 10 runs at 500 images; 30 at all images, where 10 runs on five splits left the gap undecided
-  // (+0.29 [-0.15, 0.73]): the count was raised after that look, and the README says so
+  // (+0.29 [-0.15, 0.73]): the count was raised after that look, and docs/limits.md says so
   scalingEndSeeds: { smallest: range(10), largest: range(30) },
   asif: true,
   // half a point of top-1: a sixth of either model's unseen-class accuracy here (about 3%), a fifth of

@@ -1,6 +1,6 @@
 /**
- * The decoding schedules of the image batch loop side by side, in one process (README, "Pipeline
- * overhead with the decoding threads"): the forward pass alone on decoded pixels, and the nsfwjs
+ * The decoding schedules of the image batch loop side by side, in one process (docs/speed.md, "Decoding
+ * schedules"): the forward pass alone on decoded pixels, and the nsfwjs
  * encoder end to end with each decoding plan of `decode_pool.ts`:
  *   phased-pool   decode on cores - 1 threads + the caller, then run (the CPU default)
  *   phased-caller decode on the calling thread, then run

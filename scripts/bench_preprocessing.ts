@@ -1,5 +1,5 @@
 /**
- * The preprocessing A/B of the README's "Vision encoders on onnxruntime": in one run, alternated 5 times
+ * The preprocessing A/B of docs/speed.md ("Preprocessing"): in one run, alternated 5 times
  * (medians), the forward pass alone on decoded pixels, end to end with the default preprocessing
  * (`preprocessBatch`: TypeScript for small PNGs), end to end with sharp's whole pipeline (`sharpPixels`),
  * and each preprocessing alone, with wall and CPU milliseconds per image. Same images (emoji-google),

@@ -5,7 +5,7 @@
  * and writes a static site to `outputs/demo/` (`buildDemoSite`): the projection as ONNX, the retrieval
  * pool's image features and thumbnails (notebook 06's held-out images), USE-lite for TF.js and
  * onnxruntime-web. `--serve` then serves it on localhost and prints the URL. `--screenshot PNG [--query Q]`
- * opens it in headless Chromium, types the query and saves a screenshot (the README's picture).
+ * opens it in headless Chromium, types the query and saves a screenshot (the picture in docs/front-ends.md).
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";

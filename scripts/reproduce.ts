@@ -3,7 +3,9 @@
  * so a second run does no model work), run every notebook in `notebooks/` headless, write the executed
  * notebooks and HTML reports to `outputs/reports/`, update `outputs/summary.json` and print what changed
  * since the last run. `deno task report NOTEBOOK...` does the same for the named notebooks only (they
- * extract what they need themselves); `--no-extract` skips the extraction stage.
+ * extract what they need themselves); `--no-extract` skips the extraction stage. A run of every notebook
+ * ends by publishing its key figures (`scripts/results.ts`: results/summary.json, the README's results
+ * table, docs/results.md); `report` leaves them as they are.
  *
  * A notebook is named by its file, its name, or a prefix that only it has ("03", "03_sharelock"); a
  * prefix of several, or of none, stops the command (exit status 1) with the matching or available names.
@@ -17,6 +19,7 @@ import { notebookBundleProblems, type NotebookResult, runNotebooks } from "./not
 import { clearFigures, diffSummaries, readSummary, recordNotebookRun, recordRun, summaryPath } from "../lib/report/summary.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { checkEnvOrExit } from "./check_env.ts";
+import { publishResults } from "./results.ts";
 
 function allNotebooks(root: string): string[] {
   return [...Deno.readDirSync(join(root, "notebooks"))]
@@ -125,6 +128,8 @@ async function main() {
       console.log(`  ${c.notebook} / ${c.figure}: ${c.before ?? "-"} -> ${c.after ?? "-"}${d}`);
     }
   } else console.log("\nNo key figure changed since the last run.");
+  // results/ and the README's table come from a run of every notebook; `deno task report` leaves them
+  if (!args.length) console.log(`\nResults (README.md, docs/results.md, results/summary.json):\n${await publishResults(paths.root, summaryFile)}`);
   const failed = results.filter((r) => !r.ok);
   console.log(`\n${results.length - failed.length} notebook(s) ok, ${failed.length} failed; summary: ${summaryFile}`);
   if (failed.length) Deno.exit(1);

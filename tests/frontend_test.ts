@@ -8,7 +8,7 @@
  * Checks that polars tables, Plot SVGs, progress displays and the finding render and that no cell shows
  * an error. Screenshots go to `outputs/frontend/`. The section notebook extracts its features and trains
  * its models when the cache lacks them (with 2 seeds, 21 min here from an empty cache at a load of 9 on 2
- * cores, 622 s of CPU; 16 s with a warm one: see the README's "Front ends").
+ * cores, 622 s of CPU; 16 s with a warm one: see docs/front-ends.md).
  * Skipped, saying why, only where Chromium or the Notebook server cannot be installed.
  */
 import assert from "node:assert/strict";

@@ -122,7 +122,7 @@ Deno.test("extract refuses unknown encoders (a typo gets a suggestion) and hf: m
   const w = await world(1);
   try {
     await assertRefused(["--encoder", "inceptoin-v3"], w, [`encoder "inceptoin-v3"`, `did you mean "inception-v3"`, "Valid encoders: mobilenet-v2, inception-v3", "hf:<model id>"]);
-    // the README's Slurm example without its model: every array task would have "finished" in 0 s
+    // the documented Slurm example without its model: every array task would have "finished" in 0 s
     await assertRefused(["--encoder", "hf:onnx-community/dinov2-large"], w, [`encoder "hf:onnx-community/dinov2-large"`, join(w.models, "onnx-community/dinov2-large")]);
     await assertRefused(["--encoder", "hf:tiny-text:maximum"], w, [`encoder "hf:tiny-text:maximum"`, "hf:<model id>:<last-token|mean|cls>"]);
     // two bad names at once: both are named

@@ -2,7 +2,7 @@
  * Scale-out on a real scheduler: a single-node Slurm on localhost (Debian `slurm-wlm` and `munge`,
  * installed with apt when missing, configured in a temporary folder), `deno task extract` submitted as a
  * 2-task job array writing one store, and the merged features compared with a one-process extraction:
- * an embedded language encoder over an embedded dataset, and (the README's example) `hf:` fixture models
+ * an embedded language encoder over an embedded dataset, and (the example in docs/extraction.md) `hf:` fixture models
  * over an on-disk class-folder dataset under SHARELOCK_DATA_DIR.
  * Skipped, saying why, only when not root or when the packages cannot be installed.
  */
@@ -179,13 +179,13 @@ Deno.test({ name: `slurm: a 2-task job array of \`deno task extract\` fills one 
   });
 });
 
-Deno.test({ name: `slurm: the README's example, an hf: model over an on-disk dataset as a 2-task job array, equals a one-process extraction${why ? ` (skipped: ${why})` : ""}`, ignore: why !== null }, async () => {
+Deno.test({ name: `slurm: the documented example, an hf: model over an on-disk dataset as a 2-task job array, equals a one-process extraction${why ? ` (skipped: ${why})` : ""}`, ignore: why !== null }, async () => {
   await withCluster(async ({ dir, array }) => {
     const models = join(dir, "models"), data = join(dir, "data"), store = join(dir, "features"), single = join(dir, "features-single");
     await writeTinyVisionModel(models);
     await writeTinyTextModel(models);
     await writeClassFolders(data, "cub", ["red_cat", "blue_apple", "green_mat"], 4);
-    // what a user puts in the batch script (README "Scale-out"), with the fixture models and data
+    // what a user puts in the batch script (docs/extraction.md, "Sharding on a cluster"), with the fixture models and data
     const job = `cd ${REPO_ROOT} && SHARELOCK_MODELS_DIR=${models} SHARELOCK_DATA_DIR=${data} HF_HUB_OFFLINE=1 SHARELOCK_DEVICE=cpu ` +
       `${Deno.execPath()} task extract --encoder hf:tiny-vision --encoder hf:tiny-text --dataset cub --root ${store}`;
     const { ok, out, taskLogs } = await array(job);

@@ -112,7 +112,7 @@ export const ENV_VARS = {
     parse: (raw) => parseSeedCount(raw, CAPTION_SEED_COUNT), unset: null,
   } as EnvVar<number | null>,
   device: {
-    name: "SHARELOCK_DEVICE", meaning: "where onnxruntime work runs (`auto`: cuda when usable, else WebGPU on a hardware adapter, else cpu; see the README's GPU section)",
+    name: "SHARELOCK_DEVICE", meaning: "where onnxruntime work runs (`auto`: cuda when usable, else WebGPU on a hardware adapter, else cpu; see docs/gpu.md)",
     allowed: "`auto`, `cpu`, `webgpu`, `cuda` (any case)", default: "`auto`", parse: (raw) => parseDevice(raw), unset: "auto",
   } as EnvVar<DeviceRequest>,
   dtype: {
@@ -146,7 +146,7 @@ export const ENV_VARS = {
     allowed: "a positive integer", default: "`1`", parse: integer("SHARELOCK_SHARD_COUNT", 1, 1e9, "a positive integer"), unset: null,
   } as EnvVar<number | null>,
   settleMs: {
-    name: "SHARELOCK_SETTLE_MS", meaning: "how long a notebook display waits for the Deno kernel to publish the cell's queued output (`0`: no wait; see the README's \"Late output and Run All\")",
+    name: "SHARELOCK_SETTLE_MS", meaning: "how long a notebook display waits for the Deno kernel to publish the cell's queued output (`0`: no wait; see docs/front-ends.md, \"Late output and Run All\")",
     allowed: "a number of milliseconds, 0 or more", default: "`30`", unset: null,
     parse: (raw) => {
       const n = Number(raw);

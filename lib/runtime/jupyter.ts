@@ -32,7 +32,7 @@ export function jupyter(): Jupyter | undefined {
  * cell; an `update_display_data` there finds no display and is dropped); one that leaves after `idle`
  * but before the next request keeps its own cell (the classic Notebook still shows it; front ends that
  * stop listening at `idle` lose it). Waiting here, before the cell ends, lets the queue drain while the
- * kernel still waits for the cell: `scripts/late_output.py` measures the difference (see the README).
+ * kernel still waits for the cell: `scripts/late_output.py` measures the difference (docs/front-ends.md).
  */
 export const SETTLE_MS = 30;
 
