@@ -88,6 +88,7 @@ export * from "./eval/classifier.ts";
 export * from "./eval/evaluate.ts";
 export * from "./eval/methods.ts";
 export * from "./eval/chunked.ts";
+export * from "./eval/leakage.ts";
 
 export * from "./baselines/asif.ts";
 export * from "./baselines/linear_probe.ts";
@@ -115,6 +116,7 @@ export * from "./experiments/class_alignment.ts";
 export * from "./experiments/encoder_score.ts";
 export * from "./experiments/leaderboard.ts";
 export * from "./experiments/captions.ts";
+export * from "./experiments/caption_leakage.ts";
 export * from "./experiments/multilingual.ts";
 export * from "./experiments/compositional.ts";
 export * from "./experiments/caption_preflight.ts";

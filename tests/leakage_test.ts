@@ -112,3 +112,31 @@ Deno.test("strict corpus: no kept training caption names a word of a test class;
   assert.deepEqual(leakageAudit(tests, items.map((k) => k.caption)).map((a) => a.stratum), ["all", "all"], "all of it leaked before");
   assert.equal(strictCaptions(items, []).items.length, items.length, "no test class: nothing dropped");
 });
+
+Deno.test("caption leakage rows: the task's classes audited against the run's captions, one row per stratum and metric", async () => {
+  const { leakageRows, leakageTable, taskLeakage } = await import("../lib/experiments/caption_leakage.ts");
+  const captions = ["a red apple", "two cats", "a smiling face"];
+  const corpus = {
+    train: { items: [], images: { data: new Float32Array(3), rows: 3, dim: 1 }, captions, textsOf: [[0], [1], [2]] },
+  } as unknown as import("../lib/experiments/caption_corpus.ts").CaptionCorpus;
+  // classes: "cat" (named), "red kiwi" (half), "sea turtle" (never); 2 + 1 + 3 images
+  const task = { name: "toy", kind: "unseen", items: [], images: { data: new Float32Array(6), rows: 6, dim: 1 }, classes: ["cat", "red kiwi", "sea turtle"], labels: [0, 0, 1, 2, 2, 2] };
+  const audit = taskLeakage(corpus, task);
+  assert.deepEqual(audit.map((a) => a.stratum), ["all", "some", "none"]);
+  const { subsetPart } = await import("../lib/experiments/caption_corpus.ts");
+  const one = subsetPart(corpus.train, 1).captions;
+  assert.equal(one.length, 1);
+  assert.deepEqual(taskLeakage(corpus, task, 1), leakageAudit(task.classes, one), "a subset of one image is audited against its caption only");
+  assert.deepEqual(leakageTable(task, audit), [{ stratum: "all", classes: 1, images: 2 }, { stratum: "some", classes: 1, images: 1 }, { stratum: "none", classes: 1, images: 3 }]);
+  // scores: image rows x 3 classes; right on items 0, 2, 3 only; item 1's class second, items 4-5 third
+  const scores = Float32Array.from([[9, 1, 0], [1, 9, 0], [0, 9, 1], [0, 1, 9], [9, 1, 0], [9, 1, 0]].flat());
+  const m = classificationMetrics(scores, 3, task.labels, 2);
+  const rows = leakageRows(m, task, audit, { vision: "v", text: "t", method: "ShareLock", seed: 0, pairs: 3 });
+  const value = (stratum: string, metric: string) => rows.find((r) => r.leakage === stratum && r.metric === metric)!.value;
+  assert.equal(value("all", "top1"), 1 / 2);
+  assert.equal(value("all", "top2"), 1, "item 1's class is second");
+  assert.equal(value("some", "top1"), 1);
+  assert.equal(value("none", "top1"), 1 / 3);
+  assert.equal(value("none", "top2"), 1 / 3);
+  assert.ok(rows.every((r) => r.dataset === "toy" && r.method === "ShareLock" && r.images > 0));
+});

@@ -21,6 +21,7 @@ import { loadStyleShift } from "../data/emoji_multistyle.ts";
 import { fillTemplates } from "../data/templates.ts";
 import { imageFeatures } from "../features.ts";
 import { visionEncoder } from "../encoders/registry.ts";
+import type { VisionEncoder } from "../encoders/types.ts";
 import { type Matrix, selectRows } from "../core/matrix.ts";
 import { hashSeed, seededRandom, shuffle } from "../runtime/random.ts";
 import { namesAnyClass } from "../eval/leakage.ts";
@@ -175,16 +176,34 @@ export function emojiSplit(items: Item[], cfg: Pick<CaptionCorpusConfig, "unseen
   return splitClasses(classes, { unseenFraction: cfg.unseenFraction, seed: cfg.splitSeed, groupOf: (c) => groupOf.get(c)! });
 }
 
+/** A zero-shot task over `items` (features from the store), classes sorted unless given. */
+async function taskOf(vis: VisionEncoder, name: string, kind: string, items: Item[], classes?: string[]): Promise<ZeroShotTask> {
+  const f = await imageFeatures(items, vis);
+  const cls = classes ?? [...new Set(f.items.map((it) => it.class_name))].sort();
+  const index = new Map(cls.map((c, i) => [c, i]));
+  return { name, kind, items: f.items, images: f.matrix, classes: cls, labels: f.items.map((it) => index.get(it.class_name)!) };
+}
+
+/**
+ * A registry dataset as a zero-shot task with all its classes, its images through the vision encoder
+ * `vision` (an external test that no corpus trains on, e.g. `gcompris-words`).
+ */
+export async function datasetTask(name: string, vision: string, kind = "external test, never trained on"): Promise<ZeroShotTask> {
+  const vis = await visionEncoder(vision);
+  try {
+    return await taskOf(vis, name, kind, (await loadDataset(name)).items.filter((it) => it.class_name && it.image_path));
+  } finally {
+    vis.dispose();
+  }
+}
+
 /** The held-out zero-shot tasks of a corpus: unseen emoji classes, their style shift, held-out datasets. */
 export async function zeroShotTasks(corpus: CaptionCorpus): Promise<ZeroShotTask[]> {
   const cfg = corpus.config;
   const vis = await visionEncoder(cfg.vision);
   const tasks: ZeroShotTask[] = [];
   const make = async (name: string, kind: string, items: Item[], classes?: string[]) => {
-    const f = await imageFeatures(items, vis);
-    const cls = classes ?? [...new Set(f.items.map((it) => it.class_name))].sort();
-    const index = new Map(cls.map((c, i) => [c, i]));
-    tasks.push({ name, kind, items: f.items, images: f.matrix, classes: cls, labels: f.items.map((it) => index.get(it.class_name)!) });
+    tasks.push(await taskOf(vis, name, kind, items, classes));
   };
   const emoji = await emojiLayout(cfg);
   if (emoji) {

@@ -1,0 +1,71 @@
+/**
+ * Concept leakage in the caption notebooks: every zero-shot task's classes audited against the captions
+ * a run trained on (`lib/eval/leakage.ts`), and a model's accuracy split by stratum into rows that
+ * `compareRuns` pairs like any other (`leakage` names the stratum). Leak-free classes (`none`) are where
+ * the paper's claim lives: a text tower trained on the pairs has never seen their words, a frozen
+ * language model has.
+ *
+ * @example
+ * ```ts
+ * import { leakageRows, taskLeakage } from "./caption_leakage.ts";
+ * import type { CaptionCorpus, ZeroShotTask } from "./caption_corpus.ts";
+ * import type { ClassificationMetrics } from "../eval/metrics.ts";
+ * declare const corpus: CaptionCorpus, task: ZeroShotTask, metrics: ClassificationMetrics;
+ * const audit = taskLeakage(corpus, task);
+ * const rows = leakageRows(metrics, task, audit, { vision: "mobilenet-v2", text: "use-lite", method: "ShareLock", seed: 0, pairs: 1000 });
+ * ```
+ */
+import { type ClassLeakage, leakageAudit, type LeakageStratum, metricsByStratum } from "../eval/leakage.ts";
+import type { ClassificationMetrics } from "../eval/metrics.ts";
+import { type CaptionCorpus, subsetPart, type ZeroShotTask } from "./caption_corpus.ts";
+import type { CaptionRow } from "./caption_eval.ts";
+
+/** One stratum's accuracy of one model (or baseline) on one task. */
+export interface LeakageRow extends CaptionRow {
+  leakage: LeakageStratum;
+  /** Classes and test images of the stratum. */
+  classes: number;
+  images: number;
+}
+
+/** What every row of a model carries besides the task and the value (a `CaptionRow` without them). */
+export interface RowBase {
+  vision: string;
+  text: string;
+  method: string;
+  seed: number;
+  pairs: number;
+  [extra: string]: string | number;
+}
+
+/** The audit of a task's classes against the captions a run trains on (its subset when `maxPairs` is set). Pure. */
+export function taskLeakage(corpus: CaptionCorpus, task: ZeroShotTask, maxPairs?: number): ClassLeakage[] {
+  return leakageAudit(task.classes, subsetPart(corpus.train, maxPairs).captions);
+}
+
+/**
+ * A task's metrics as rows per leakage stratum (top-1 and top-k, only strata with test images). Items are
+ * classified among all the task's classes; the stratum selects which are scored. Pure.
+ */
+export function leakageRows(
+  metrics: ClassificationMetrics,
+  task: ZeroShotTask,
+  audit: readonly ClassLeakage[],
+  base: RowBase,
+): LeakageRow[] {
+  return metricsByStratum(metrics, task.labels, audit).filter((s) => s.images > 0).flatMap((s) =>
+    ([["top1", s.top1], [`top${s.k}`, s.topk]] as const).map(([metric, value]) => ({
+      ...base, dataset: task.name, split: task.kind, leakage: s.stratum, classes: s.classes, images: s.images, metric, value,
+    }))
+  );
+}
+
+/** Classes and images per stratum of a task, for a table. Pure. */
+export function leakageTable(task: ZeroShotTask, audit: readonly ClassLeakage[]): { stratum: LeakageStratum; classes: number; images: number }[] {
+  const count = new Array(task.classes.length).fill(0);
+  for (const l of task.labels) count[l]++;
+  return (["all", "some", "none"] as const).map((stratum) => {
+    const idx = audit.flatMap((a, c) => (a.stratum === stratum ? [c] : []));
+    return { stratum, classes: idx.filter((c) => count[c] > 0).length, images: idx.reduce((n, c) => n + count[c], 0) };
+  });
+}
