@@ -117,6 +117,7 @@ export * from "./experiments/encoder_score.ts";
 export * from "./experiments/leaderboard.ts";
 export * from "./experiments/captions.ts";
 export * from "./experiments/caption_leakage.ts";
+export * from "./experiments/probing_leakage.ts";
 export * from "./experiments/multilingual.ts";
 export * from "./experiments/compositional.ts";
 export * from "./experiments/caption_preflight.ts";

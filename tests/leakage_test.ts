@@ -89,6 +89,9 @@ Deno.test("metrics by stratum equal the accuracy counted item by item over each 
     assert.equal(s.classes, new Set(items.map(([l]) => l)).size);
     assert.ok(Math.abs(s.top1 - ranks.filter((r) => r === 0).length / items.length) < 1e-12, `${s.stratum} top-1`);
     assert.ok(Math.abs(s.topk - ranks.filter((r) => r < k).length / items.length) < 1e-12, `${s.stratum} top-k`);
+    const classes = [...new Set(items.map(([l]) => l))];
+    const recallOf = (c: number) => items.filter(([l, i]) => l === c && rankOf(scores, i, nClasses, l) === 0).length / items.filter(([l]) => l === c).length;
+    assert.ok(Math.abs(s.meanPerClassRecall - classes.reduce((a, c) => a + recallOf(c), 0) / classes.length) < 1e-12, `${s.stratum} mean per-class`);
   }
   assert.deepEqual(byStratum.map((s) => s.classes), [2, 2, 2]);
   assert.ok(byStratum.some((s) => s.top1 > 0 && s.top1 < 1), "a non-trivial case");
@@ -139,4 +142,28 @@ Deno.test("caption leakage rows: the task's classes audited against the run's ca
   assert.equal(value("none", "top1"), 1 / 3);
   assert.equal(value("none", "top2"), 1 / 3);
   assert.ok(rows.every((r) => r.dataset === "toy" && r.method === "ShareLock" && r.images > 0));
+});
+
+Deno.test("probing leakage: unseen classes audited against the seen classes' texts; a run's metrics per stratum", async () => {
+  const { toyProbingContext } = await import("./fixtures/toy.ts");
+  const { probingLeakage, probingLeakageRows } = await import("../lib/experiments/probing_leakage.ts");
+  // seen classes start with "c", unseen with "u" (the toy fixture's rule); names chosen for their words
+  const classes = ["cat umbrella", "car blue", "umbrella", "unicorn turtle", "umbrella turtle"];
+  const templates = Object.fromEntries(classes.map((c) => [c, [`a drawing of a ${c}`]]));
+  const labelsOf = [0, 1, 2, 2, 3, 4, 4, 4];
+  const items = labelsOf.map((l, i) => ({ item_id: `i${i}`, image_path: null, class_id: l, class_name: classes[l], caption: null, group: null, split: classes[l][0] === "c" ? "seen" : "unseen", source: "toy" }));
+  const ctx = toyProbingContext({ name: "toy", items, images: { data: new Float32Array(items.length), rows: items.length, dim: 1 }, classes, templates });
+  const { audit, labels } = probingLeakage(ctx, "templates");
+  assert.deepEqual(audit.map((a) => [a.className, a.stratum]), [["umbrella", "all"], ["umbrella turtle", "some"], ["unicorn turtle", "none"]]);
+  assert.deepEqual(Array.from(labels.unseen), [0, 0, 2, 1, 1, 1], "labels index the audited classes, in the test's order");
+  // umbrella: 1 of 2 right; unicorn turtle: right; umbrella turtle: 0 of 3 right, second every time
+  const unseen = classificationMetrics(Float32Array.from([[9, 0, 1], [0, 9, 1], [0, 1, 9], [9, 1, 0], [9, 1, 0], [9, 1, 0]].flat()), 3, labels.unseen, 2);
+  const result = { text: "t", representation: "templates" as const, seed: 3, unseen, seen: unseen, unseenClasses: 3, trainSeconds: 0, steps: 1, cached: false };
+  const rows = probingLeakageRows(result, ctx, { vision: "v", dataset: "toy", split_seed: 0 });
+  const v = (leakage: string, metric: string) => rows.find((r) => r.leakage === leakage && r.metric === metric && r.split === "unseen")?.value;
+  assert.equal(v("all", "mean_per_class_acc"), 0.5);
+  assert.equal(v("none", "top1"), 1);
+  assert.equal(v("some", "top1"), 0);
+  assert.equal(v("some", "top2"), 1, "umbrella turtle is second every time");
+  assert.ok(rows.every((r) => r.seed === 3 && r.text === "t" && r.dataset === "toy"));
 });

@@ -119,6 +119,8 @@ export interface StratumMetrics {
   /** Share whose class is among the k best. */
   topk: number;
   k: number;
+  /** Mean over the stratum's classes of their recall (average per-class accuracy). NaN when it has none. */
+  meanPerClassRecall: number;
 }
 
 /**
@@ -133,15 +135,19 @@ export function metricsByStratum(m: ClassificationMetrics, labels: ArrayLike<num
   const count = new Array(audit.length).fill(0);
   for (let i = 0; i < labels.length; i++) count[labels[i]]++;
   return LEAKAGE_STRATA.map((stratum) => {
-    let images = 0, hit1 = 0, hitK = 0, classes = 0;
+    let images = 0, hit1 = 0, hitK = 0, classes = 0, recall = 0;
     audit.forEach((a, c) => {
       if (a.stratum !== stratum || !count[c]) return;
       classes++;
       images += count[c];
       hit1 += m.perClassRecall[c] * count[c];
       hitK += m.perClassTopk[c] * count[c];
+      recall += m.perClassRecall[c];
     });
-    return { stratum, classes, images, top1: images ? hit1 / images : NaN, topk: images ? hitK / images : NaN, k: m.k };
+    return {
+      stratum, classes, images, k: m.k,
+      top1: images ? hit1 / images : NaN, topk: images ? hitK / images : NaN, meanPerClassRecall: classes ? recall / classes : NaN,
+    };
   });
 }
 

@@ -147,7 +147,7 @@ export interface ProbingResult {
 }
 
 /** The classes of a representation that have texts, seen and unseen. Pure. */
-function classesWithTexts(ctx: ProbingContext, representation: Representation) {
+export function classesWithTexts(ctx: ProbingContext, representation: Representation) {
   const texts = ctx.texts[representation];
   const has = (c: string) => (texts[c]?.length ?? 0) > 0;
   return { texts, seen: ctx.seenClasses.filter(has), unseen: ctx.unseenClasses.filter(has) };
