@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import "@tensorflow/tfjs-backend-wasm";
+import { trainProjection, type TrainConfig, type TrainResult } from "../lib/train/trainer.ts";
+import { groupRuns, type TrainJob, trainProjections } from "../lib/train/batched.ts";
+import { batchedOnnxEngine } from "../lib/train/batched_engine.ts";
+import { createProjection } from "../lib/train/projection.ts";
+import { PAPER_LOGIT_SCALE } from "../lib/train/losses.ts";
+import { seededRandom } from "../lib/runtime/random.ts";
+import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
+import type { Matrix } from "../lib/core/matrix.ts";
+import { toyPairs } from "./fixtures/toy.ts";
+
+await selectTfBackend("auto");
+
+const base: Partial<TrainConfig> = { maxSteps: 60, batchSize: 32, accumulation: 2, warmup: 5, lr: 1e-2, evalEvery: 5, minDelta: 0.01, progress: false, engine: "onnx" };
+const MLP = { kind: "mlp" as const, hidden: 32, layers: 3, dropout: 0.2, batchNorm: true };
+
+/** Largest relative difference |a - b| / |b| (floor 1e-12) over two runs' histories and over their weights. */
+function worstDifference(batched: TrainResult, alone: TrainResult): { history: number; weights: number } {
+  const rel = (a: number, b: number) => (a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(b), 1e-12));
+  assert.equal(batched.history.length, alone.history.length, "same number of steps");
+  let history = 0, weights = 0;
+  alone.history.forEach((h, k) => {
+    const b = batched.history[k];
+    assert.equal(b.valLoss === undefined, h.valLoss === undefined, `validation at the same steps (step ${h.step})`);
+    for (const f of ["lr", "loss", "gradNorm", "valLoss"] as const) if (h[f] !== undefined) history = Math.max(history, rel(b[f]!, h[f]!));
+  });
+  const wa = batched.projection.snapshot(), wb = alone.projection.snapshot();
+  assert.deepEqual(Object.keys(wa).sort(), Object.keys(wb).sort());
+  for (const name of Object.keys(wb)) wb[name].data.forEach((v, e) => (weights = Math.max(weights, rel(wa[name].data[e], v))));
+  return { history, weights };
+}
+
+/** Train `jobs` batched and each alone; every run must agree to 1e-5 relative in history and weights. */
+async function assertEquivalent(jobs: TrainJob[]): Promise<TrainResult[]> {
+  const many = await trainProjections(jobs, { progress: false });
+  for (const [i, job] of jobs.entries()) {
+    const alone = await trainProjection(job.data, job.config);
+    const d = worstDifference(many[i], alone);
+    assert.ok(d.history <= 1e-5 && d.weights <= 1e-5, `run ${i}: history differs by ${d.history}, weights by ${d.weights} (relative)`);
+    assert.equal(many[i].steps, alone.steps);
+    assert.equal(many[i].bestStep, alone.bestStep);
+    assert.equal(many[i].stoppedEarly, alone.stoppedEarly);
+    alone.projection.dispose();
+  }
+  return many;
+}
+
+/** Four runs on different data (different image counts, so different validation batches) that stop at different steps. */
+const fourRuns = (extra: Partial<TrainConfig>): TrainJob[] =>
+  [0, 1, 2, 3].map((s) => ({
+    data: toyPairs({ seed: 10 + s, perClass: [12, 10, 12, 9][s] }).seen,
+    config: { ...base, ...extra, seed: s, patience: [1, 2, 3, 100][s] },
+  }));
+
+for (const [name, extra] of [
+  ["linear, CLIP, accumulation 2", {}],
+  ["MLP with BatchNorm and dropout, CLIP, accumulation 2", { projection: MLP }],
+  ["MLP with BatchNorm and dropout, SigLIP", { projection: MLP, loss: "siglip", logitScale: 10, accumulation: 1 }],
+] as [string, Partial<TrainConfig>][]) {
+  Deno.test(`batched training: every run equals the run trained alone on its seed (${name})`, async () => {
+    const many = await assertEquivalent(fourRuns(extra));
+    const stops = many.map((r) => r.steps);
+    assert.ok(new Set(stops).size >= 2, `runs stop at different steps (${stops})`);
+    assert.ok(many.some((r) => r.stoppedEarly), "some run stops early");
+    many.forEach((r) => r.projection.dispose());
+  });
+}
+
+Deno.test("batched training: runs of different shapes are grouped by shape, a TF.js run trains alone, results keep the jobs' order", async () => {
+  const columns = (m: Matrix, dim: number): Matrix => ({
+    rows: m.rows,
+    dim,
+    data: Float32Array.from({ length: m.rows * dim }, (_, k) => m.data[Math.floor(k / dim) * m.dim + (k % dim)]),
+  });
+  const toy = (seed: number, textDim?: number) => {
+    const d = toyPairs({ seed }).seen;
+    return textDim ? { ...d, texts: columns(d.texts, textDim) } : d;
+  };
+  const jobs: TrainJob[] = [
+    { data: toy(1), config: { ...base, seed: 0, maxSteps: 20 } },
+    { data: toy(2, 12), config: { ...base, seed: 1, maxSteps: 20 } },
+    { data: toy(3), config: { ...base, seed: 2, maxSteps: 25, batchSize: 16 } },
+    { data: toy(4), config: { ...base, seed: 3, maxSteps: 20, projection: MLP } },
+    { data: toy(5, 12), config: { ...base, seed: 4, maxSteps: 15 } },
+    { data: toy(6), config: { ...base, seed: 5, maxSteps: 10, engine: "tfjs" } },
+  ];
+  const many = await assertEquivalent(jobs);
+  assert.deepEqual(many.map((r) => r.projection.config.inDim), [20, 12, 20, 20, 12, 20]);
+  assert.deepEqual(many.map((r) => r.steps), [20, 20, 25, 20, 15, 10]);
+  assert.deepEqual(many.map((r) => r.engine), ["onnx", "onnx", "onnx", "onnx", "onnx", "tfjs"]);
+  many.forEach((r) => r.projection.dispose());
+});
+
+Deno.test("grouping: runs of one key together in first-seen order, cut at the batch limit; null keys alone", () => {
+  assert.deepEqual(groupRuns(["a", "b", "a", null, "a", "b"], 2), [[3], [0, 2], [4], [1, 5]]);
+  assert.deepEqual(groupRuns([], 4), []);
+});
+
+Deno.test("the batched engine rejects runs of different shapes and micro-batches of different sizes, naming them", async () => {
+  const loss = { loss: "clip" as const, scale: PAPER_LOGIT_SCALE };
+  const a = createProjection({ kind: "linear", inDim: 8, outDim: 4 }, 0), b = createProjection({ kind: "linear", inDim: 6, outDim: 4 }, 1);
+  await assert.rejects(batchedOnnxEngine([a, b], loss, [{}, {}], { device: "cpu" }), /run 1 has projection .*"inDim":6.*run 0 .*"inDim":8.*share a shape/);
+  const c = createProjection({ kind: "linear", inDim: 8, outDim: 4 }, 2);
+  const engine = await batchedOnnxEngine([a, c], loss, [{}, {}], { device: "cpu" });
+  const batch = (rows: number) => ({ img: new Float32Array(rows * 4).fill(1), txt: new Float32Array(rows * 8).fill(1), rows, dropRng: seededRandom(0) });
+  await assert.rejects(engine.accumulate([batch(2), batch(3)], 1), /same rows \(got 2, 3\)/);
+  await assert.rejects(engine.accumulate([batch(2)], 1), /2 active runs but 1 batches/);
+  engine.dispose();
+  [a, b, c].forEach((p) => p.dispose());
+});
