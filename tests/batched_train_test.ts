@@ -8,7 +8,9 @@ import { PAPER_LOGIT_SCALE } from "../lib/train/losses.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import type { Matrix } from "../lib/core/matrix.ts";
-import { toyPairs } from "./fixtures/toy.ts";
+import { toyPairs, toyProbingContext } from "./fixtures/toy.ts";
+import { cachedProbingRun, cachedProbingRuns, probingRun } from "../lib/experiments/probing.ts";
+import { LIT_BAG_OF_WORDS } from "../lib/baselines/lit.ts";
 
 await selectTfBackend("auto");
 
@@ -108,4 +110,36 @@ Deno.test("the batched engine rejects runs of different shapes and micro-batches
   await assert.rejects(engine.accumulate([batch(2)], 1), /2 active runs but 1 batches/);
   engine.dispose();
   [a, b, c].forEach((p) => p.dispose());
+});
+
+Deno.test("cachedProbingRuns: a grid reads hits under cachedProbingRun's keys, trains the misses batched, each result as its run alone, and stores each", async () => {
+  const w = toyPairs({ seed: 21, perClass: 6 });
+  const items = [
+    ...w.seen.textsOf.map((t, i) => ({ cls: `c${Math.floor(t[0] / 3)}`, row: i })),
+    ...w.unseen.labels.map((u, i) => ({ cls: `u${u}`, row: w.seen.images.rows + i })),
+  ].map(({ cls, row }) => ({ item_id: `toy/${row}`, image_path: null, class_id: 0, class_name: cls, caption: null, group: null, split: "all", source: "toy" }));
+  const images = { data: new Float32Array([...w.seen.images.data, ...w.unseen.images.data]), rows: items.length, dim: w.seen.images.dim };
+  const classes = [...Array.from({ length: 30 }, (_, c) => `c${c}`), ...Array.from({ length: 10 }, (_, u) => `u${u}`)];
+  const ctx = toyProbingContext({ name: "toy-grid", items, images, classes, templates: Object.fromEntries(classes.map((c) => [c, [`a drawing of a ${c}.`, `${c}`]])) });
+  const train = { ...base, maxSteps: 15, batchSize: 16, progress: false as const };
+  const jobs = ["random-text", LIT_BAG_OF_WORDS].flatMap((text) => [0, 1].map((seed) => ({ ctx, text, representation: "templates" as const, seed, train })));
+  const cache = await Deno.makeTempDir();
+  Deno.env.set("SHARELOCK_CACHE_DIR", cache);
+  try {
+    const first = await cachedProbingRun(ctx, jobs[2]);
+    const grid = await cachedProbingRuns(jobs, { progress: false });
+    assert.deepEqual(grid.map((r) => r.cached), [false, false, true, false]);
+    assert.deepEqual({ ...grid[2], cached: false }, JSON.parse(JSON.stringify(first)), "the grid reads the run cached alone");
+    for (const [i, job] of jobs.entries()) {
+      const alone = await probingRun(ctx, job);
+      assert.deepEqual([grid[i].unseen, grid[i].seen, grid[i].steps, grid[i].text], [alone.unseen, alone.seen, alone.steps, alone.text], `run ${i}`);
+    }
+    assert.equal([...Deno.readDirSync(`${cache}/results/probing`)].length, jobs.length);
+    const again = await cachedProbingRuns(jobs, { progress: false });
+    assert.deepEqual(again.map((r) => r.cached), [true, true, true, true]);
+    const plain = (rs: typeof grid) => JSON.parse(JSON.stringify(rs.map((r) => ({ ...r, cached: false }))));
+    assert.deepEqual(plain(again), plain(grid));
+  } finally {
+    Deno.env.delete("SHARELOCK_CACHE_DIR");
+  }
 });
