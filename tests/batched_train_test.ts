@@ -11,6 +11,10 @@ import type { Matrix } from "../lib/core/matrix.ts";
 import { toyPairs, toyProbingContext } from "./fixtures/toy.ts";
 import { cachedProbingRun, cachedProbingRuns, probingRun } from "../lib/experiments/probing.ts";
 import { LIT_BAG_OF_WORDS } from "../lib/baselines/lit.ts";
+import { captionModel, type CaptionModelJob, captionModels } from "../lib/experiments/caption_model.ts";
+import type { CaptionCorpus } from "../lib/experiments/caption_corpus.ts";
+import { CAPTIONS_EMBEDDED } from "../lib/config.ts";
+import type { Item } from "../lib/data/items.ts";
 
 await selectTfBackend("auto");
 
@@ -139,6 +143,47 @@ Deno.test("cachedProbingRuns: a grid reads hits under cachedProbingRun's keys, t
     assert.deepEqual(again.map((r) => r.cached), [true, true, true, true]);
     const plain = (rs: typeof grid) => JSON.parse(JSON.stringify(rs.map((r) => ({ ...r, cached: false }))));
     assert.deepEqual(plain(again), plain(grid));
+  } finally {
+    Deno.env.delete("SHARELOCK_CACHE_DIR");
+  }
+});
+
+Deno.test("captionModels: stored models load under captionModel's keys, the others train batched, each equal to its model trained alone", async () => {
+  const rng = seededRandom(5);
+  const nClasses = 8, dim = 12, per = 20;
+  const centers = Array.from({ length: nClasses }, () => Array.from({ length: dim }, () => rng.normal()));
+  const names = Array.from({ length: nClasses }, (_, c) => `thing${c} shade${c % 4}`);
+  const labels = Array.from({ length: per * nClasses }, (_, i) => i % nClasses);
+  const images = { data: Float32Array.from(labels.flatMap((c) => centers[c].map((v) => v + 0.4 * rng.normal()))), rows: labels.length, dim };
+  const item = (i: number, c: number): Item => ({ item_id: `toy/${i}`, image_path: null, class_id: c, class_name: names[c], caption: names[c], group: null, split: "all", source: "toy" });
+  const corpus: CaptionCorpus = {
+    config: { ...CAPTIONS_EMBEDDED.corpus, vision: "toy", captionSets: ["toy"], emoji: null },
+    identity: { toy: "batched v1" },
+    split: null,
+    train: { items: labels.map((c, i) => item(i, c)), images, captions: labels.map((c) => names[c]), textsOf: labels.map((_, i) => [i]) },
+    retrieval: { items: [], images: { data: new Float32Array(0), rows: 0, dim }, captions: [], textsOf: [] },
+  };
+  const train = { ...base, projection: MLP, batchSize: 24, maxSteps: 25, evalEvery: 5, patience: 2 };
+  const jobs: CaptionModelJob[] = [0, 1, 2].map((seed) => ({ corpus, text: LIT_BAG_OF_WORDS, seed, train }));
+  jobs.push({ corpus, text: LIT_BAG_OF_WORDS, seed: 3, train, maxPairs: 100 });
+  const [gridCache, aloneCache] = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+  try {
+    Deno.env.set("SHARELOCK_CACHE_DIR", gridCache);
+    (await captionModel(corpus, jobs[1])).projection.dispose();
+    const seen: number[] = [];
+    const grid = await captionModels(jobs, { progress: false, onModel: (i) => void seen.push(i) });
+    assert.deepEqual(grid.map((m) => m.cached), [false, true, false, false]);
+    assert.deepEqual([...seen].sort(), [0, 1, 2, 3], "onModel sees every model once");
+    assert.equal(seen[0], 1, "the stored model comes first");
+    Deno.env.set("SHARELOCK_CACHE_DIR", aloneCache);
+    for (const [i, job] of jobs.entries()) {
+      const alone = await captionModel(corpus, job);
+      assert.equal(grid[i].key, alone.key);
+      assert.deepEqual(grid[i].history, alone.history, `model ${i}: validation history`);
+      const wa = grid[i].projection.snapshot(), wb = alone.projection.snapshot();
+      for (const name of Object.keys(wb)) assert.deepEqual(wa[name].data, wb[name].data, `model ${i}: ${name}`);
+      [grid[i], alone].forEach((m) => m.projection.dispose());
+    }
   } finally {
     Deno.env.delete("SHARELOCK_CACHE_DIR");
   }
