@@ -4,16 +4,18 @@
  * settings (`EMBEDDED_PROBING`, batch 256), trained one at a time (`trainProjection`) and as one batch
  * (`trainProjections`), on synthetic features of the embedded shapes (3,400 images, 1,200 classes with 8
  * texts each). Every run takes the same number of steps (no early stop), so both sides do the same work;
- * GFLOP/s count the whole grid's step FLOPs (validation not counted).
+ * GFLOP/s count the whole grid's step FLOPs (validation not counted). `mlp`: the same grid of the
+ * embedded caption model (`EMBEDDED_CAPTIONS_TRAIN`: 512 -> 1024 -> 1024 -> 1792, BatchNorm, dropout).
  *
- *   deno run -A scripts/bench_grid.ts [steps]     # the row alone, as JSON
+ *   deno run -A scripts/bench_grid.ts [linear|mlp] [steps]     # the row alone, as JSON
  */
-import { EMBEDDED_PROBING } from "../lib/config.ts";
+import { EMBEDDED_CAPTIONS_TRAIN, EMBEDDED_PROBING } from "../lib/config.ts";
 import type { Matrix } from "../lib/core/matrix.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import { trainProjections } from "../lib/train/batched.ts";
-import { type PairData, type TrainConfig, trainProjection } from "../lib/train/trainer.ts";
+import { type PairData, type TrainConfig, trainProjection, type TrainResult } from "../lib/train/trainer.ts";
+import { layerDims } from "../lib/train/step_graph.ts";
 
 /** Synthetic probing pairs of one split: images and class texts as two noisy linear views of class latents. */
 export function syntheticProbingSplit(seed: number, o = { images: 3400, classes: 1200, texts: 8, textDim: 512, imageDim: 1792, latent: 32 }): PairData {
@@ -40,24 +42,27 @@ export function syntheticProbingSplit(seed: number, o = { images: 3400, classes:
 }
 
 /** The row: ms and GFLOP/s of the 10-run grid one at a time and batched, with the speed-up. */
-export async function gridRow(steps = 50): Promise<Record<string, unknown>> {
+export async function gridRow(kind: "linear" | "mlp" = "linear", steps = 50): Promise<Record<string, unknown>> {
   await selectTfBackend();
   const splits = [0, 1, 2, 3, 4].map((s) => syntheticProbingSplit(100 + s));
-  const cfg: Partial<TrainConfig> = { ...EMBEDDED_PROBING, maxSteps: steps, patience: steps, progress: false, engine: "onnx" };
+  const settings = kind === "linear" ? EMBEDDED_PROBING : EMBEDDED_CAPTIONS_TRAIN;
+  const cfg: Partial<TrainConfig> = { ...settings, maxSteps: steps, patience: steps, progress: false, engine: "onnx" };
   const jobs = splits.flatMap((data) => [0, 1].map((seed) => ({ data, config: { ...cfg, seed } })));
   const t0 = performance.now();
-  const alone = [];
+  const alone: TrainResult[] = [];
   for (const j of jobs) alone.push(await trainProjection(j.data, j.config));
   const t1 = performance.now();
   const batched = await trainProjections(jobs, { progress: false });
   const t2 = performance.now();
   const same = batched.every((r, i) => r.history.every((h, k) => h.loss === alone[i].history[k].loss && h.valLoss === alone[i].history[k].valLoss));
   [...alone, ...batched].forEach((r) => r.projection.dispose());
-  // matmul FLOPs of one step: forward and backward of the linear layer and of the logits
-  const batch = EMBEDDED_PROBING.batchSize!, flops = 3 * (2 * batch * 512 * 1792 + 2 * batch * batch * 1792) * steps * jobs.length;
+  // matmul FLOPs of one step: forward and backward (3x forward) of every layer and of the logits
+  const dims = layerDims({ ...settings.projection ?? { kind: "linear" }, inDim: 512, outDim: 1792 }), batch = settings.batchSize!;
+  const perStep = 3 * (dims.slice(1).reduce((a, n, l) => a + 2 * batch * dims[l] * n, 0) + 2 * batch * batch * 1792);
+  const flops = perStep * steps * jobs.length;
   const gflops = (ms: number) => +(flops / (ms / 1000) / 1e9).toFixed(2);
   return {
-    shape: `grid: 10 linear 512 -> 1792 probes, batch ${batch}, ${steps} steps each`,
+    shape: `grid: 10 runs of ${dims.join(" -> ")} (${kind === "linear" ? "probe" : "caption MLP"}), batch ${batch}, ${steps} steps each`,
     engine: "onnxruntime",
     threads: navigator.hardwareConcurrency,
     one_at_a_time_ms: Math.round(t1 - t0),
@@ -69,4 +74,8 @@ export async function gridRow(steps = 50): Promise<Record<string, unknown>> {
   };
 }
 
-if (import.meta.main) console.log(JSON.stringify(await gridRow(Deno.args[0] ? Number(Deno.args[0]) : undefined)));
+if (import.meta.main) {
+  const kind = Deno.args[0] ?? "linear";
+  if (kind !== "linear" && kind !== "mlp") throw new Error(`bench_grid: unknown grid "${kind}" (known: linear, mlp)`);
+  console.log(JSON.stringify(await gridRow(kind, Deno.args[1] ? Number(Deno.args[1]) : undefined)));
+}

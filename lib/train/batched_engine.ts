@@ -63,7 +63,9 @@ interface ParamSpec {
 interface RunState {
   /** Views of the run's slices of the stacked parameters, in spec order. */
   params: Float32Array[];
+  /** Gradients summed since the last update (valid when `accumulated`). */
   grads: Float32Array[];
+  accumulated: boolean;
   stats: { mean: Float32Array; variance: Float32Array }[];
   adam: AdamState;
 }
@@ -105,7 +107,7 @@ export async function batchedOnnxEngine(
     const stats = hasBn
       ? Array.from({ length: L - 1 }, (_, i) => ({ mean: w[`layers.${i}.bn.running_mean`].data.slice(), variance: w[`layers.${i}.bn.running_var`].data.slice() }))
       : [];
-    return { params, grads: specs.map((s) => new Float32Array(s.size)), stats, adam: adamState(specs.map((s) => s.size)) };
+    return { params, grads: specs.map((s) => new Float32Array(s.size)), accumulated: false, stats, adam: adamState(specs.map((s) => s.size)) };
   });
   const options = ortSessionOptions(device, { threads: engineOpts.threads });
   const train = await ort.InferenceSession.create(batchedStepGraph(cfg, loss, "train"), options);
@@ -157,8 +159,10 @@ export async function batchedOnnxEngine(
         const run = runs[r];
         specs.forEach((s, j) => {
           const gd = (out[`d${s.name}`].data as Float32Array).subarray(k * s.size, (k + 1) * s.size), acc = run.grads[j];
-          for (let e = 0; e < s.size; e++) acc[e] += gd[e];
+          if (!run.accumulated) acc.set(gd); // the first micro-batch after an update: 0 + g is g
+          else for (let e = 0; e < s.size; e++) acc[e] += gd[e];
         });
+        run.accumulated = true;
         run.stats.forEach((st, i) => {
           const H = dims[i + 1];
           const mean = (out[`mean${i}`].data as Float32Array).subarray(k * H, (k + 1) * H), variance = (out[`var${i}`].data as Float32Array).subarray(k * H, (k + 1) * H);
@@ -174,8 +178,9 @@ export async function batchedOnnxEngine(
     update(lrs, clipNorms) {
       return active.map((r, k) => {
         const run = runs[r];
+        if (!run.accumulated) for (const g of run.grads) g.fill(0);
         const norm = adamStep(run.params, run.grads, run.adam, { lr: lrs[k], clipNorm: clipNorms[k] }, opts[r]);
-        for (const g of run.grads) g.fill(0);
+        run.accumulated = false;
         return norm;
       });
     },
