@@ -19,9 +19,9 @@ import { textFeatures } from "../features.ts";
 import { classify, type ClassificationTask } from "../eval/evaluate.ts";
 import { projectionMethod } from "../eval/methods.ts";
 import { flattenClassTexts } from "../eval/classifier.ts";
-import { type PairData, trainProjection, type TrainConfig, type TrainResult } from "../train/trainer.ts";
+import { type PairData, resolveTrainConfig, trainProjection, type TrainConfig, type TrainResult } from "../train/trainer.ts";
 import { trainProjections } from "../train/batched.ts";
-import type { Progress, ProgressSink } from "../runtime/progress.ts";
+import { progress, type Progress, type ProgressSink } from "../runtime/progress.ts";
 import { methodLabel, textTower } from "../baselines/lit.ts";
 
 /** The classes of a representation that have texts, seen and unseen. Pure. */
@@ -63,8 +63,11 @@ export interface ProbingJob {
   train?: Partial<TrainConfig>;
 }
 
-/** A run's encoder, classes and training pairs (image rows read from the context's matrix, not copied). */
-async function prepareRun(job: ProbingJob) {
+/**
+ * A run's encoder, classes and training pairs (image rows read from the context's matrix, not copied;
+ * text features shared through `shared` with runs of the same encoder and texts).
+ */
+async function prepareRun(job: ProbingJob, shared = new Map<string, Promise<Matrix>>()) {
   const { ctx } = job;
   const { texts, seen, unseen } = classesWithTexts(ctx, job.representation);
   // the LiT-style tower learns its vocabulary from the seen classes' texts only
@@ -76,9 +79,11 @@ async function prepareRun(job: ProbingJob) {
   const trainIdx = ctx.items.map((it, i) => (rowsOfClass.has(it.class_name) ? i : -1)).filter((i) => i >= 0);
   const all = asRowSource(ctx.images);
   const images: RowSource = { rows: trainIdx.length, dim: all.dim, read: (idx) => all.read(Array.from(idx, (i) => trainIdx[i])) };
+  const textKey = `${JSON.stringify(enc.identity)}\n${seenT.texts.join("\n")}`;
+  if (!shared.has(textKey)) shared.set(textKey, textFeatures(seenT.texts, enc, { progress: false }));
   const data: PairData<RowSource | Matrix> = {
     images,
-    texts: await textFeatures(seenT.texts, enc, { progress: false }),
+    texts: await shared.get(textKey)!,
     textsOf: trainIdx.map((i) => rowsOfClass.get(ctx.items[i].class_name)!),
   };
   const config: Partial<TrainConfig> = { seed: job.seed, label: `${enc.identity.name} / ${job.representation} / seed ${job.seed}`, ...job.train };
@@ -116,24 +121,37 @@ export async function probingRun(
 
 /**
  * {@link probingRun} for many runs: runs of one shape train as one batch (`trainProjections`), each
- * result equal to its run alone. `onResult` sees each result as its run is evaluated; results come back
- * in job order. `progress`: one bar over all runs, in training steps.
+ * result equal to its run alone. Runs of one language encoder are taken together, at most `chunk`
+ * (default 32) at a time, so that the text features of a few runs are in memory at once. `onResult` sees
+ * each result as its run is evaluated; results come back in job order. `progress`: one bar over all
+ * runs, in training steps.
  */
 export async function probingRuns(
   jobs: readonly ProbingJob[],
-  opts: { progress?: Progress | ProgressSink | false; onResult?: (index: number, result: ProbingResult) => void | Promise<void> } = {},
+  opts: { progress?: Progress | ProgressSink | false; chunk?: number; onResult?: (index: number, result: ProbingResult) => void | Promise<void> } = {},
 ): Promise<ProbingResult[]> {
-  const preps: Awaited<ReturnType<typeof prepareRun>>[] = [];
-  for (const job of jobs) preps.push(await prepareRun(job));
-  const results: ProbingResult[] = new Array(jobs.length);
-  await trainProjections(preps.map((p) => ({ data: p.data, config: p.config })), {
-    progress: opts.progress ?? "auto",
-    label: `${jobs.length} probing runs`,
-    onResult: async (i, run) => {
-      results[i] = await evaluateRun(jobs[i], preps[i], run);
-      await opts.onResult?.(i, results[i]);
-    },
-  });
+  const total = jobs.reduce((a, j) => a + resolveTrainConfig(j.train).maxSteps, 0);
+  const ownBar = typeof opts.progress === "object" || opts.progress === false ? undefined : progress(total, `${jobs.length} probing runs`, { sink: opts.progress ?? "auto" });
+  const bar = typeof opts.progress === "object" ? opts.progress : ownBar;
+  const name = (j: ProbingJob) => (typeof j.text === "string" ? j.text : j.text.identity.name);
+  const order = jobs.map((_, i) => i).sort((a, b) => name(jobs[a]).localeCompare(name(jobs[b])) || a - b);
+  const results: ProbingResult[] = new Array(jobs.length), chunk = opts.chunk ?? 32;
+  try {
+    for (let s = 0; s < order.length; s += chunk) {
+      const part = order.slice(s, s + chunk), shared = new Map<string, Promise<Matrix>>();
+      const preps: Awaited<ReturnType<typeof prepareRun>>[] = [];
+      for (const i of part) preps.push(await prepareRun(jobs[i], shared));
+      await trainProjections(preps.map((p) => ({ data: p.data, config: p.config })), {
+        progress: bar ?? false,
+        onResult: async (k, run) => {
+          const i = part[k];
+          results[i] = await evaluateRun(jobs[i], preps[k], run);
+          await opts.onResult?.(i, results[i]);
+        },
+      });
+    }
+  } finally {
+    await ownBar?.done();
+  }
   return results;
 }
-

@@ -2,8 +2,9 @@
  * The onnx engine for R runs of one shape at once: the batched step graph (`batched_graph.ts`) on
  * onnxruntime, with each run's weights as one slice of stacked [R, ...] arrays, and each run's gradient
  * accumulation, BatchNorm running statistics, clipping and Adam state kept apart (`adamStep` on the run's
- * slices, as the one-run engine). A run that is done leaves the batch (`retire`): the stacked arrays are
- * packed again without it, so later steps compute only the runs still training.
+ * slices). A run that is done leaves the batch (`retire`): the stacked arrays are packed again without
+ * it, so later steps compute only the runs still training. The one-run onnx engine (`onnxEngine`) is
+ * this engine with one run.
  *
  * @example
  * ```ts
