@@ -90,8 +90,8 @@ export function batchedStepGraph(config: ProjectionConfig, loss: GraphLoss, mode
   const inrm = g.op("Sqrt", [g.op("Max", [g.op("ReduceSum", [g.op("Mul", [img, img]), featAxis], { keepdims: 1 }), eps12])]);
   const imgN = g.op("Div", [img, inrm]);
   const S = g.op("Mul", [g.op("MatMul", [imgN, T(t)]), g.const([loss.scale])]); // [R, B, B]
-  // the identity of one run's [B, B] block, broadcast over the runs
-  const eye = g.op("EyeLike", [g.op("Gather", [S, g.const([0], "int64", [])], { axis: 0 })]);
+  // the [B, B] identity, broadcast over the runs (made from S's shape, not its values: nothing leaves the device)
+  const eye = g.op("EyeLike", [g.op("ConstantOfShape", [g.op("Slice", [g.op("Shape", [S]), g.const([1], "int64"), g.const([3], "int64")])])]);
   const n = g.op("Cast", [g.op("Gather", [g.op("Shape", [S]), g.const([1], "int64")], { axis: 0 })], { to: 1 });
   let lossValue: string, dS: string;
   if (loss.loss === "clip") {
