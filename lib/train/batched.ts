@@ -39,7 +39,7 @@ export interface TrainManyOptions {
   /** One bar over all runs, counted in optimiser steps (each run's `maxSteps`); a bar of the caller's, or a sink (default "auto"). */
   progress?: Progress | ProgressSink | false;
   label?: string;
-  /** At most this many runs in one batch (default: as many as fit 64M parameters, at most 32). */
+  /** At most this many runs in one batch (default: as many as fit 64M parameters, at most 16: their activations stay a few hundred MB). */
   maxRunsPerBatch?: number;
   /** Called with each result as its run finishes (in finishing order; awaited before training goes on). */
   onResult?: (index: number, result: TrainResult) => void | Promise<void>;
@@ -97,7 +97,7 @@ export async function trainProjections(jobs: readonly TrainJob[], opts: TrainMan
       const d = layerDims({ ...cfgs[i].projection, inDim: jobs[i].data.texts.dim, outDim: jobs[i].data.images.dim });
       return d.slice(1).reduce((a, n, l) => a + d[l] * n, 0);
     };
-    for (const group of groupRuns(keys, opts.maxRunsPerBatch ?? 32)) {
+    for (const group of groupRuns(keys, opts.maxRunsPerBatch ?? 16)) {
       if (plans[group[0]] === null) {
         const r = await trainProjection(jobs[group[0]].data, { ...cfgs[group[0]], progress: false });
         bar?.tick(r.steps);
