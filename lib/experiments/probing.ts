@@ -173,8 +173,11 @@ async function encoderIdentity(name: string): Promise<unknown> {
   return enc.identity;
 }
 
-/** Everything that determines a probing run's result (what {@link cachedProbingRun} keys it by). */
-export async function probingKey(job: ProbingJob & { text: string }): Promise<unknown> {
+/**
+ * Everything that determines a probing run's result (what {@link cachedProbingRun} keys it by).
+ * `identityOf` gives a registry encoder's identity (default: open the encoder and release it).
+ */
+export async function probingKey(job: ProbingJob & { text: string }, identityOf = encoderIdentity): Promise<unknown> {
   const { ctx, text, representation, seed, train } = job;
   const { texts, seen, unseen } = classesWithTexts(ctx, representation);
   return {
@@ -182,7 +185,7 @@ export async function probingKey(job: ProbingJob & { text: string }): Promise<un
     vision: ctx.visionIdentity ?? ctx.vision,
     seen,
     unseen,
-    text: isFromScratchTower(text) ? text : await encoderIdentity(text),
+    text: isFromScratchTower(text) ? text : await identityOf(text),
     representation,
     texts: Object.fromEntries([...seen, ...unseen].map((c) => [c, texts[c]])),
     seed,
@@ -226,8 +229,10 @@ export async function cachedProbingRuns(
   const steps = jobs.map((j) => resolveTrainConfig(j.train).maxSteps);
   // memoResult decides hit or miss; a miss's value is delivered by the batched training below
   const pending = new Map<number, PromiseWithResolvers<Value>>(), decided: Promise<void>[] = [], memos: Promise<Memoized<Value>>[] = [];
+  const identities = new Map<string, Promise<unknown>>(); // each encoder opened once for its identity
+  const identityOf = (name: string) => identities.get(name) ?? identities.set(name, encoderIdentity(name)).get(name)!;
   for (const [i, job] of jobs.entries()) {
-    const key = await probingKey(job), decision = Promise.withResolvers<void>();
+    const key = await probingKey(job, identityOf), decision = Promise.withResolvers<void>();
     const memo = memoResult<Value>("probing", key, () => {
       pending.set(i, Promise.withResolvers<Value>());
       decision.resolve();
