@@ -77,6 +77,7 @@ export * from "./train/losses.ts";
 export * from "./train/optim.ts";
 export * from "./train/projection.ts";
 export * from "./train/trainer.ts";
+export * from "./train/batched.ts";
 export * from "./train/checkpoint.ts";
 export * from "./train/project_on_device.ts";
 

@@ -12,7 +12,8 @@
  * Training (`outputs/bench/training.json`): one optimiser step (forward, backward, Adam) of the text
  * projection with the CLIP loss, median ms over several steps after warm-up, for the linear and MLP
  * projections at the embedded default's shapes and at the paper's, with the GFLOP/s reached and the
- * backend's plain-matmul GFLOP/s for comparison.
+ * backend's plain-matmul GFLOP/s for comparison; and a grid of 10 probing runs one at a time against
+ * the same runs as one batch (`bench_grid.ts`: ms and GFLOP/s of the whole grid).
  *
  *   deno task bench                 # everything
  *   deno task bench extraction      # one group (extraction, training)
@@ -458,6 +459,11 @@ export async function benchTraining(): Promise<Record<string, unknown>[]> {
       rows.push(row);
     }
   }
+  // notebook 01's grid in miniature: 10 probing runs one at a time and as one batch (bench_grid.ts)
+  const grid = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", new URL("./bench_grid.ts", import.meta.url).pathname, "linear"], stdout: "piped", stderr: "piped" }).output();
+  const gridLine = new TextDecoder().decode(grid.stdout).split("\n").find((l) => l.startsWith("{"));
+  const gridRow = gridLine ? JSON.parse(gridLine) : { shape: "grid: 10 probing runs", ms_per_step: null, note: `failed: ${new TextDecoder().decode(grid.stderr).split("\n").find((l) => /Error/.test(l))?.trim() ?? "no output"}` };
+  console.error(`[bench] ${gridRow.shape}: one at a time ${gridRow.one_at_a_time_ms} ms, batched ${gridRow.batched_ms} ms (x${gridRow.speedup})`);
   const torch = await torchReference(torchInputs);
   for (const row of rows) {
     if ("error" in torch) {
@@ -473,6 +479,7 @@ export async function benchTraining(): Promise<Record<string, unknown>[]> {
     row.torch_note = `PyTorch ${ref?.torch ?? "?"}, ${torch.blas}, ${ref?.threads ?? "?"} threads` +
       ((TRAINING_SHAPES.find((s) => s.name === row.shape)?.projection.kind === "mlp") ? "; initial losses differ by dropout masks" : "");
   }
+  rows.push(gridRow);
   return rows;
 }
 

@@ -15,9 +15,12 @@
 import { join } from "node:path";
 import { textFeatures } from "../features.ts";
 import type { LanguageEncoder } from "../encoders/types.ts";
-import { type Matrix, selectRows } from "../core/matrix.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { asRowSource, type RowSource } from "../store/rows.ts";
 import { cacheKey } from "../core/hash.ts";
-import { type HistoryRow, resolveTrainConfig, trainProjection, type TrainConfig } from "../train/trainer.ts";
+import { type HistoryRow, resolveTrainConfig, trainProjection, type TrainConfig, type TrainResult } from "../train/trainer.ts";
+import { type TrainJob, trainProjections } from "../train/batched.ts";
+import { progress, type ProgressSink } from "../runtime/progress.ts";
 import type { Projection } from "../train/projection.ts";
 import { loadProjection, saveProjection } from "../train/checkpoint.ts";
 import { textTower } from "../baselines/lit.ts";
@@ -66,6 +69,61 @@ export function embedTexts(texts: string[], enc: LanguageEncoder): Promise<Matri
   return textFeatures(texts, enc, { progress: false });
 }
 
+/** A caption model's subset, encoder, cache key and files. */
+async function modelPlan(corpus: CaptionCorpus, opts: CaptionModelOptions) {
+  const sub = subsetPart(corpus.train, opts.maxPairs);
+  const encoder = await textTower(opts.text, sub.captions);
+  const key = await cacheKey({
+    data: corpus.identity,
+    corpus: corpus.config,
+    pairs: sub.idx.length,
+    text: encoder.identity,
+    seed: opts.seed,
+    train: resolveTrainConfig(opts.train),
+    code: codeIdentity(CAPTION_MODEL_CODE).hash,
+  });
+  const dir = join(projectPaths().cache, "results", "caption-models");
+  return { sub, encoder, key, weightsPath: join(dir, `${key}.safetensors`), infoPath: join(dir, `${key}.json`) };
+}
+type ModelPlan = Awaited<ReturnType<typeof modelPlan>>;
+
+/** The stored model of a plan, or null (not stored, damaged, or `SHARELOCK_NO_MEMO=1`). */
+async function storedModel(plan: ModelPlan): Promise<CaptionModel | null> {
+  const info = !memoEnabled() ? null : await readJsonOr<Omit<CaptionModel, "projection" | "encoder" | "cached" | "key"> | null>(plan.infoPath, null);
+  if (!info) return null;
+  try {
+    const { projection } = await loadProjection(plan.weightsPath);
+    return { ...info, key: plan.key, encoder: plan.encoder, projection, cached: true };
+  } catch {
+    return null; // weights missing or damaged: train again
+  }
+}
+
+/** A plan's training job: the subset's image rows (read from the corpus, not copied) with their captions' features. */
+async function trainingJob(corpus: CaptionCorpus, opts: CaptionModelOptions, plan: ModelPlan): Promise<TrainJob> {
+  const all = asRowSource(corpus.train.images), idx = plan.sub.idx;
+  const images: RowSource = { rows: idx.length, dim: all.dim, read: (rows) => all.read(Array.from(rows, (r) => idx[r])) };
+  const texts = await textFeatures(plan.sub.captions, plan.encoder, { progress: false });
+  const label = `${plan.encoder.identity.name} on ${plan.sub.captions.length} pairs, seed ${opts.seed}`;
+  return { data: { images, texts, textsOf: plan.sub.textsOf }, config: { seed: opts.seed, label, ...opts.train } };
+}
+
+/** Store a trained run under its plan's key and return the model. */
+async function storeModel(corpus: CaptionCorpus, opts: CaptionModelOptions, plan: ModelPlan, run: TrainResult): Promise<CaptionModel> {
+  const meta = {
+    text: plan.encoder.identity.name,
+    seed: opts.seed,
+    pairs: plan.sub.captions.length,
+    steps: run.steps,
+    seconds: run.seconds,
+    bestValLoss: run.bestValLoss,
+    history: run.history.filter((h) => h.valLoss !== undefined),
+  };
+  await saveProjection(plan.weightsPath, run.projection, { text: plan.encoder.identity, data: corpus.identity, seed: opts.seed });
+  await writeJsonAtomic(plan.infoPath, meta);
+  return { ...meta, key: plan.key, encoder: plan.encoder, projection: run.projection, cached: false };
+}
+
 /**
  * Train (or load from the cache) a caption model. The cache holds the projection's weights as
  * safetensors under `<cache>/results/caption-models/`, keyed by the corpus identity, the language
@@ -73,43 +131,59 @@ export function embedTexts(texts: string[], enc: LanguageEncoder): Promise<Matri
  * closure and its package versions). `SHARELOCK_NO_MEMO=1` trains again.
  */
 export async function captionModel(corpus: CaptionCorpus, opts: CaptionModelOptions): Promise<CaptionModel> {
-  const sub = subsetPart(corpus.train, opts.maxPairs);
-  const idx = sub.idx, captions = sub.captions;
-  const encoder = await textTower(opts.text, captions);
-  const key = await cacheKey({
-    data: corpus.identity,
-    corpus: corpus.config,
-    pairs: idx.length,
-    text: encoder.identity,
-    seed: opts.seed,
-    train: resolveTrainConfig(opts.train),
-    code: codeIdentity(CAPTION_MODEL_CODE).hash,
-  });
-  const dir = join(projectPaths().cache, "results", "caption-models");
-  const weightsPath = join(dir, `${key}.safetensors`), infoPath = join(dir, `${key}.json`);
-  const info = !memoEnabled() ? null : await readJsonOr<Omit<CaptionModel, "projection" | "encoder" | "cached" | "key"> | null>(infoPath, null);
-  if (info) {
-    try {
-      const { projection } = await loadProjection(weightsPath);
-      return { ...info, key, encoder, projection, cached: true };
-    } catch { /* weights missing or damaged: train again */ }
-  }
-  const texts = await textFeatures(captions, encoder, { progress: false });
-  const run = await trainProjection(
-    { images: selectRows(corpus.train.images, idx), texts, textsOf: sub.textsOf },
-    { seed: opts.seed, label: `${encoder.identity.name} on ${captions.length} pairs, seed ${opts.seed}`, ...opts.train },
-  );
-  const meta = {
-    text: encoder.identity.name,
-    seed: opts.seed,
-    pairs: captions.length,
-    steps: run.steps,
-    seconds: run.seconds,
-    bestValLoss: run.bestValLoss,
-    history: run.history.filter((h) => h.valLoss !== undefined),
-  };
-  await saveProjection(weightsPath, run.projection, { text: encoder.identity, data: corpus.identity, seed: opts.seed });
-  await writeJsonAtomic(infoPath, meta);
-  return { ...meta, key, encoder, projection: run.projection, cached: false };
+  const plan = await modelPlan(corpus, opts);
+  const stored = await storedModel(plan);
+  if (stored) return stored;
+  const job = await trainingJob(corpus, opts, plan);
+  return storeModel(corpus, opts, plan, await trainProjection(job.data, job.config));
 }
 
+/** One model of a grid: its corpus (each split has its own) and its options. */
+export type CaptionModelJob = CaptionModelOptions & { corpus: CaptionCorpus };
+
+/**
+ * {@link captionModel} for a grid, under the same keys and files: stored models are loaded, the others
+ * train together (`trainProjections`: runs of one shape as one batch, each equal to its run alone, in
+ * batches of at most `chunk` runs, default 16, so that the features of a few runs are in memory at a
+ * time) and are stored as they finish. `onModel` gets each model as it is ready (cached ones first), in
+ * that order; a caller that evaluates and disposes there holds one model at a time. One progress bar
+ * over all models, in training steps (a cached model counts its steps at once). Returns the models in
+ * job order.
+ */
+export async function captionModels(
+  jobs: readonly CaptionModelJob[],
+  opts: { label?: string; progress?: ProgressSink | false; chunk?: number; onModel?: (index: number, model: CaptionModel) => void | Promise<void> } = {},
+): Promise<CaptionModel[]> {
+  const steps = jobs.map((j) => resolveTrainConfig(j.train).maxSteps);
+  const bar = opts.progress === false ? undefined : progress(steps.reduce((a, b) => a + b, 0), opts.label ?? `${jobs.length} caption models`, { sink: opts.progress ?? "auto" });
+  const models: CaptionModel[] = new Array(jobs.length), plans: ModelPlan[] = [], misses: number[] = [];
+  try {
+    for (const [i, job] of jobs.entries()) {
+      plans.push(await modelPlan(job.corpus, job));
+      const stored = await storedModel(plans[i]);
+      if (!stored) {
+        misses.push(i);
+        continue;
+      }
+      models[i] = stored;
+      bar?.tick(steps[i], "cached");
+      await opts.onModel?.(i, stored);
+    }
+    const chunk = opts.chunk ?? 16;
+    for (let s = 0; s < misses.length; s += chunk) {
+      const part = misses.slice(s, s + chunk), trainJobs: TrainJob[] = [];
+      for (const i of part) trainJobs.push(await trainingJob(jobs[i].corpus, jobs[i], plans[i]));
+      await trainProjections(trainJobs, {
+        progress: bar ?? false,
+        onResult: async (k, run) => {
+          const i = part[k];
+          models[i] = await storeModel(jobs[i].corpus, jobs[i], plans[i], run);
+          await opts.onModel?.(i, models[i]);
+        },
+      });
+    }
+  } finally {
+    await bar?.done(`${misses.length} trained, ${jobs.length - misses.length} cached`);
+  }
+  return models;
+}

@@ -18,20 +18,20 @@ import { loadStyleShift } from "../data/emoji_multistyle.ts";
 import { classRepresentations } from "../data/class_texts.ts";
 import { DRAWING_TEMPLATES } from "../data/templates.ts";
 import { loadWordNet } from "../data/wordnet.ts";
-import { imageFeatures, textFeatures } from "../features.ts";
+import { imageFeatures } from "../features.ts";
 import { languageEncoder, visionEncoder } from "../encoders/registry.ts";
 import type { LanguageEncoder } from "../encoders/types.ts";
 import { type Matrix, selectRows } from "../core/matrix.ts";
-import { classify, type ClassificationTask } from "../eval/evaluate.ts";
+import { classify } from "../eval/evaluate.ts";
 import type { ClassificationMetrics } from "../eval/metrics.ts";
-import { projectionMethod } from "../eval/methods.ts";
-import { flattenClassTexts } from "../eval/classifier.ts";
-import { resolveTrainConfig, trainProjection, type TrainConfig } from "../train/trainer.ts";
-import { isFromScratchTower, methodLabel, textTower } from "../baselines/lit.ts";
+import { resolveTrainConfig, type TrainConfig } from "../train/trainer.ts";
+import { isFromScratchTower } from "../baselines/lit.ts";
 import { asifMethod } from "../baselines/asif.ts";
 import { llmDescriptions } from "../data/llm_descriptions.ts";
-import { memoResult } from "../runtime/memo.ts";
+import { type Memoized, memoResult } from "../runtime/memo.ts";
+import { progress, type ProgressSink } from "../runtime/progress.ts";
 import { codeIdentity, takeCodeSnapshot } from "../runtime/code_identity.ts";
+import { classesWithTexts, type ProbingJob, probingRun, probingRuns, probingTask } from "./probing_runs.ts";
 
 /**
  * The code of a probing run: this module's import closure (training, evaluation, metrics, features) and
@@ -146,73 +146,7 @@ export interface ProbingResult {
   cached: boolean;
 }
 
-/** The classes of a representation that have texts, seen and unseen. Pure. */
-export function classesWithTexts(ctx: ProbingContext, representation: Representation) {
-  const texts = ctx.texts[representation];
-  const has = (c: string) => (texts[c]?.length ?? 0) > 0;
-  return { texts, seen: ctx.seenClasses.filter(has), unseen: ctx.unseenClasses.filter(has) };
-}
-
-/**
- * The zero-shot task over `classes`: their images, labels and texts (descriptions: scores averaged per
- * sentence). `from` picks the images: the context's own (default) or the held-out style's. Pure.
- */
-export function probingTask(
-  ctx: ProbingContext,
-  representation: Representation,
-  classes: string[],
-  name: string,
-  from: Pick<ProbingContext, "items" | "images"> = ctx,
-): Omit<ClassificationTask, "kind"> {
-  const texts = ctx.texts[representation];
-  const index = new Map(classes.map((c, i) => [c, i]));
-  const idx = from.items.map((it, i) => (index.has(it.class_name) ? i : -1)).filter((i) => i >= 0);
-  return {
-    name,
-    images: selectRows(from.images, idx),
-    labels: idx.map((i) => index.get(from.items[i].class_name)!),
-    classTexts: classes.map((c) => texts[c]),
-    aggregate: representation === "descriptions" ? "mean-score" : "prototype",
-  };
-}
-
-/** Train on seen classes and evaluate on unseen ones. */
-export async function probingRun(
-  ctx: ProbingContext,
-  opts: { text: string | LanguageEncoder; representation: Representation; seed: number; train?: Partial<TrainConfig> },
-): Promise<ProbingResult> {
-  const { texts, seen, unseen } = classesWithTexts(ctx, opts.representation);
-  // the LiT-style tower learns its vocabulary from the seen classes' texts only
-  const enc = typeof opts.text === "string" ? await textTower(opts.text, seen.flatMap((c) => texts[c])) : opts.text;
-  if (unseen.length < 2) throw new Error(`probing: only ${unseen.length} unseen classes have ${opts.representation}`);
-  const seenT = flattenClassTexts(seen.map((c) => texts[c]));
-  const rowsOfClass = new Map<string, number[]>();
-  seenT.classOf.forEach((ci, r) => rowsOfClass.set(seen[ci], [...(rowsOfClass.get(seen[ci]) ?? []), r]));
-  const trainIdx = ctx.items.map((it, i) => (rowsOfClass.has(it.class_name) ? i : -1)).filter((i) => i >= 0);
-  const run = await trainProjection(
-    {
-      images: selectRows(ctx.images, trainIdx),
-      texts: await textFeatures(seenT.texts, enc, { progress: false }),
-      textsOf: trainIdx.map((i) => rowsOfClass.get(ctx.items[i].class_name)!),
-    },
-    { seed: opts.seed, label: `${enc.identity.name} / ${opts.representation} / seed ${opts.seed}`, ...opts.train },
-  );
-  const method = projectionMethod(methodLabel(enc.identity.name), enc, run.projection);
-  const result: ProbingResult = {
-    text: enc.identity.name,
-    representation: opts.representation,
-    seed: opts.seed,
-    unseen: await classify(method, probingTask(ctx, opts.representation, unseen, "unseen classes")),
-    seen: await classify(method, probingTask(ctx, opts.representation, seen, "seen classes")),
-    styleShift: ctx.heldOut ? await classify(method, probingTask(ctx, opts.representation, unseen, `unseen classes in ${ctx.heldOut.style}`, ctx.heldOut)) : undefined,
-    unseenClasses: unseen.length,
-    trainSeconds: run.seconds,
-    steps: run.steps,
-    cached: false,
-  };
-  run.projection.dispose();
-  return result;
-}
+export { type ProbingJob, probingRun, probingRuns, probingTask } from "./probing_runs.ts";
 
 /**
  * ASIF on the same split: anchors are the seen images paired with one of their class's texts (raw text
@@ -240,6 +174,27 @@ async function encoderIdentity(name: string): Promise<unknown> {
 }
 
 /**
+ * Everything that determines a probing run's result (what {@link cachedProbingRun} keys it by).
+ * `identityOf` gives a registry encoder's identity (default: open the encoder and release it).
+ */
+export async function probingKey(job: ProbingJob & { text: string }, identityOf = encoderIdentity): Promise<unknown> {
+  const { ctx, text, representation, seed, train } = job;
+  const { texts, seen, unseen } = classesWithTexts(ctx, representation);
+  return {
+    dataset: `${ctx.dataset.name} ${ctx.dataset.version}`,
+    vision: ctx.visionIdentity ?? ctx.vision,
+    seen,
+    unseen,
+    text: isFromScratchTower(text) ? text : await identityOf(text),
+    representation,
+    texts: Object.fromEntries([...seen, ...unseen].map((c) => [c, texts[c]])),
+    seed,
+    train: resolveTrainConfig(train),
+    code: codeIdentity(PROBING_CODE).hash,
+  };
+}
+
+/**
  * {@link probingRun}, cached: the result is stored under the cache, keyed by everything that determines
  * it: the dataset (and version), the vision encoder's identity, the split, the language encoder's
  * IDENTITY (for the LiT-style tower: its name; its vocabulary follows from the texts), the
@@ -251,22 +206,58 @@ export async function cachedProbingRun(
   ctx: ProbingContext,
   opts: { text: string; representation: Representation; seed: number; train?: Partial<TrainConfig> },
 ): Promise<ProbingResult> {
-  const { texts, seen, unseen } = classesWithTexts(ctx, opts.representation);
-  const key = {
-    dataset: `${ctx.dataset.name} ${ctx.dataset.version}`,
-    vision: ctx.visionIdentity ?? ctx.vision,
-    seen,
-    unseen,
-    text: isFromScratchTower(opts.text) ? opts.text : await encoderIdentity(opts.text),
-    representation: opts.representation,
-    texts: Object.fromEntries([...seen, ...unseen].map((c) => [c, texts[c]])),
-    seed: opts.seed,
-    train: resolveTrainConfig(opts.train),
-    code: codeIdentity(PROBING_CODE).hash,
-  };
+  const key = await probingKey({ ctx, ...opts });
   const { value, cached } = await memoResult("probing", key, async () => {
     const { cached: _, ...result } = await probingRun(ctx, opts);
     return result;
   });
   return { ...value, cached };
+}
+
+/**
+ * {@link cachedProbingRun} for a grid, under the same keys and files (a run cached alone serves the grid,
+ * and the other way round): the cache is asked for every run first, the misses then train together
+ * ({@link probingRuns}: runs of one shape as one batch, each equal to its run alone), and each is stored
+ * under its own key as it finishes. One progress bar over all runs, in training steps (a cached run
+ * counts its steps at once). Results in job order, `cached` saying which were read.
+ */
+export async function cachedProbingRuns(
+  jobs: readonly (ProbingJob & { text: string })[],
+  opts: { label?: string; progress?: ProgressSink | false } = {},
+): Promise<ProbingResult[]> {
+  type Value = Omit<ProbingResult, "cached">;
+  const steps = jobs.map((j) => resolveTrainConfig(j.train).maxSteps);
+  // memoResult decides hit or miss; a miss's value is delivered by the batched training below
+  const pending = new Map<number, PromiseWithResolvers<Value>>(), decided: Promise<void>[] = [], memos: Promise<Memoized<Value>>[] = [];
+  const identities = new Map<string, Promise<unknown>>(); // each encoder opened once for its identity
+  const identityOf = (name: string) => identities.get(name) ?? identities.set(name, encoderIdentity(name)).get(name)!;
+  for (const [i, job] of jobs.entries()) {
+    const key = await probingKey(job, identityOf), decision = Promise.withResolvers<void>();
+    const memo = memoResult<Value>("probing", key, () => {
+      pending.set(i, Promise.withResolvers<Value>());
+      decision.resolve();
+      return pending.get(i)!.promise;
+    });
+    memo.then(() => decision.resolve(), () => decision.resolve());
+    decided.push(decision.promise);
+    memos.push(memo);
+  }
+  await Promise.all(decided);
+  const misses = jobs.map((_, i) => i).filter((i) => pending.has(i));
+  const bar = opts.progress === false ? undefined : progress(steps.reduce((a, b) => a + b, 0), opts.label ?? `${jobs.length} probing runs`, { sink: opts.progress ?? "auto" });
+  try {
+    jobs.forEach((_, i) => pending.has(i) || bar?.tick(steps[i], "cached"));
+    if (misses.length) {
+      await probingRuns(misses.map((i) => jobs[i]), {
+        progress: bar ?? false,
+        onResult: (k, { cached: _, ...value }) => pending.get(misses[k])!.resolve(value),
+      });
+    }
+  } catch (err) {
+    for (const d of pending.values()) d.reject(err);
+    throw err;
+  } finally {
+    await bar?.done(`${misses.length} trained, ${jobs.length - misses.length} cached`);
+  }
+  return Promise.all(memos.map(async (m) => ({ ...(await m).value, cached: (await m).cached })));
 }

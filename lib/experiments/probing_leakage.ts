@@ -16,7 +16,8 @@
 import { type ClassLeakage, leakageAudit, metricsByStratum } from "../eval/leakage.ts";
 import type { ClassificationMetrics } from "../eval/metrics.ts";
 import type { RunRow } from "../stats/aggregate.ts";
-import { classesWithTexts, type ProbingContext, type ProbingResult, probingTask, type Representation } from "./probing.ts";
+import type { ProbingContext, ProbingResult, Representation } from "./probing.ts";
+import { classesWithTexts, probingTask } from "./probing_runs.ts";
 
 /** The audit of the unseen classes (in the order the test scores them) and each test's labels. Pure. */
 export function probingLeakage(ctx: ProbingContext, representation: Representation): {

@@ -4,9 +4,9 @@
  *
  * - `tfjs`: TensorFlow.js autograd with fast-path matmuls; any backend (tfjs-node-gpu on CUDA machines),
  *   and the only engine that trains a vision-side projection;
- * - `onnx`: the hand-written step graph (`step_graph.ts`) on onnxruntime-node, on the device that
- *   `resolveDevice` picks (multi-threaded CPU, WebGPU or CUDA), with Adam, clipping and accumulation
- *   over Float32Arrays in TypeScript.
+ * - `onnx`: the hand-written step graph (`batched_graph.ts`, one run) on onnxruntime-node, on the
+ *   device that `resolveDevice` picks (multi-threaded CPU, WebGPU or CUDA), with Adam, clipping and
+ *   accumulation over Float32Arrays in TypeScript; `batched.ts` trains many runs in the same graph.
  *
  * `auto` picks `onnx` on a GPU device, else `tfjs` on the native TensorFlow backend or when a vision
  * projection is trained, else `onnx`. Both engines, and the onnx engine on every device, give the same
@@ -24,14 +24,14 @@
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
-import * as ort from "onnxruntime-node";
 import type { Rng } from "../runtime/random.ts";
-import { dropoutMask, type Projection, transposeMatrix, type Weights } from "./projection.ts";
+import type { Projection, Weights } from "./projection.ts";
 import { clipLoss, SIGLIP_BIAS, sigLipLoss } from "./losses.ts";
-import { adam, type AdamConfig, adamState, adamStep } from "./optim.ts";
+import { adam, type AdamConfig } from "./optim.ts";
 import { l2Normalize } from "./ops.ts";
-import { type GraphLoss, layerDims, stepGraph } from "./step_graph.ts";
-import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice } from "../runtime/onnx_device.ts";
+import type { GraphLoss } from "./step_graph.ts";
+import { batchedOnnxEngine } from "./batched_engine.ts";
+import { type DeviceRequest, type OnnxDevice, resolveDevice } from "../runtime/onnx_device.ts";
 
 /** What a training step needs from an engine. */
 export interface StepEngine {
@@ -118,12 +118,6 @@ export function tfjsEngine(text: Projection, vision: Projection | undefined, los
   };
 }
 
-interface Param {
-  name: string;
-  data: Float32Array;
-  grad: Float32Array;
-}
-
 /** Where the onnx engine runs. */
 export interface OnnxEngineOptions {
   /** onnxruntime device (default: `resolveDevice()`, i.e. `SHARELOCK_DEVICE` or `auto`). */
@@ -132,115 +126,22 @@ export interface OnnxEngineOptions {
   threads?: number;
 }
 
-/** The onnxruntime engine (text projection only). */
+/**
+ * The onnxruntime engine (text projection only): the batched engine (`batched_engine.ts`) with one run,
+ * so that a run trained alone and the same run trained in a batch compute the same numbers.
+ */
 export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamConfig, engineOpts: OnnxEngineOptions = {}): Promise<StepEngine> {
-  const device = await resolveDevice(engineOpts.device);
-  const cfg = text.config;
-  const dims = layerDims(cfg);
-  const L = dims.length - 1;
-  const hasBn = cfg.kind === "mlp" && cfg.batchNorm;
-  const dropout = cfg.kind === "mlp" && cfg.dropout > 0;
-  // weights in the graph's layout ([in, out]) from the projection's PyTorch layout ([out, in])
-  const w0 = text.snapshot();
-  const params: Param[] = [];
-  const stats: { mean: Float32Array; variance: Float32Array }[] = [];
-  const add = (name: string, data: Float32Array) =>
-    params.push({ name, data, grad: new Float32Array(data.length) });
-  for (let i = 0; i < L; i++) {
-    const W = w0[`layers.${i}.linear.weight`];
-    add(`W${i}`, transposeMatrix(W.data, W.shape[0], W.shape[1]));
-    add(`b${i}`, w0[`layers.${i}.linear.bias`].data.slice());
-    if (hasBn && i < L - 1) {
-      add(`g${i}`, w0[`layers.${i}.bn.weight`].data.slice());
-      add(`be${i}`, w0[`layers.${i}.bn.bias`].data.slice());
-      stats[i] = { mean: w0[`layers.${i}.bn.running_mean`].data.slice(), variance: w0[`layers.${i}.bn.running_var`].data.slice() };
-    }
-  }
-  const options = ortSessionOptions(device, { threads: engineOpts.threads });
-  const train = await ort.InferenceSession.create(stepGraph(cfg, loss, "train"), options);
-  const evaluate = await ort.InferenceSession.create(stepGraph(cfg, loss, "eval"), options);
-  const gradName = (n: string) => `d${n}`;
-  const adamBuffers = adamState(params.map((p) => p.data));
-  const feedsFor = (img: Float32Array, txt: Float32Array, rows: number, scale: number) => {
-    const feeds: Record<string, ort.Tensor> = {
-      img: new ort.Tensor("float32", img, [rows, dims[L]]),
-      txt: new ort.Tensor("float32", txt, [rows, dims[0]]),
-      gscale: new ort.Tensor("float32", Float32Array.of(scale), [1]),
-    };
-    for (const p of params) {
-      const shape = p.name.startsWith("W") ? [dims[+p.name.slice(1)], dims[+p.name.slice(1) + 1]] : [p.data.length];
-      feeds[p.name] = new ort.Tensor("float32", p.data, shape);
-    }
-    return feeds;
-  };
+  const one = await batchedOnnxEngine([text], loss, [opt], engineOpts);
   return {
     name: "onnx",
-    device,
-    async accumulate(img, txt, rows, dropRng, scale) {
-      const feeds = feedsFor(img, txt, rows, scale);
-      if (dropout) {
-        for (let i = 0; i < L - 1; i++) {
-          // same draws, in the same order, as Projection.forward
-          feeds[`mask${i}`] = new ort.Tensor("float32", dropoutMask(dropRng, rows * dims[i + 1], cfg.dropout), [rows, dims[i + 1]]);
-        }
-      }
-      const out = await train.run(feeds);
-      for (const p of params) {
-        const gd = out[gradName(p.name)].data as Float32Array;
-        for (let k = 0; k < gd.length; k++) p.grad[k] += gd[k];
-      }
-      if (hasBn) {
-        for (let i = 0; i < L - 1; i++) {
-          const mean = out[`mean${i}`].data as Float32Array, variance = out[`var${i}`].data as Float32Array;
-          const s = stats[i], unbias = rows / Math.max(1, rows - 1);
-          for (let k = 0; k < mean.length; k++) {
-            s.mean[k] = 0.9 * s.mean[k] + 0.1 * mean[k];
-            s.variance[k] = 0.9 * s.variance[k] + 0.1 * variance[k] * unbias;
-          }
-        }
-      }
-      return (out.loss.data as Float32Array)[0];
-    },
-    update(lr, clipNorm) {
-      const norm = adamStep(params.map((p) => p.data), params.map((p) => p.grad), adamBuffers, { lr, clipNorm }, opt);
-      for (const p of params) p.grad.fill(0);
-      return norm;
-    },
-    async evalLoss(img, txt, rows) {
-      const feeds = feedsFor(img, txt, rows, 1);
-      stats.forEach((s, i) => {
-        feeds[`rm${i}`] = new ort.Tensor("float32", s.mean, [s.mean.length]);
-        feeds[`rv${i}`] = new ort.Tensor("float32", s.variance, [s.variance.length]);
-      });
-      return ((await evaluate.run(feeds)).loss.data as Float32Array)[0];
-    },
-    snapshot: () => ({ params: params.map((p) => p.data.slice()), stats: stats.map((s) => s && { mean: s.mean.slice(), variance: s.variance.slice() }) }),
-    restore(state) {
-      const st = state as { params: Float32Array[]; stats: { mean: Float32Array; variance: Float32Array }[] };
-      params.forEach((p, i) => p.data.set(st.params[i]));
-      st.stats.forEach((s, i) => s && (stats[i].mean.set(s.mean), stats[i].variance.set(s.variance)));
-    },
-    finish() {
-      const w: Weights = {};
-      const byName = new Map(params.map((p) => [p.name, p.data]));
-      for (let i = 0; i < L; i++) {
-        const [inn, out] = [dims[i], dims[i + 1]];
-        w[`layers.${i}.linear.weight`] = { shape: [out, inn], data: transposeMatrix(byName.get(`W${i}`)!, inn, out) };
-        w[`layers.${i}.linear.bias`] = { shape: [out], data: byName.get(`b${i}`)! };
-        if (hasBn && i < L - 1) {
-          w[`layers.${i}.bn.weight`] = { shape: [out], data: byName.get(`g${i}`)! };
-          w[`layers.${i}.bn.bias`] = { shape: [out], data: byName.get(`be${i}`)! };
-          w[`layers.${i}.bn.running_mean`] = { shape: [out], data: stats[i].mean };
-          w[`layers.${i}.bn.running_var`] = { shape: [out], data: stats[i].variance };
-        }
-      }
-      text.restore(w);
-      return { text };
-    },
-    dispose() {
-      void train.release();
-      void evaluate.release();
-    },
+    device: one.device,
+    accumulate: async (img, txt, rows, dropRng, scale) => (await one.accumulate([{ img, txt, rows, dropRng }], scale))[0],
+    update: (lr, clipNorm) => one.update([lr], [clipNorm])[0],
+    evalLoss: async (img, txt, rows) => (await one.evalLoss([0], [{ img, txt }], rows))[0],
+    snapshot: () => one.snapshot(0),
+    restore: (state) => one.restore(0, state),
+    finish: () => ({ text: one.finish(0) }),
+    dispose: () => one.dispose(),
   };
 }
 

@@ -71,8 +71,9 @@ export function transposeMatrix(data: Float32Array, rows: number, cols: number):
  * their masks here, in layer order, so that they see the same masks for the same seed.
  */
 export function dropoutMask(rng: Rng, size: number, rate: number): Float32Array {
-  const keep = 1 - rate;
-  return Float32Array.from({ length: size }, () => (rng.next() < keep ? 1 / keep : 0));
+  const keep = 1 - rate, kept = 1 / keep, mask = new Float32Array(size);
+  for (let i = 0; i < size; i++) mask[i] = rng.next() < keep ? kept : 0;
+  return mask;
 }
 
 /** Fill in the paper's defaults. Pure. */

@@ -22,11 +22,10 @@ import * as tf from "@tensorflow/tfjs";
 import { createEngine, type EngineName } from "./engines.ts";
 import type { DeviceRequest, OnnxDevice } from "../runtime/onnx_device.ts";
 import type { Matrix } from "../core/matrix.ts";
-import { asRowSource, type RowSource } from "../store/rows.ts";
-import { type Rng, seededRandom, shuffle } from "../runtime/random.ts";
+import type { RowSource } from "../store/rows.ts";
 import { createProjection, type Projection, type ProjectionConfig } from "./projection.ts";
 import { PAPER_LOGIT_SCALE, SIGLIP_BIAS } from "./losses.ts";
-import { cosineWithWarmup } from "./optim.ts";
+import { checkPairs, planRun, validationSplit, weightedValLoss } from "./run_plan.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 
 /** Training pairs: image i is described by the text rows `textsOf[i]` (matrices, or row sources that stream). */
@@ -137,25 +136,13 @@ export interface TrainResult {
   config: TrainConfig;
 }
 
-/** Split image indices into train and validation, seeded. Pure. */
-export function validationSplit(n: number, cfg: Pick<TrainConfig, "valSize" | "valFraction" | "seed">): { train: number[]; val: number[] } {
-  const order = shuffle(Array.from({ length: n }, (_, i) => i), seededRandom(cfg.seed * 31 + 7));
-  const nVal = n < 10 ? 0 : Math.min(cfg.valSize, Math.floor(n * cfg.valFraction));
-  return { val: order.slice(0, nVal).sort((a, b) => a - b), train: order.slice(nVal) };
-}
+export { validationSplit };
 
 /** Train a text projection (and optionally a vision projection) on pairs. Reproducible from the seed. */
 export async function trainProjection(data: PairData<Matrix | RowSource>, config: Partial<TrainConfig> = {}): Promise<TrainResult> {
   const cfg: TrainConfig = { ...PROBING_DEFAULTS, ...config };
   const t0 = performance.now();
-  if (data.textsOf.length !== data.images.rows) {
-    throw new Error(`pairs: ${data.images.rows} images but ${data.textsOf.length} text lists`);
-  }
-  data.textsOf.forEach((list, i) => {
-    if (!list.length) throw new Error(`pairs: image row ${i} has no text`);
-  });
-  const images = asRowSource(data.images), texts = asRowSource(data.texts);
-  const rng: Rng = seededRandom(cfg.seed);
+  checkPairs(data);
   const textProj = createProjection({ ...cfg.projection, inDim: data.texts.dim, outDim: cfg.visionProjection?.outDim ?? data.images.dim }, cfg.seed);
   const visProj = cfg.visionProjection
     ? createProjection({ ...cfg.visionProjection, inDim: data.images.dim, outDim: cfg.visionProjection.outDim }, cfg.seed + 1000)
@@ -165,77 +152,50 @@ export async function trainProjection(data: PairData<Matrix | RowSource>, config
     weightDecay: cfg.weightDecay,
     decay: cfg.decay,
   }, cfg.device);
-  const { train, val } = validationSplit(data.images.rows, cfg);
-  const batch = Math.max(2, Math.min(cfg.batchSize, train.length));
-  const valText = val.map((i) => data.textsOf[i][rng.int(data.textsOf[i].length)]);
+  const plan = planRun(data, cfg, engine.snapshot());
   const validate = async (): Promise<number> => {
-    if (!val.length) return NaN;
-    let sum = 0, count = 0;
-    for (let s = 0; s < val.length; s += batch) {
-      const rows = val.slice(s, s + batch);
-      if (rows.length < 2) continue;
-      const l = await engine.evalLoss(images.read(rows), texts.read(valText.slice(s, s + batch)), rows.length);
-      sum += l * rows.length;
-      count += rows.length;
+    const chunks = plan.valChunks(), losses: number[] = [];
+    for (const c of chunks) {
+      const { img, txt } = c.read();
+      losses.push(await engine.evalLoss(img, txt, c.rows));
     }
-    return count ? sum / count : NaN;
+    return weightedValLoss(losses, chunks.map((c) => c.rows));
   };
 
-  let order = shuffle(train, rng), cursor = 0;
-  const nextBatch = (): number[] => {
-    if (cursor + batch > order.length) {
-      order = shuffle(train, rng);
-      cursor = 0;
-    }
-    cursor += batch;
-    return order.slice(cursor - batch, cursor);
-  };
-
-  const history: HistoryRow[] = [];
-  let best = { loss: Infinity, step: 0, state: engine.snapshot() };
-  // The best checkpoint is the lowest validation loss; early stopping counts checks without an
-  // improvement of at least minDelta (Lightning's ModelCheckpoint + EarlyStopping, as the official code).
-  let checksWithout = 0, stoppedEarly = false, step = 0, stopRef = Infinity;
+  let step = 0;
   const bar = cfg.progress === false ? undefined : progress(cfg.maxSteps, cfg.label ?? `training (${cfg.projection.kind}, ${engine.name}${engine.device ? ` on ${engine.device}` : ""}, seed ${cfg.seed})`, { sink: cfg.progress || "auto" });
   try {
     for (step = 0; step < cfg.maxSteps; step++) {
       const tStep = performance.now();
       let valMs = 0;
-      const lr = cosineWithWarmup(step, { baseLr: cfg.lr, warmup: cfg.warmup, total: cfg.maxSteps });
+      const lr = plan.lr(step);
       let lossSum = 0;
       for (let a = 0; a < cfg.accumulation; a++) {
-        const rows = nextBatch();
-        const textRows = rows.map((i) => data.textsOf[i][rng.int(data.textsOf[i].length)]);
-        const dropRng = seededRandom(cfg.seed * 1_000_003 + step * 97 + a);
-        lossSum += await engine.accumulate(images.read(rows), texts.read(textRows), rows.length, dropRng, 1 / cfg.accumulation);
+        const mb = plan.microBatch(step, a);
+        lossSum += await engine.accumulate(mb.img, mb.txt, mb.rows, mb.dropRng, 1 / cfg.accumulation);
       }
       const gradNorm = engine.update(lr, cfg.clipNorm);
       const row: HistoryRow = { step: step + 1, lr, loss: lossSum, gradNorm };
       const stepMs = performance.now() - tStep;
-      if ((step + 1) % cfg.evalEvery === 0 && val.length) {
+      if (plan.validatesAfter(step)) {
         const tVal = performance.now();
         row.valLoss = await validate();
         valMs = performance.now() - tVal;
-        if (row.valLoss < best.loss) best = { loss: row.valLoss, step: step + 1, state: engine.snapshot() };
-        if (row.valLoss < stopRef - cfg.minDelta) {
-          stopRef = row.valLoss;
-          checksWithout = 0;
-        } else if (++checksWithout >= cfg.patience) {
-          history.push(row);
-          cfg.onStep?.(row, { step: stepMs, validation: valMs });
-          stoppedEarly = true;
-          step++;
-          bar?.tick(1, `early stop, best step ${best.step}`);
-          break;
-        }
       }
-      history.push(row);
+      const stop = plan.record(row, () => engine.snapshot());
       cfg.onStep?.(row, { step: stepMs, validation: valMs });
+      if (stop) {
+        step++;
+        bar?.tick(1, `early stop, best step ${plan.best.step}`);
+        break;
+      }
       bar?.tick(1, `loss ${lossSum.toFixed(3)}${row.valLoss !== undefined ? ` val ${row.valLoss.toFixed(3)}` : ""}`);
     }
   } finally {
     await bar?.done();
   }
+  const { val, history, stoppedEarly } = plan;
+  let best = plan.best;
   if (val.length) engine.restore(best.state);
   else best = { ...best, loss: NaN, step };
   const trained = engine.finish();
