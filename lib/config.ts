@@ -12,6 +12,7 @@ import { CLIP_IMAGENET_TEMPLATES, DRAWING_TEMPLATES } from "./data/templates.ts"
 import { PAPER_DEFAULTS, PROBING_DEFAULTS, type TrainConfig } from "./train/trainer.ts";
 import { LIT_BAG_OF_WORDS } from "./baselines/lit.ts";
 import { DEFAULT_STYLE_SHIFT } from "./data/emoji_multistyle.ts";
+import { rehearsed } from "./train/rehearsal.ts";
 
 /** What the caption corpus and its held-out tasks are made of. */
 export interface CaptionCorpusConfig {
@@ -139,7 +140,7 @@ export const PROBING_NOTEBOOK_EMBEDDED: ProbingNotebookConfig = {
  * `SHARELOCK_DATA_DIR`, the paper's training settings. Unseen classes are drawn at random (the paper
  * uses the proposed splits of Xian et al. for AWA2 and CUB).
  */
-export const PROBING_NOTEBOOK_PAPER: ProbingNotebookConfig = {
+export const PROBING_NOTEBOOK_PAPER: ProbingNotebookConfig = rehearsed({
   scale: "paper",
   datasets: ["awa2", "cub", "aircraft"],
   vision: "hf:onnx-community/dinov2-large",
@@ -152,7 +153,7 @@ export const PROBING_NOTEBOOK_PAPER: ProbingNotebookConfig = {
   unseenFraction: 0.25,
   train: { ...PROBING_DEFAULTS, valSize: 50_000 },
   asifWith: null,
-};
+});
 
 /** What the caption notebooks (03-07) run. */
 export interface CaptionNotebookConfig {
@@ -230,7 +231,6 @@ export function seedsFromEnv(defaults: number[], env: { get(key: string): string
   }
   return defaults.slice(0, n);
 }
-
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** Notebooks 03-07, embedded default: clip-art captions and seen emoji names; MobileNetV2 features. */
@@ -272,7 +272,7 @@ export const CAPTIONS_EMBEDDED: CaptionNotebookConfig = {
  * and training settings, the 80 CLIP templates. The emoji sets stay as extra zero-shot tests (all their
  * classes are unseen there).
  */
-export const CAPTIONS_PAPER: CaptionNotebookConfig = {
+export const CAPTIONS_PAPER: CaptionNotebookConfig = rehearsed({
   scale: "paper",
   corpus: {
     vision: "hf:onnx-community/dinov2-large",
@@ -297,4 +297,4 @@ export const CAPTIONS_PAPER: CaptionNotebookConfig = {
   scalingEndSeeds: { smallest: [0], largest: [0] },
   asif: false,
   equivalenceMargin: 0.5,
-};
+});
