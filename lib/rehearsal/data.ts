@@ -3,7 +3,7 @@
  * where `SHARELOCK_DATA_DIR` is read (`lib/data/registry.ts`, `lib/data/paper_datasets.ts`,
  * `loadWinoground`):
  *
- * - `cc3m/shard-0000{0..3}.tar`: webdataset shards, `<key>.jpg` with `<key>.txt` or `<key>.json`
+ * - `cc3m/shard-0000{0..5}.tar`: webdataset shards, `<key>.jpg` with `<key>.txt` or `<key>.json`
  *   (`{"caption": ...}`), from the Open Clipart and Tux Paint captions;
  * - `imagenet/`, `imagenet-r/`, `imagenet-sketch/`: `<class>/<image>` folders of the same emoji classes,
  *   one image style per variant (Google's emoji and a mirrored copy; Twitter's; Google's in grey);
@@ -144,15 +144,16 @@ async function writeWinoground(root: string, items: Item[]): Promise<WrittenData
   return { name: "winoground", images: 2 * lines.length, classes: 1 };
 }
 
-/** Write every paper-format dataset under `root` from the embedded datasets (a few hundred images). */
+/** Write every paper-format dataset under `root` from the embedded datasets (about a thousand small images). */
 export async function writePaperData(root: string): Promise<WrittenDataset[]> {
   const clipart = (await dataset("openclipart")).items.filter((it) => it.caption && it.image_path);
   const tux = (await dataset("tuxpaint")).items.filter((it) => it.caption && it.image_path);
   const fashion = (await dataset("fashion-mnist")).items;
   const emoji = await sharedEmoji(24);
-  const pairs = [...spread(clipart, 80), ...spread(tux, 80)];
+  // 600 pairs: CAPTIONS_PAPER holds out 1% for retrieval, a handful here
+  const pairs = [...spread(clipart, 400), ...spread(tux, 200)];
   return [
-    await writeShards(root, "cc3m", pairs, 4),
+    await writeShards(root, "cc3m", pairs, 6),
     await writeFolders(root, "imagenet", emoji.map(([c, [g]]) => [c, [g, g]]), { format: "jpg" }).then(async (d) => {
       // the second image of each class is the first mirrored
       for (const [c, [g]] of emoji) await Deno.writeFile(join(root, "imagenet", classFolder(c), "001.jpg"), await convert(g.image_path!, { format: "jpg", flip: true }));
