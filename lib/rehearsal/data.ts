@@ -8,7 +8,7 @@
  * - `imagenet/`, `imagenet-r/`, `imagenet-sketch/`: `<class>/<image>` folders of the same emoji classes,
  *   one image style per variant (Google's emoji and a mirrored copy; Twitter's; Google's in grey);
  * - `awa2/`, `cub/`, `aircraft/`: `<class>/<image>` folders for the probing notebooks (Tux Paint
- *   animals, Open Clipart categories as CUB-style `001.name` folders, Fashion-MNIST classes);
+ *   classes, Open Clipart categories as CUB-style `001.name` folders, Fashion-MNIST classes);
  * - `coco/annotations/captions_train2017.json` with `coco/train2017/*.jpg` (two captions per image);
  * - `winoground/examples.jsonl` with `winoground/images/<name>.png`.
  *
@@ -161,7 +161,8 @@ export async function writePaperData(root: string): Promise<WrittenDataset[]> {
     }),
     await writeFolders(root, "imagenet-r", emoji.map(([c, [, t]]) => [c, [t]]), { format: "jpg" }),
     await writeFolders(root, "imagenet-sketch", emoji.map(([c, [g]]) => [c, [g]]), { format: "jpg", grey: true }),
-    await writeFolders(root, "awa2", byClass(tux.filter((it) => it.group === "animals"), 12, 4), { format: "jpg" }),
+    // 48 classes: notebooks 02 and 08 align language and vision on the unseen quarter (12 > k = 10 neighbours)
+    await writeFolders(root, "awa2", byClass(tux, 48, 3), { format: "jpg" }),
     await writeFolders(root, "cub", byClass(clipart, 12, 4), { format: "jpg" }, (c, i) => `${String(i + 1).padStart(3, "0")}.${classFolder(c)}`),
     await writeFolders(root, "aircraft", byClass(fashion, 10, 4), { format: "png" }),
     await writeCoco(root, spread(tux, 30)),
