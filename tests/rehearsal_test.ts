@@ -20,9 +20,12 @@ import { ensureRunnerKernel, pythonPath } from "../scripts/setup.ts";
 import { runNotebooks } from "../scripts/notebook_runner.ts";
 
 let built: Promise<RehearsalWorld> | null = null;
-/** One world for the whole file (built in a few seconds). */
+/** One world for the whole file (built in a few seconds), removed when the tests end. */
 function world(): Promise<RehearsalWorld> {
-  built ??= Deno.makeTempDir({ prefix: "rehearsal-" }).then((d) => buildRehearsalWorld(join(d, "world")));
+  built ??= Deno.makeTempDir({ prefix: "rehearsal-" }).then((d) => {
+    globalThis.addEventListener("unload", () => Deno.removeSync(d, { recursive: true }));
+    return buildRehearsalWorld(join(d, "world"));
+  });
   return built;
 }
 
