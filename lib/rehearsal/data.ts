@@ -64,7 +64,12 @@ function spread<T>(items: T[], n: number): T[] {
 /** Up to `classes` classes with at least `perClass` items each (spread over the class list), `perClass` items each. */
 function byClass(items: Item[], classes: number, perClass: number): [string, Item[]][] {
   const groups = new Map<string, Item[]>();
-  for (const it of items) groups.set(it.class_name, [...(groups.get(it.class_name) ?? []), it]);
+  // a folder such as "00_symbols" reads back as "symbols" (the loader drops a leading number): left out
+  // classes are keyed by folder name, so that two names with one folder are one class
+  for (const it of items.filter((it) => !/^\d+_/.test(classFolder(it.class_name)))) {
+    const key = classFolder(it.class_name);
+    groups.set(key, [...(groups.get(key) ?? []), it]);
+  }
   const full = [...groups].filter(([, list]) => list.length >= perClass).sort(([a], [b]) => a.localeCompare(b));
   return spread(full, classes).map(([c, list]) => [c, spread(list, perClass)]);
 }

@@ -19,7 +19,7 @@ import { paperModelIds, writeModelMirror } from "./models.ts";
 import { writePaperData, type WrittenDataset } from "./data.ts";
 
 /** Bumped when the world's contents change, so that an older world is rebuilt. */
-export const WORLD_VERSION = 1;
+export const WORLD_VERSION = 2;
 
 /** Entries of the main cache the rehearsal cache links to: downloads and embedded data, nothing model-specific. */
 export const SHARED_CACHE_ENTRIES = ["assets", "datasets", "models", "ladder", "llm-descriptions", "jupyter"];
