@@ -12,22 +12,15 @@
  * ```
  */
 import type { TrainConfig } from "./trainer.ts";
+import { REHEARSAL_NOTE, rehearsalFromEnv } from "../runtime/rehearsal_env.ts";
 
-/** Whether `SHARELOCK_REHEARSAL` asks for a rehearsal; throws on a value other than "1", "0" or empty. */
-export function rehearsalFromEnv(env: { get(key: string): string | undefined } = Deno.env): boolean {
-  const raw = env.get("SHARELOCK_REHEARSAL") ?? "";
-  if (!["", "0", "1"].includes(raw)) throw new Error(`SHARELOCK_REHEARSAL=${raw}: expected 1 (rehearsal sizes) or 0 / unset`);
-  return raw === "1";
-}
+export { REHEARSAL_NOTE, rehearsalFromEnv };
 
 /** Training sizes of a rehearsal (a few seconds per run on stand-in models; the numbers mean nothing). */
 export const REHEARSAL_TRAIN: Partial<TrainConfig> = { maxSteps: 30, batchSize: 64, accumulation: 2, warmup: 3, patience: 5, valSize: 64 };
 
 /** Training-set sizes of the data-scaling curve in a rehearsal. */
 export const REHEARSAL_SCALING = [40, 80];
-
-/** What the config table of a rehearsal shows. */
-export const REHEARSAL_NOTE = "SHARELOCK_REHEARSAL=1: stand-in models and data, sizes shrunk; the numbers are meaningless";
 
 /**
  * `cfg` with the rehearsal's sizes when `on` (default: `SHARELOCK_REHEARSAL`): training settings, an
