@@ -30,6 +30,7 @@ const CASES: Record<keyof typeof ENV_VARS, { good: [string, unknown][]; bad: str
   visionEngine: { good: [["tfjs", "tfjs"], ["", "onnx"]], bad: ["torch", "onnxruntime"] },
   tfBackend: { good: [["wasm", "wasm"], ["CPU", "cpu"]], bad: ["webgl", "gpu"] },
   noMemo: { good: [["1", true], ["0", false], ["", false]], bad: ["yes", "true", "2"] },
+  rehearsal: { good: [["1", true], ["0", false], ["", false]], bad: ["yes", "2"] },
   shardIndex: { good: [["0", 0]], bad: ["-1", "x", "0.5"] },
   shardCount: { good: [["3", 3]], bad: ["0", "three"] },
   settleMs: { good: [["0", 0], ["45.5", 45.5], ["", null]], bad: ["abc", "-1", "Infinity"] },

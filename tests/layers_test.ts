@@ -2,13 +2,13 @@
  * The lib's structure: no module imports a later stage of the pipeline, and no module is over 300 lines.
  * Stages, first to last: core (types, hashing; also runtime/atomic.ts, atomic file writes, which imports
  * nothing from lib), onnx (protobuf), runtime, data, encoders, store, features.ts, report, train, eval,
- * baselines, stats, config.ts, experiments, demo, mod.ts.
+ * baselines, stats, config.ts, experiments, rehearsal (the paper-scale rehearsal world), demo, mod.ts.
  */
 import assert from "node:assert/strict";
 import { dirname, join, normalize, relative } from "node:path";
 
 const LIB = normalize(join(new URL(".", import.meta.url).pathname, "..", "lib"));
-const STAGES = ["core", "onnx", "runtime", "data", "encoders", "store", "features.ts", "report", "train", "eval", "baselines", "stats", "config.ts", "experiments", "demo", "mod.ts"];
+const STAGES = ["core", "onnx", "runtime", "data", "encoders", "store", "features.ts", "report", "train", "eval", "baselines", "stats", "config.ts", "experiments", "rehearsal", "demo", "mod.ts"];
 
 function modules(dir = LIB): string[] {
   return [...Deno.readDirSync(dir)].flatMap((e) => e.isDirectory ? modules(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []);

@@ -52,3 +52,10 @@ Deno.test("runs as a DataFrame, summarised per group", () => {
   assert.equal(use.n, 3);
   assert.ok((s.find((r) => r.text === "rnd")!.std as number) < 1e-12);
 });
+
+Deno.test("a constant measure has no bootstrap interval: [NaN, NaN], not undefined ends", () => {
+  const r = correlationReport([90, 90, 90, 90, 90], [1, 2, 3, 4, 5], { n: 200, seed: 0 });
+  assert.equal(r.ci.length, 2);
+  assert.ok(Number.isNaN(r.ci[0]) && Number.isNaN(r.ci[1]), `ci ${r.ci}`);
+  assert.ok(Number.isNaN(r.pearson));
+});

@@ -75,7 +75,8 @@ export function languageEncoder(name: string): Promise<LanguageEncoder> {
     const rest = name.slice(3);
     const m = rest.match(/^(.*):(last-token|mean|cls)$/);
     if (!m) throw new Error(`language encoder "${name}": give the pooling, e.g. hf:${rest}:last-token (decoders) or :mean (encoders)`);
-    return hfTextEncoder({ model: m[1], pooling: m[2] as "last-token" | "mean" | "cls" });
+    // named by its registry name, as the notebooks' rows name it (caption models take their `text` from it)
+    return hfTextEncoder({ model: m[1], pooling: m[2] as "last-token" | "mean" | "cls", name });
   }
   throw new Error(`unknown language encoder "${name}" (known: ${EMBEDDED_LANGUAGE.join(", ")}, word2vec-pca-<k>, skipgram-gcide-<slice%>-d<dim>, random-text, hf:<model id>:<pooling>)`);
 }

@@ -23,6 +23,7 @@ import { readImageBytes } from "../data/image_ref.ts";
 import { parseHTML } from "linkedom";
 import type pl from "nodejs-polars";
 import { escapeHtml, jupyter, settleOutput } from "../runtime/jupyter.ts";
+import { REHEARSAL_NOTE, rehearsalFromEnv } from "../runtime/rehearsal_env.ts";
 
 /** A MIME bundle (`text/html`, `image/svg+xml`, `text/markdown`, `text/plain`, ...). */
 export type MimeBundle = Record<string, string>;
@@ -195,9 +196,11 @@ export interface GridTile {
   caption: string;
 }
 
-/** A configuration object as a table of settings (nested values as JSON): the first output of every notebook. */
+/** A configuration object as a table of settings (nested values as JSON; in a rehearsal a `rehearsal` row): the first output of every notebook. */
 export function configTable(config: object, caption = "Configuration"): Displayable {
-  return table(Object.entries(config).map(([setting, v]) => ({ setting, value: typeof v === "object" && v !== null ? JSON.stringify(v) : String(v) })), { caption });
+  // a rehearsal says so in every config table (once: paper configurations carry the row themselves)
+  const rows = { ...config, ...(rehearsalFromEnv() && !("rehearsal" in config) ? { rehearsal: REHEARSAL_NOTE } : {}) };
+  return table(Object.entries(rows).map(([setting, v]) => ({ setting, value: typeof v === "object" && v !== null ? JSON.stringify(v) : String(v) })), { caption });
 }
 
 /** A square PNG thumbnail of an image file (flattened on white, fitted inside `size` x `size`). */

@@ -20,7 +20,6 @@ import { fileURLToPath } from "node:url";
 
 /** The repository root, found from this file's location (`lib/runtime/env.ts`). */
 export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
 /** Where variables come from: `Deno.env`, a `Map`, or anything with `get`. */
 export type EnvSource = { get(key: string): string | undefined };
 
@@ -136,6 +135,8 @@ export const ENV_VARS = {
     name: "SHARELOCK_NO_MEMO", meaning: "`1`: recompute cached experiment results (training runs, evaluations) instead of reading them",
     allowed: "`0`, `1`", default: "`0` (read the cache)", parse: (raw) => oneOf("SHARELOCK_NO_MEMO", ["0", "1"] as const)(raw) === "1", unset: false,
   } as EnvVar<boolean>,
+  rehearsal: { name: "SHARELOCK_REHEARSAL", meaning: "`1`: a rehearsal (`deno task rehearse`): paper configurations keep their code path, sizes shrink (`lib/train/rehearsal.ts`)", allowed: "`0`, `1`", default: "`0`",
+    parse: (raw) => oneOf("SHARELOCK_REHEARSAL", ["0", "1"] as const)(raw) === "1", unset: false } as EnvVar<boolean>,
   shardIndex: {
     name: "SHARELOCK_SHARD_INDEX", meaning: "this process's slice of `deno task extract` when no scheduler variable (Slurm, Kubernetes) is set",
     allowed: "an integer from 0 to `SHARELOCK_SHARD_COUNT` - 1", default: "unset (the whole job)",

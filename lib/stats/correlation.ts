@@ -37,7 +37,7 @@ export function spearman(x: number[], y: number[]): number {
   return pearson(ranks(x), ranks(y));
 }
 
-/** Percentile bootstrap interval of a paired statistic (resampling pairs). */
+/** Percentile bootstrap interval of a paired statistic (resampling pairs); [NaN, NaN] when no resample gives a finite value. */
 export function bootstrapInterval(x: number[], y: number[], stat: (a: number[], b: number[]) => number, opts: { n?: number; level?: number; seed?: number } = {}): [number, number] {
   const n = opts.n ?? 10_000, level = opts.level ?? 0.95, rng = seededRandom(opts.seed ?? 0);
   const values: number[] = [];
@@ -46,6 +46,8 @@ export function bootstrapInterval(x: number[], y: number[], stat: (a: number[], 
     const v = stat(idx.map((i) => x[i]), idx.map((i) => y[i]));
     if (Number.isFinite(v)) values.push(v);
   }
+  // no resample gives a value (a constant measure): the interval is undefined, not a crash
+  if (!values.length) return [NaN, NaN];
   values.sort((a, b) => a - b);
   const q = (p: number) => values[Math.min(values.length - 1, Math.max(0, Math.floor(p * values.length)))];
   return [q((1 - level) / 2), q(1 - (1 - level) / 2)];
