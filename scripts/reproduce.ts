@@ -72,7 +72,7 @@ async function main() {
   const results = [];
   for (const nb of notebooks) {
     const name = basename(nb, ".ipynb"), t0 = performance.now();
-    // a run that does not finish (the runner fails, Ctrl-C, SIGTERM) leaves the last successful figures
+    // a run that does not finish (the runner fails, Ctrl-C, SIGTERM, its terminal closing) leaves the last successful figures
     const failed = (error: string) =>
       recordNotebookRun(name, before.notebooks[name], { ok: false, seconds: +((performance.now() - t0) / 1000).toFixed(1), finished: new Date().toISOString(), error }, summaryFile);
     const abort = new AbortController();
@@ -83,7 +83,7 @@ async function main() {
       await failed(`stopped by ${signal}`);
       Deno.exit(130);
     };
-    const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, stop(s)] as const);
+    const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, stop(s)] as const);
     for (const [s, h] of handlers) Deno.addSignalListener(s, h);
     await clearFigures(name, summaryFile);
     run.running = runNotebooks([nb], { outDir, ...env, signal: abort.signal });

@@ -349,8 +349,10 @@ def main():
     parser.add_argument("--settle", type=float, default=0.15, help="quiet seconds that end a cell")
     parser.add_argument("--messages", action="store_true", help="also write <name>.messages.jsonl")
     args = parser.parse_args()
-    # SIGTERM ends the run like Ctrl-C does: through run_notebook's `finally`, which shuts the kernel down
-    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+    # SIGTERM and SIGHUP (the terminal closing) end the run like Ctrl-C does: through run_notebook's
+    # `finally`, which shuts the kernel down
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
     os.makedirs(args.out_dir, exist_ok=True)
     all_ok = True
     for path in args.notebooks:

@@ -275,7 +275,8 @@ Deno.test("report: a notebook that fails after recording some figures leaves its
   }
 });
 
-Deno.test("report stopped by SIGTERM: the kernel is shut down, the last successful figures stay, exit status 130", async () => {
+for (const signal of ["SIGTERM", "SIGHUP"] as const) {
+Deno.test(`report stopped by ${signal}${signal === "SIGHUP" ? " (its terminal closed)" : ""}: the kernel is shut down, the last successful figures stay, exit status 130`, async () => {
   const { dir, path, summary } = await notebookWithSummary("slow", [`${RECORD}\nawait recordFigures("slow", { top1: 0.01 });`, `await new Promise((r) => setTimeout(r, 60_000));`]);
   try {
     const child = new Deno.Command(Deno.execPath(), {
@@ -286,12 +287,12 @@ Deno.test("report stopped by SIGTERM: the kernel is shut down, the last successf
       seen += chunk;
       if (seen.includes("[slow] cell 2/2 ...")) break; // the first cell has recorded its figure
     }
-    child.kill("SIGTERM");
+    child.kill(signal);
     const status = await child.status;
     assert.equal(status.code, 130, seen);
     const s = (await readSummary(summary)).notebooks.slow;
     assert.deepEqual(s.figures, { top1: 0.42 });
-    assert.equal(s.run?.error, "stopped by SIGTERM");
+    assert.equal(s.run?.error, `stopped by ${signal}`);
     if (Deno.build.os === "linux") {
       const inDir = [...Deno.readDirSync("/proc")].filter((e) => /^\d+$/.test(e.name)).filter((e) => {
         try {
@@ -306,3 +307,4 @@ Deno.test("report stopped by SIGTERM: the kernel is shut down, the last successf
     await Deno.remove(dir, { recursive: true });
   }
 });
+}
