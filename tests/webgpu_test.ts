@@ -17,7 +17,7 @@ import { randomTextEncoder } from "../lib/encoders/random_text.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import * as ort from "onnxruntime-node";
 import { ortSessionOptions } from "../lib/runtime/onnx_device.ts";
-import { stepGraph } from "../lib/train/step_graph.ts";
+import { batchedStepGraph } from "../lib/train/batched_graph.ts";
 import { writeTinyTextModel } from "./fixtures/tiny_hf.ts";
 import { writeTinyDecoder, writeTinyDinov2, writeTinyEncoder } from "./fixtures/tiny_hub.ts";
 
@@ -132,26 +132,27 @@ test("webgpu: 20 training steps of the MLP (BatchNorm, dropout, accumulation) eq
 test("webgpu: the training step's matrix products and nearly every other node run on the GPU, not the CPU fallback", async () => {
   const cfg = { kind: "mlp" as const, inDim: 24, outDim: 16, hidden: 32, layers: 3, dropout: 0.2, batchNorm: true };
   const dir = await Deno.makeTempDir();
-  const session = await ort.InferenceSession.create(stepGraph(cfg, { loss: "clip", scale: 1 / 0.07 }, "train"), {
+  const session = await ort.InferenceSession.create(batchedStepGraph(cfg, { loss: "clip", scale: 1 / 0.07 }, "train"), {
     ...ortSessionOptions("webgpu"),
     enableProfiling: true,
     profileFilePrefix: join(dir, "step"),
   });
   const p = createProjection(cfg, 0), w = p.snapshot(), rows = 6;
   const t = (data: Float32Array, dims: number[]) => new ort.Tensor("float32", data, dims);
+  // one run (R = 1): every feed has a leading run dimension
   const feeds: Record<string, ort.Tensor> = {
-    txt: t(new Float32Array(rows * 24).fill(0.3), [rows, 24]),
-    img: t(new Float32Array(rows * 16).fill(0.2), [rows, 16]),
+    txt: t(new Float32Array(rows * 24).fill(0.3), [1, rows, 24]),
+    img: t(new Float32Array(rows * 16).fill(0.2), [1, rows, 16]),
     gscale: t(Float32Array.of(1), [1]),
   };
   for (let i = 0; i < 3; i++) {
     const W = w[`layers.${i}.linear.weight`];
-    feeds[`W${i}`] = t(new Float32Array(W.data.length).fill(0.01 * (i + 1)), [W.shape[1], W.shape[0]]);
-    feeds[`b${i}`] = t(w[`layers.${i}.linear.bias`].data, [W.shape[0]]);
+    feeds[`W${i}`] = t(new Float32Array(W.data.length).fill(0.01 * (i + 1)), [1, W.shape[1], W.shape[0]]);
+    feeds[`b${i}`] = t(w[`layers.${i}.linear.bias`].data, [1, 1, W.shape[0]]);
     if (i < 2) {
-      feeds[`g${i}`] = t(w[`layers.${i}.bn.weight`].data, [32]);
-      feeds[`be${i}`] = t(w[`layers.${i}.bn.bias`].data, [32]);
-      feeds[`mask${i}`] = t(new Float32Array(rows * 32).fill(1.25), [rows, 32]);
+      feeds[`g${i}`] = t(w[`layers.${i}.bn.weight`].data, [1, 1, 32]);
+      feeds[`be${i}`] = t(w[`layers.${i}.bn.bias`].data, [1, 1, 32]);
+      feeds[`mask${i}`] = t(new Float32Array(rows * 32).fill(1.25), [1, rows, 32]);
     }
   }
   await session.run(feeds);

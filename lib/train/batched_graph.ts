@@ -1,6 +1,10 @@
 /**
- * The training step of `step_graph.ts` for R runs at once: every tensor has a leading run dimension and
- * every matrix product is a batched MatMul, so R small projections of one shape train as one graph. Run r
+ * One training step of a text projection as an ONNX graph, for R runs at once (one run: R = 1): forward
+ * pass, contrastive loss and every gradient, written out by hand (linear, BatchNorm with batch
+ * statistics, ReLU, dropout masks given as inputs, L2 normalisation, CLIP or SigLIP loss). Weights are
+ * graph inputs, so one session serves a whole run; the optimiser works on the output gradients. Every
+ * tensor has a leading run dimension and every matrix product is a batched MatMul, so R small
+ * projections of one shape train as one graph. Run r
  * sees only its own slice: its weights, its batch, its dropout masks, its BatchNorm batch statistics; the
  * loss output is one value per run (their sum is the objective, so each run's gradients are its own).
  *
