@@ -204,7 +204,8 @@ Deno.test({ name: `slurm: the documented example, an hf: model over an on-disk d
     const offline = { localModelPath: models, allowRemote: false, device: "cpu" as const };
     const encoders = [
       { enc: await hfVisionEncoder({ model: "tiny-vision", ...offline }), items: images },
-      { enc: await hfTextEncoder({ model: "tiny-text", pooling: "mean", ...offline }), items: texts },
+      // named as the registry names it when the command opens `hf:tiny-text` (the paper's pooling for an encoder: mean)
+      { enc: await hfTextEncoder({ model: "tiny-text", pooling: "mean", name: "hf:tiny-text:mean", ...offline }), items: texts },
     ];
     for (const { enc, items } of encoders) {
       const ref = await openStore(enc.identity, { name: enc.identity.name, dim: enc.identity.dim, root: single });
