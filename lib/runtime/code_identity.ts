@@ -110,45 +110,67 @@ function resolveSpecifier(spec: string, from: string, imports: Record<string, st
   return { local: resolve(dirname(from), spec.replace(key, target)) };
 }
 
+/** What the walk needs of one module file: the SHA-256 of its bytes and, for a script, its import specifiers. */
+export interface ScannedModule {
+  sha256: string;
+  specifiers: string[];
+}
+
+/** Read a module file once: its hash and (scripts only) the specifiers it imports. */
+export function scanModule(path: string): ScannedModule {
+  const bytes = readFileSync(path);
+  return { sha256: sha256(bytes), specifiers: SCRIPT.test(path) ? importSpecifiers(bytes.toString("utf8")) : [] };
+}
+
 /**
- * The import closure of `entries`: its local files (absolute paths, sorted) and the packages it imports
- * (name -> pinned specifier). Reads the files; a missing module is an error naming its importer.
+ * The import closure of `entries`: its local files (absolute paths, sorted), their hashes and the packages
+ * it imports (name -> pinned specifier). Each file is read once, through `scan`; a missing module is an
+ * error naming its importer.
  */
-export function moduleClosure(entries: readonly (string | URL)[], root?: string): { root: string; files: string[]; packages: Record<string, string> } {
+export function moduleClosure(
+  entries: readonly (string | URL)[],
+  root?: string,
+  scan: (path: string) => ScannedModule = scanModule,
+): { root: string; files: string[]; hashes: Record<string, string>; packages: Record<string, string> } {
   const paths = entries.map(toPath);
   if (!paths.length) throw new Error("code identity: no entry module");
   for (const p of paths) if (!existsSync(p)) throw new Error(`code identity: the entry module ${p} does not exist`);
   const base = root ?? projectRootOf(dirname(paths[0]));
   const imports = importMap(base);
-  const seen = new Set<string>(), packages: Record<string, string> = {};
+  const hashes: Record<string, string> = {}, packages: Record<string, string> = {};
   const queue = paths.map((p) => ({ path: p, from: "(entry)" }));
   while (queue.length) {
     const { path, from } = queue.pop()!;
-    if (seen.has(path)) continue;
+    if (path in hashes) continue;
     if (!existsSync(path)) throw new Error(`code identity: ${from} imports ${path}, which does not exist`);
-    seen.add(path);
-    if (!SCRIPT.test(path)) continue;
-    for (const spec of importSpecifiers(readFileSync(path, "utf8"))) {
+    const module = scan(path);
+    hashes[path] = module.sha256;
+    for (const spec of module.specifiers) {
       const r = resolveSpecifier(spec, path, imports);
       if ("local" in r) queue.push({ path: r.local, from: path });
       else if ("package" in r) packages[r.package] = r.pinned;
     }
   }
-  return { root: base, files: [...seen].sort(), packages: Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a < b ? -1 : 1))) };
+  return {
+    root: base,
+    files: Object.keys(hashes).sort(),
+    hashes,
+    packages: Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a < b ? -1 : 1))),
+  };
 }
 
 /** Relative, `/`-separated path (the same on every system and in every clone). */
 const rel = (root: string, path: string) => relative(root, path).split(sep).join("/");
 
 /**
- * The code identity of `entries`, read from disk now (no memo): what {@link codeIdentity} keeps per
- * process. Use this one to compare other trees (e.g. an edited copy of `lib/`).
+ * The code identity of `entries`, read from disk now (no memo unless `scan` keeps one): what
+ * {@link codeIdentity} keeps per process. Use this one to compare other trees (e.g. an edited copy of `lib/`).
  */
-export function computeCodeIdentity(entries: CodeEntries, root?: string): CodeIdentity {
+export function computeCodeIdentity(entries: CodeEntries, root?: string, scan: (path: string) => ScannedModule = scanModule): CodeIdentity {
   const list = entryList(entries);
-  const closure = moduleClosure(list, root);
+  const closure = moduleClosure(list, root, scan);
   const fileHashes: Record<string, string> = {};
-  for (const f of closure.files) fileHashes[rel(closure.root, f)] = sha256(readFileSync(f));
+  for (const f of closure.files) fileHashes[rel(closure.root, f)] = closure.hashes[f];
   const files = Object.keys(fileHashes).sort();
   const hash = sha256(stableJson({ files: fileHashes, packages: closure.packages }));
   return { hash, entries: list.map((e) => rel(closure.root, toPath(e))), root: closure.root, files, fileHashes, packages: closure.packages };
@@ -162,6 +184,13 @@ export function computeCodeIdentity(entries: CodeEntries, root?: string): CodeId
  * when they are evaluated ({@link takeCodeSnapshot} at top level), right after Deno loaded them.
  */
 const snapshots = new Map<string, CodeIdentity | Error>();
+/** The files the snapshots read, each once per process (the snapshots' closures overlap). */
+const scannedAtLoad = new Map<string, ScannedModule>();
+const scanOnce = (path: string): ScannedModule => {
+  let m = scannedAtLoad.get(path);
+  if (!m) scannedAtLoad.set(path, m = scanModule(path));
+  return m;
+};
 
 /** One or several entry modules (paths or `file:` URLs, e.g. `import.meta.url`). */
 export type CodeEntries = string | URL | readonly (string | URL)[];
@@ -186,7 +215,7 @@ export function takeCodeSnapshot(entries: CodeEntries): void {
   const key = snapshotKey(entries);
   if (snapshots.has(key)) return;
   try {
-    snapshots.set(key, computeCodeIdentity(entries));
+    snapshots.set(key, computeCodeIdentity(entries, undefined, scanOnce));
   } catch (err) {
     snapshots.set(key, err instanceof Error ? err : new Error(String(err)));
   }
