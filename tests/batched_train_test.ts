@@ -8,7 +8,7 @@ import { PAPER_LOGIT_SCALE } from "../lib/train/losses.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import type { Matrix } from "../lib/core/matrix.ts";
-import { toyPairs, toyProbingContext } from "./fixtures/toy.ts";
+import { toyItems, toyPairs, toyProbingContext } from "./fixtures/toy.ts";
 import { cachedProbingRun, cachedProbingRuns, probingRun } from "../lib/experiments/probing.ts";
 import { LIT_BAG_OF_WORDS } from "../lib/baselines/lit.ts";
 import { captionModel, type CaptionModelJob, captionModels } from "../lib/experiments/caption_model.ts";
@@ -118,11 +118,7 @@ Deno.test("the batched engine rejects runs of different shapes and micro-batches
 
 Deno.test("cachedProbingRuns: a grid reads hits under cachedProbingRun's keys, trains the misses batched, each result as its run alone, and stores each", async () => {
   const w = toyPairs({ seed: 21, perClass: 6 });
-  const items = [
-    ...w.seen.textsOf.map((t, i) => ({ cls: `c${Math.floor(t[0] / 3)}`, row: i })),
-    ...w.unseen.labels.map((u, i) => ({ cls: `u${u}`, row: w.seen.images.rows + i })),
-  ].map(({ cls, row }) => ({ item_id: `toy/${row}`, image_path: null, class_id: 0, class_name: cls, caption: null, group: null, split: "all", source: "toy" }));
-  const images = { data: new Float32Array([...w.seen.images.data, ...w.unseen.images.data]), rows: items.length, dim: w.seen.images.dim };
+  const { items, images } = toyItems(w);
   const classes = [...Array.from({ length: 30 }, (_, c) => `c${c}`), ...Array.from({ length: 10 }, (_, u) => `u${u}`)];
   const ctx = toyProbingContext({ name: "toy-grid", items, images, classes, templates: Object.fromEntries(classes.map((c) => [c, [`a drawing of a ${c}.`, `${c}`]])) });
   const train = { ...base, maxSteps: 15, batchSize: 16, progress: false as const };

@@ -8,7 +8,7 @@ import { loadWordNet } from "../lib/data/wordnet.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import type { EncoderIdentity, LanguageEncoder } from "../lib/encoders/types.ts";
-import { toyPairs, toyProbingContext } from "./fixtures/toy.ts";
+import { toyItems, toyPairs, toyProbingContext } from "./fixtures/toy.ts";
 
 await selectTfBackend();
 
@@ -20,11 +20,7 @@ await selectTfBackend();
  */
 function toyWorld() {
   const w = toyPairs({ seed: 21, perClass: 6 });
-  const items = [
-    ...w.seen.textsOf.map((t, i) => ({ cls: `c${Math.floor(t[0] / 3)}`, row: i })),
-    ...w.unseen.labels.map((u, i) => ({ cls: `u${u}`, row: w.seen.images.rows + i })),
-  ].map(({ cls, row }) => ({ item_id: `toy/${row}`, image_path: null, class_id: 0, class_name: cls, caption: null, group: null, split: "all", source: "toy" }));
-  const images = { data: new Float32Array([...w.seen.images.data, ...w.unseen.images.data]), rows: items.length, dim: w.seen.images.dim };
+  const { items, images } = toyItems(w);
   const dim = w.seen.texts.dim;
   const truth = new Map<string, Float32Array>();
   for (let c = 0; c < 30; c++) truth.set(`c${c}`, w.seen.texts.data.slice(c * 3 * dim, (c * 3 + 1) * dim));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { cachedProbingRun, probingAsif, probingRun } from "../lib/experiments/probing.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import type { EncoderIdentity, LanguageEncoder } from "../lib/encoders/types.ts";
-import { toyPairs, toyProbingContext } from "./fixtures/toy.ts";
+import { toyItems, toyPairs, toyProbingContext } from "./fixtures/toy.ts";
 import { selectRows } from "../lib/core/matrix.ts";
 
 await selectTfBackend();
@@ -11,11 +11,7 @@ await selectTfBackend();
 function toyContext(randomText = false) {
   const w = toyPairs({ seed: 21, perClass: 6, randomText });
   const nSeen = 30, per = 6;
-  const items = [
-    ...w.seen.textsOf.map((t, i) => ({ cls: `c${Math.floor(t[0] / 3)}`, row: i })),
-    ...w.unseen.labels.map((u, i) => ({ cls: `u${u}`, row: w.seen.images.rows + i })),
-  ].map(({ cls, row }) => ({ item_id: `toy/${row}`, image_path: null, class_id: 0, class_name: cls, caption: null, group: null, split: "all", source: "toy" }));
-  const images = { data: new Float32Array([...w.seen.images.data, ...w.unseen.images.data]), rows: items.length, dim: w.seen.images.dim };
+  const { items, images } = toyItems(w);
   // each class's text is "name", embedded as the toy world's first text vector of that class
   const vec = new Map<string, Float32Array>();
   for (let c = 0; c < nSeen; c++) vec.set(`c${c}`, w.seen.texts.data.slice(c * 3 * w.seen.texts.dim, (c * 3 + 1) * w.seen.texts.dim));
