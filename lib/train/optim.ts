@@ -86,17 +86,18 @@ export function adamStep(
   const norm = globalNorm(grads);
   const coef = step.clipNorm === undefined || step.clipNorm === Infinity ? 1 : clipCoefficient(norm, step.clipNorm);
   state.t++;
-  const c1 = 1 - b1 ** state.t, c2 = 1 - b2 ** state.t;
+  // one pass per parameter; the moments are rounded to float32 (as stored) before the update uses them
+  const a1 = 1 - b1, a2 = 1 - b2, ic1 = 1 / (1 - b1 ** state.t), ic2 = 1 / (1 - b2 ** state.t);
+  const cw = coupled ? wd : 0, dw = coupled ? 0 : lr * wd;
   params.forEach((data, i) => {
-    const grad = grads[i], m = state.m[i], v = state.v[i];
-    if (grad.length !== data.length) throw new Error(`adamStep: parameter ${i} has ${data.length} values, its gradient ${grad.length}`);
-    for (let k = 0; k < data.length; k++) {
-      let gk = grad[k] * coef;
-      if (coupled) gk += wd * data[k];
-      m[k] = b1 * m[k] + (1 - b1) * gk;
-      v[k] = b2 * v[k] + (1 - b2) * gk * gk;
-      const upd = m[k] / c1 / (Math.sqrt(v[k] / c2) + eps);
-      data[k] = data[k] - lr * upd - (coupled ? 0 : lr * wd * data[k]);
+    const grad = grads[i], m = state.m[i], v = state.v[i], n = data.length;
+    if (grad.length !== n) throw new Error(`adamStep: parameter ${i} has ${n} values, its gradient ${grad.length}`);
+    for (let k = 0; k < n; k++) {
+      const p = data[k], gk = grad[k] * coef + cw * p;
+      const mk = Math.fround(b1 * m[k] + a1 * gk), vk = Math.fround(b2 * v[k] + a2 * gk * gk);
+      m[k] = mk;
+      v[k] = vk;
+      data[k] = p - (lr * mk * ic1) / (Math.sqrt(vk * ic2) + eps) - dw * p;
     }
   });
   return norm;
