@@ -65,6 +65,18 @@ def progress_text(content):
     return ANSI.sub("", text).strip() or None
 
 
+def notice_text(content):
+    """The plain text of a notice (`lib/runtime/notice.ts`: what a grid will do), or None for any other output."""
+    data = content.get("data", {}) or {}
+    html = data.get("text/html", "")
+    html = "".join(html) if isinstance(html, list) else html
+    if "sharelock-notice" not in html:
+        return None
+    text = data.get("text/plain", "")
+    text = "".join(text) if isinstance(text, list) else text
+    return ANSI.sub("", text).strip() or None
+
+
 class Relay:
     """Relays what a notebook is doing to the terminal while its cells run.
 
@@ -123,6 +135,10 @@ class Relay:
         if tenth != self.tenths.get(key) or (total and done >= total) or self.now() - self.last_write >= self.quiet:
             self.tenths[key] = tenth
             self._write(self._line())
+
+    def note(self, text):
+        """A notice of the running cell (a grid's plan) as a line of its own, kept above the updating line."""
+        self._write(f"[{self.name}] {self.cell}  {text}", final=True)
 
     def heartbeat(self):
         """Called while waiting on the kernel: keeps the line moving when nothing else is said."""
@@ -187,6 +203,8 @@ class NotebookRun:
             text = progress_text(content)
             if text:
                 self.relay.progress((content.get("transient", {}) or {}).get("display_id"), text)
+            elif kind == "display_data" and notice_text(content):
+                self.relay.note(notice_text(content))
         if kind == "update_display_data":
             display_id = content.get("transient", {}).get("display_id")
             for out in self.displays.get(display_id, []):

@@ -111,6 +111,8 @@ Deno.test("the runner relays a notebook's progress display to stderr as plain li
   const dir = await Deno.makeTempDir();
   const path = await writeNotebook(dir, "relay", [
     `import { progress } from "${join(REPO_ROOT, "lib", "runtime", "progress.ts")}";
+     import { notice } from "${join(REPO_ROOT, "lib", "runtime", "notice.ts")}";
+     await notice("training probes: 40 in the grid, 0 cached, 40 to train");
      const bar = progress(40, "training probes", { intervalMs: 0 });
      for (let i = 0; i < 40; i++) { await new Promise((r) => setTimeout(r, 15)); bar.tick(); }
      await bar.done();`,
@@ -123,6 +125,7 @@ Deno.test("the runner relays a notebook's progress display to stderr as plain li
   assert.deepEqual(counts, [...counts].sort((a, b) => a - b), "the relayed counts only go up");
   assert.equal(counts.at(-1), 40, "the bar's final state is relayed");
   assert.match(stderr, /\[relay\] cell 1\/1 ok in \d+\.\d s/);
+  assert.ok(stderr.includes("[relay] cell 1/1  training probes: 40 in the grid, 0 cached, 40 to train\n"), `the plan is relayed as its own line:\n${stderr}`);
   assert.doesNotMatch(stderr, /\r/, "no carriage returns when stderr is not a terminal");
 });
 

@@ -20,6 +20,7 @@ import { asRowSource, type RowSource } from "../store/rows.ts";
 import { cacheKey } from "../core/hash.ts";
 import { type HistoryRow, resolveTrainConfig, trainProjection, type TrainConfig, type TrainResult } from "../train/trainer.ts";
 import { type TrainJob, trainProjections } from "../train/batched.ts";
+import { announcePlan } from "../train/grid_plan.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 import type { Projection } from "../train/projection.ts";
 import { loadProjection, saveProjection } from "../train/checkpoint.ts";
@@ -145,7 +146,8 @@ export type CaptionModelJob = CaptionModelOptions & { corpus: CaptionCorpus };
  * {@link captionModel} for a grid, under the same keys and files: stored models are loaded, the others
  * train together (`trainProjections`: runs of one shape as one batch, each equal to its run alone, in
  * batches of at most `chunk` runs, default 16, so that the features of a few runs are in memory at a
- * time) and are stored as they finish. `onModel` gets each model as it is ready (cached ones first), in
+ * time) and are stored as they finish. Before training it says what it will do (`announcePlan`: models
+ * stored, models to train, the time at the measured speed). `onModel` gets each model as it is ready (cached ones first), in
  * that order; a caller that evaluates and disposes there holds one model at a time. One progress bar
  * over all models, in training steps (a cached model counts its steps at once). Returns the models in
  * job order.
@@ -155,12 +157,20 @@ export async function captionModels(
   opts: { label?: string; progress?: ProgressSink | false; chunk?: number; onModel?: (index: number, model: CaptionModel) => void | Promise<void> } = {},
 ): Promise<CaptionModel[]> {
   const steps = jobs.map((j) => resolveTrainConfig(j.train).maxSteps);
-  const bar = opts.progress === false ? undefined : progress(steps.reduce((a, b) => a + b, 0), opts.label ?? `${jobs.length} caption models`, { sink: opts.progress ?? "auto" });
+  const label = opts.label ?? `${jobs.length} caption models`;
   const models: CaptionModel[] = new Array(jobs.length), plans: ModelPlan[] = [], misses: number[] = [];
+  for (const job of jobs) plans.push(await modelPlan(job.corpus, job));
+  // the plan counts models whose record is stored; one whose weights turn out damaged trains after all
+  const recorded = await Promise.all(plans.map(async (p) => memoEnabled() && (await readJsonOr<unknown>(p.infoPath, null)) !== null));
+  await announcePlan(label, recorded.filter(Boolean).length, jobs.flatMap((job, i) => {
+    if (recorded[i]) return [];
+    const cfg = resolveTrainConfig(job.train);
+    return [{ projection: { ...cfg.projection, inDim: plans[i].encoder.identity.dim, outDim: job.corpus.train.images.dim }, batch: cfg.batchSize, steps: cfg.maxSteps }];
+  }), { sink: opts.progress });
+  const bar = opts.progress === false ? undefined : progress(steps.reduce((a, b) => a + b, 0), label, { sink: opts.progress ?? "auto" });
   try {
-    for (const [i, job] of jobs.entries()) {
-      plans.push(await modelPlan(job.corpus, job));
-      const stored = await storedModel(plans[i]);
+    for (const [i, plan] of plans.entries()) {
+      const stored = await storedModel(plan);
       if (!stored) {
         misses.push(i);
         continue;

@@ -25,7 +25,8 @@ import { type Matrix, selectRows } from "../core/matrix.ts";
 import { classify } from "../eval/evaluate.ts";
 import type { ClassificationMetrics } from "../eval/metrics.ts";
 import { resolveTrainConfig, type TrainConfig } from "../train/trainer.ts";
-import { isFromScratchTower } from "../baselines/lit.ts";
+import { bagOfWordsEncoder, isFromScratchTower } from "../baselines/lit.ts";
+import { announcePlan, type PlannedRun } from "../train/grid_plan.ts";
 import { asifMethod } from "../baselines/asif.ts";
 import { llmDescriptions } from "../data/llm_descriptions.ts";
 import { type Memoized, memoResult } from "../runtime/memo.ts";
@@ -214,11 +215,20 @@ export async function cachedProbingRun(
   return { ...value, cached };
 }
 
+/** A probing job's shape and step budget, for the grid's plan (the LiT-style tower's width is its vocabulary's). */
+async function plannedRun(job: ProbingJob & { text: string }, identityOf: (name: string) => Promise<unknown>): Promise<PlannedRun> {
+  const cfg = resolveTrainConfig(job.train);
+  const { texts, seen } = classesWithTexts(job.ctx, job.representation);
+  const inDim = isFromScratchTower(job.text) ? bagOfWordsEncoder(seen.flatMap((c) => texts[c])).identity.dim : (await identityOf(job.text) as { dim: number }).dim;
+  return { projection: { ...cfg.projection, inDim, outDim: job.ctx.images.dim }, batch: cfg.batchSize, steps: cfg.maxSteps };
+}
+
 /**
  * {@link cachedProbingRun} for a grid, under the same keys and files (a run cached alone serves the grid,
  * and the other way round): the cache is asked for every run first, the misses then train together
  * ({@link probingRuns}: runs of one shape as one batch, each equal to its run alone), and each is stored
- * under its own key as it finishes. One progress bar over all runs, in training steps (a cached run
+ * under its own key as it finishes. Before training it says what it will do (`announcePlan`: runs cached,
+ * runs to train, the time at the measured speed). One progress bar over all runs, in training steps (a cached run
  * counts its steps at once). Results in job order, `cached` saying which were read.
  */
 export async function cachedProbingRuns(
@@ -244,7 +254,9 @@ export async function cachedProbingRuns(
   }
   await Promise.all(decided);
   const misses = jobs.map((_, i) => i).filter((i) => pending.has(i));
-  const bar = opts.progress === false ? undefined : progress(steps.reduce((a, b) => a + b, 0), opts.label ?? `${jobs.length} probing runs`, { sink: opts.progress ?? "auto" });
+  const label = opts.label ?? `${jobs.length} probing runs`;
+  await announcePlan(label, jobs.length - misses.length, await Promise.all(misses.map((i) => plannedRun(jobs[i], identityOf))), { sink: opts.progress });
+  const bar = opts.progress === false ? undefined : progress(steps.reduce((a, b) => a + b, 0), label, { sink: opts.progress ?? "auto" });
   try {
     jobs.forEach((_, i) => pending.has(i) || bar?.tick(steps[i], "cached"));
     if (misses.length) {

@@ -26,6 +26,7 @@ import { createProjection, projectionDefaults } from "./projection.ts";
 import { planRun, type RunPlan, weightedValLoss } from "./run_plan.ts";
 import { layerDims } from "./step_graph.ts";
 import { batchedOnnxEngine, type BatchedEngine } from "./batched_engine.ts";
+import { rateKey, recordRate } from "./rates.ts";
 import { type HistoryRow, type PairData, PROBING_DEFAULTS, type TrainConfig, trainProjection, type TrainResult } from "./trainer.ts";
 
 /** One run of a grid: its pairs and its (partial) training config. */
@@ -134,6 +135,7 @@ async function trainBatch(
   })), { device: c0.device });
   idx.forEach((_, k) => (plans[idx[k]].best.state = engine.snapshot(k)));
   const planOf = (k: number) => plans[idx[k]];
+  let runSteps = 0;
   try {
     for (let step = 0; engine.active.length; step++) {
       const tStep = performance.now();
@@ -143,6 +145,7 @@ async function trainBatch(
         const losses = await engine.accumulate(active.map((k) => planOf(k).microBatch(step, a)), 1 / c0.accumulation);
         losses.forEach((l, j) => (lossSums[j] += l));
       }
+      runSteps += active.length;
       const lrs = active.map((k) => planOf(k).lr(step));
       const norms = engine.update(lrs, active.map((k) => planOf(k).cfg.clipNorm));
       const stepMs = performance.now() - tStep, tVal = performance.now();
@@ -161,6 +164,9 @@ async function trainBatch(
         }
       }
     }
+    // the measured speed of this shape, for the plans of later grids (`grid_plan.ts`)
+    const shape = { ...c0.projection, inDim: jobs[idx[0]].data.texts.dim, outDim: jobs[idx[0]].data.images.dim };
+    await recordRate(rateKey(shape, planOf(0).batch), { msPerRunStep: (performance.now() - t0) / runSteps, runSteps }).catch(() => {});
   } finally {
     engine.dispose();
   }
