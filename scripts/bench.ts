@@ -18,6 +18,7 @@
  *   deno task bench                 # everything
  *   deno task bench extraction      # one group (extraction, training)
  *   deno task bench scale [--small|--full]   # the paper's workload at its dimensions (bench_scale.ts)
+ *   deno task bench reproduce [NOTEBOOK...]  # time to results from an empty training cache (bench_reproduce.ts)
  */
 import { join } from "node:path";
 import process from "node:process";
@@ -484,7 +485,9 @@ export async function benchTraining(): Promise<Record<string, unknown>[]> {
 }
 
 if (import.meta.main) checkEnvOrExit("bench");
-if (import.meta.main && Deno.args[0] === "scale") {
+if (import.meta.main && Deno.args[0] === "reproduce") {
+  await (await import("./bench_reproduce.ts")).main(Deno.args.slice(1)); // time to results (bench_reproduce.ts)
+} else if (import.meta.main && Deno.args[0] === "scale") {
   await (await import("./bench_scale.ts")).runScaleBench(Deno.args.slice(1)); // the paper's workload at its dimensions
 } else if (import.meta.main && Deno.args[0] === "--training-row") {
   console.log(JSON.stringify(await trainingRow(Number(Deno.args[1]), Deno.args[2] as "tfjs" | "onnx", Number(Deno.args[3]), Deno.args[4] as OnnxDevice)));

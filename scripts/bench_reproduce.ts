@@ -1,0 +1,81 @@
+/**
+ * `deno task bench reproduce [NOTEBOOK...]`: the time a reproduce takes from an empty training cache with
+ * the features present, per notebook. It builds a bench cache beside the real one that links everything
+ * but the trained results (`results/`: probing runs, caption models, evaluations) and the measured
+ * training speeds, runs each notebook headless on it (`deno task report`, outputs into the bench folder,
+ * so `outputs/` and the real cache stay as they are) and writes `outputs/bench/reproduce.json`: seconds
+ * and status per notebook, the total, the machine's cores. Features, downloads and the project's own
+ * language models (the skip-gram ladder) count as present: run `deno task extract` first for a real
+ * reproduce's extraction time, which `deno task extract` prints itself.
+ *
+ *   deno task bench reproduce            # every notebook
+ *   deno task bench reproduce 01 03      # these notebooks
+ */
+import { join } from "node:path";
+import { projectPaths } from "../lib/runtime/paths.ts";
+import { writeJsonAtomic } from "../lib/runtime/atomic.ts";
+import { table } from "../lib/report/display.ts";
+
+/** One notebook's time from an empty training cache. */
+export interface ReproduceRow {
+  notebook: string;
+  seconds: number;
+  ok: boolean;
+}
+
+/** Entries of the cache that a reproduce from an empty training cache does not see. */
+export const TRAINED = new Set(["results", "train_rates.json", "reports"]);
+
+/** A bench cache at `dir` linking every entry of `cache` except the trained results. */
+export async function benchCache(cache: string, dir: string): Promise<void> {
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(dir, { recursive: true });
+  for await (const e of Deno.readDir(cache)) {
+    if (!TRAINED.has(e.name)) await Deno.symlink(join(cache, e.name), join(dir, e.name));
+  }
+}
+
+/** Run `deno task report <notebook>` on the bench cache; its wall time and status. */
+async function timeNotebook(notebook: string, env: Record<string, string>): Promise<ReproduceRow> {
+  const t0 = performance.now();
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(projectPaths().root, "scripts", "reproduce.ts"), notebook],
+    env,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn().status;
+  return { notebook, seconds: Math.round((performance.now() - t0) / 100) / 10, ok: status.success };
+}
+
+/** Time each notebook (default: all) from an empty training cache; writes `outputs/bench/reproduce.json`. */
+export async function benchReproduce(notebooks: string[]): Promise<{ rows: ReproduceRow[]; path: string }> {
+  const paths = projectPaths();
+  const names = notebooks.length ? notebooks : [...Deno.readDirSync(join(paths.root, "notebooks"))]
+    .filter((e) => e.isFile && e.name.endsWith(".ipynb")).map((e) => e.name.replace(/\.ipynb$/, "")).sort();
+  const work = join(paths.outputs, "bench", "reproduce-run");
+  await benchCache(paths.cache, join(work, "cache"));
+  const env = { SHARELOCK_CACHE_DIR: join(work, "cache"), SHARELOCK_OUTPUTS_DIR: join(work, "outputs") };
+  const rows: ReproduceRow[] = [];
+  for (const nb of names) {
+    console.error(`[bench reproduce] ${nb} from an empty training cache ...`);
+    rows.push(await timeNotebook(nb, env));
+  }
+  const path = join(paths.outputs, "bench", "reproduce.json");
+  await writeJsonAtomic(path, {
+    what: "seconds per notebook of `deno task report` from an empty training cache, features present",
+    cores: navigator.hardwareConcurrency,
+    date: new Date().toISOString(),
+    total_seconds: Math.round(rows.reduce((a, r) => a + r.seconds, 0)),
+    notebooks: rows,
+  });
+  return { rows, path };
+}
+
+/** The command: time the notebooks, print the table, exit 1 when one failed. */
+export async function main(args: string[]): Promise<void> {
+  const { rows, path } = await benchReproduce(args);
+  console.log(table(rows.map((r) => ({ notebook: r.notebook, minutes: r.seconds / 60, status: r.ok ? "ok" : "FAILED" })), { caption: `From an empty training cache (${path})`, digits: 1 }).bundle["text/plain"]);
+  if (rows.some((r) => !r.ok)) Deno.exit(1);
+}
+
+if (import.meta.main) await main(Deno.args);
