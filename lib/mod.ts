@@ -1,6 +1,10 @@
 /**
- * sharelock-notebooks: the one module notebooks import. Re-exports only; no logic lives here.
- * The order follows the method's data flow: runtime, data, encoders, feature store, report.
+ * sharelock-notebooks: the one module notebooks import, and the library's face. Named re-exports only; no
+ * logic lives here. It holds exactly what the notebooks (and the documentation's snippets) use, grouped by
+ * the paper's stages: data, encoders, features, training, evaluation, baselines, statistics, reports,
+ * experiments, runtime and configuration. Scripts and tests import the modules they need by path.
+ * `tests/face_test.ts` keeps the two in step: every `sl.<name>` of a notebook is here, and every name here
+ * is used.
  *
  * @example
  * ```ts
@@ -12,119 +16,68 @@
  * ```
  * @module
  */
-export * from "./config.ts";
 
-export * from "./core/matrix.ts";
-export * from "./core/hash.ts";
+// Data: datasets, items, the multilingual templates, WordNet.
+export { dataset } from "./data/registry.ts";
+export { type Item } from "./data/items.ts";
+export { type Language, MULTILINGUAL_TEMPLATES } from "./data/multilingual.ts";
+export { loadWordNet } from "./data/wordnet.ts";
 
-export * from "./runtime/paths.ts";
-export { checkEnvironment, ENV_VARS, EnvError, readSetting, type Settings, validateEnv } from "./runtime/env.ts";
-export * from "./runtime/atomic.ts";
-export * from "./runtime/jupyter.ts";
-export * from "./runtime/progress.ts";
-export * from "./runtime/random.ts";
-export * from "./runtime/tf_backend.ts";
-export * from "./runtime/onnx_device.ts";
-export * from "./runtime/vulkan.ts";
+// Encoders: frozen vision and language encoders by name.
+export { encoderLanguages, languageEncoder, visionEncoder } from "./encoders/registry.ts";
 
-export * from "./data/assets.ts";
-export * from "./data/items.ts";
-export * from "./data/image_ref.ts";
-export * from "./data/registry.ts";
-export * from "./data/emoji.ts";
-export * from "./data/openclipart.ts";
-export * from "./data/tuxpaint.ts";
-export * from "./data/fashion_mnist.ts";
-export * from "./data/wordnet.ts";
-export * from "./data/gcide.ts";
-export * from "./data/paper_datasets.ts";
-export * from "./data/tar.ts";
-export * from "./data/templates.ts";
-export * from "./data/class_texts.ts";
-export * from "./data/splits.ts";
+// Features: datasets and texts to matrices through the feature store; rows of a matrix.
+export { imageFeatures, textFeatures } from "./features.ts";
+export { selectRows } from "./core/matrix.ts";
 
-export * from "./encoders/types.ts";
-export * from "./encoders/image_io.ts";
-export * from "./encoders/registry.ts";
-export * from "./encoders/tfjs_models.ts";
-export * from "./encoders/hf.ts";
-export * from "./encoders/hf_layout.ts";
-export * from "./encoders/doctor.ts";
-export * from "./encoders/word_vectors.ts";
-export * from "./encoders/skipgram.ts";
-export * from "./encoders/skipgram_ladder.ts";
-export * from "./encoders/random_text.ts";
-export * from "./encoders/use_tokenizer.ts";
-export { convertedVisionModel, onnxVisionEncoder, onnxVisionIdentity, onnxVisionModel, type OnnxVisionOptions, type VisionEngine, visionEngineFromEnv } from "./encoders/onnx_vision.ts";
-export { CONVERTER_VERSION, graphModelToOnnx, layersModelToOnnx } from "./encoders/tfjs_to_onnx.ts";
-export * from "./encoders/image_batches.ts";
+// Training: the paper's loss settings and the trainer's configuration.
+export { PAPER_LOGIT_SCALE } from "./train/losses.ts";
+export { type TrainConfig } from "./train/trainer.ts";
 
-export * from "./store/feature_store.ts";
-export * from "./store/shard.ts";
-export * from "./store/extract.ts";
-export * from "./store/rows.ts";
-export * from "./features.ts";
+// Evaluation: metrics, Winoground scores, concept leakage.
+export { type ClassificationMetrics } from "./eval/metrics.ts";
+export { winogroundScores } from "./eval/retrieval.ts";
+export { leakageCounts } from "./eval/leakage.ts";
 
-export * from "./onnx/proto.ts";
-export * from "./onnx/reader.ts";
-export * from "./onnx/hidden_state.ts";
+// Baselines: the LiT-style bag-of-words tower and the methods' labels.
+export { LIT_BAG_OF_WORDS, methodLabel } from "./baselines/lit.ts";
 
-export * from "./report/display.ts";
-export * from "./report/summary.ts";
+// Statistics: runs over seeds, paired comparisons, correlation.
+export { type GroupSummary, type RunRow, runsFrame } from "./stats/aggregate.ts";
+export { compareRuns, compareRunsTo, type RunComparison, selectRuns, summarize, type Where } from "./stats/compare_runs.ts";
+export { type CorrelationReport, correlationReport } from "./stats/correlation.ts";
 
-export * from "./train/ops.ts";
-export * from "./train/losses.ts";
-export * from "./train/optim.ts";
-export * from "./train/projection.ts";
-export * from "./train/trainer.ts";
-export * from "./train/batched.ts";
-export * from "./train/checkpoint.ts";
-export * from "./train/project_on_device.ts";
+// Reports: displays, formatting, results files, summary figures, the cache line.
+export { configTable, type GridTile, imageGrid, markdown, plot, show, table } from "./report/display.ts";
+export { classesPerSplit, displayPath, pct, pctValue } from "./report/format.ts";
+export { paperTable, writeResults } from "./report/results.ts";
+export { type Figure, recordFigures } from "./report/summary.ts";
+export { cacheLedger, cacheReport } from "./report/cache_report.ts";
 
-export * from "./eval/similarity.ts";
-export * from "./eval/metrics.ts";
-export * from "./eval/zeroshot.ts";
-export * from "./eval/retrieval.ts";
-export * from "./eval/classifier.ts";
-export * from "./eval/evaluate.ts";
-export * from "./eval/methods.ts";
-export * from "./eval/chunked.ts";
-export * from "./eval/leakage.ts";
+// Experiments: probing (notebooks 01, 02, 07, 08).
+export { preflight } from "./experiments/preflight.ts";
+export { cachedProbingRun, cachedProbingRuns, probingAsif, type ProbingContext, probingContext } from "./experiments/probing.ts";
+export { probingLeakage, probingLeakageRows } from "./experiments/probing_leakage.ts";
+export { type EncoderScore, encoderScoreRow, scoreEncoders, scoreLanguageEncoder } from "./experiments/encoder_score.ts";
+export { compareEncoderScores, describeRanking, rankEncoders } from "./experiments/leaderboard.ts";
+// Experiments: captions (notebooks 03-07).
+export { captionNotebookSetup } from "./experiments/caption_setup.ts";
+export { type CaptionRun, captionRuns, runLabel } from "./experiments/caption_runs.ts";
+export { type CaptionCorpus, datasetTask, promptsFor, subsetPart, type ZeroShotTask } from "./experiments/caption_corpus.ts";
+export { captionModel, captionModels } from "./experiments/caption_model.ts";
+export { asifSimilarity, asifZeroShot, type CaptionRow, captionSimilarity, evaluateCaptionModel, retrieveImages, zeroShotEval } from "./experiments/caption_eval.ts";
+export { type LeakageRow, leakageRows, leakageTable, type RowBase, taskLeakage } from "./experiments/caption_leakage.ts";
+export { imageLabel, retrievalPool } from "./experiments/retrieval_pool.ts";
+export { captionRetrievalIn, multilingualEmojiTask, type MultilingualTask, translatedCaptions } from "./experiments/multilingual.ts";
+export { layoutGroups, loadWinoground, oneWordGroups } from "./experiments/compositional.ts";
+// Experiments: findings written from a run's numbers.
+export { comparisonTable, finding, verdictPhrase, verdictSentence } from "./experiments/findings.ts";
 
-export * from "./baselines/asif.ts";
-export * from "./baselines/linear_probe.ts";
-
-export * from "./stats/correlation.ts";
-export * from "./stats/alignment.ts";
-export * from "./stats/paired.ts";
-export * from "./stats/intervals.ts";
-export * from "./stats/aggregate.ts";
-export * from "./stats/compare_runs.ts";
-
-export * from "./experiments/probing.ts";
-export * from "./experiments/preflight.ts";
-export * from "./data/multilingual.ts";
-export * from "./baselines/lit.ts";
-export * from "./report/results.ts";
-export * from "./report/format.ts";
-export * from "./experiments/findings.ts";
-export * from "./data/llm_descriptions.ts";
-export * from "./runtime/memo.ts";
-export * from "./runtime/code_identity.ts";
-export * from "./report/cache_report.ts";
-export * from "./experiments/language_tasks.ts";
-export * from "./experiments/class_alignment.ts";
-export * from "./experiments/encoder_score.ts";
-export * from "./experiments/leaderboard.ts";
-export * from "./experiments/captions.ts";
-export * from "./experiments/caption_leakage.ts";
-export * from "./experiments/probing_leakage.ts";
-export * from "./experiments/multilingual.ts";
-export * from "./experiments/compositional.ts";
-export * from "./experiments/caption_preflight.ts";
-export * from "./experiments/retrieval_pool.ts";
-export * from "./demo/site.ts";
-export * from "./demo/serve.ts";
-export * from "./experiments/caption_setup.ts";
-export * from "./experiments/caption_runs.ts";
-export * from "./data/emoji_multistyle.ts";
+// Runtime and configuration: settings, paths, devices, backends, progress, seeded random, notebook configs.
+export { checkEnvironment } from "./runtime/env.ts";
+export { projectPaths } from "./runtime/paths.ts";
+export { probeDevices, resolveDevice } from "./runtime/onnx_device.ts";
+export { selectTfBackend } from "./runtime/tf_backend.ts";
+export { progress } from "./runtime/progress.ts";
+export { seededRandom, shuffle } from "./runtime/random.ts";
+export { type CaptionNotebookConfig, captionNotebookConfig, type ProbingNotebookConfig, probingNotebookConfig } from "./config.ts";

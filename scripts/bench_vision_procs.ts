@@ -10,9 +10,9 @@
  */
 import process from "node:process";
 import { dataset } from "../lib/data/registry.ts";
-import { preprocessBatch } from "../lib/encoders/image_batches.ts";
-import { onnxVisionEncoder, onnxVisionModel } from "../lib/encoders/onnx_vision.ts";
-import { NSFWJS_VISION, type NsfwjsVisionName } from "../lib/encoders/tfjs_models.ts";
+import { preprocessBatch } from "../lib/images/image_batches.ts";
+import { onnxVisionEncoder, onnxVisionModel } from "../lib/encoders/vision/onnx_vision.ts";
+import { NSFWJS_VISION, type NsfwjsVisionName } from "../lib/encoders/vision/tfjs_models.ts";
 
 const [name, mode, count, threadArg, offsetArg] = Deno.args;
 if (!(name in NSFWJS_VISION)) throw new Error(`unknown model "${name}" (known: ${Object.keys(NSFWJS_VISION)})`);

@@ -11,7 +11,15 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureChromium, ensureNpmPackages } from "./setup.ts";
 import { launchChromium } from "./browser.ts";
-import * as sl from "../lib/mod.ts";
+import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
+import { projectPaths } from "../lib/runtime/paths.ts";
+import { CAPTIONS_EMBEDDED } from "../lib/config.ts";
+import { captionPreflight } from "../lib/experiments/caption_preflight.ts";
+import { captionCorpus, zeroShotTasks } from "../lib/experiments/caption_corpus.ts";
+import { captionModel } from "../lib/experiments/caption_model.ts";
+import { retrievalPool } from "../lib/experiments/retrieval_pool.ts";
+import { buildDemoSite } from "../lib/demo/site.ts";
+import { serveStatic } from "../lib/demo/serve.ts";
 import { checkEnvOrExit } from "./check_env.ts";
 
 checkEnvOrExit("demo");
@@ -28,18 +36,18 @@ const EXAMPLES = ["a red fruit", "an animal that lives in the sea", "a musical i
 
 await ensureNpmPackages();
 const t0 = performance.now();
-await sl.selectTfBackend();
-const CAPTIONS = sl.CAPTIONS_EMBEDDED;
-const pf = await sl.captionPreflight(CAPTIONS.corpus, [CAPTIONS.main]);
+await selectTfBackend();
+const CAPTIONS = CAPTIONS_EMBEDDED;
+const pf = await captionPreflight(CAPTIONS.corpus, [CAPTIONS.main]);
 if (pf.problems.length) {
   console.error(`The demo's caption model cannot be built here:\n- ${pf.problems.join("\n- ")}`);
   Deno.exit(1);
 }
-const corpus = await sl.captionCorpus(pf.corpus);
-const pool = sl.retrievalPool(corpus, await sl.zeroShotTasks(corpus));
-const model = await sl.captionModel(corpus, { text: CAPTIONS.main, seed: CAPTIONS.seeds[0], train: CAPTIONS.train });
-const outDir = values.out ?? join(sl.projectPaths().outputs, "demo");
-const site = await sl.buildDemoSite({
+const corpus = await captionCorpus(pf.corpus);
+const pool = retrievalPool(corpus, await zeroShotTasks(corpus));
+const model = await captionModel(corpus, { text: CAPTIONS.main, seed: CAPTIONS.seeds[0], train: CAPTIONS.train });
+const outDir = values.out ?? join(projectPaths().outputs, "demo");
+const site = await buildDemoSite({
   model,
   images: pool.images,
   items: pool.items.map((it, i) => ({ id: it.item_id, image: it.image_path!, caption: pool.labels[i] })),
@@ -53,7 +61,7 @@ console.log(`Demo written to ${site.dir}: ${site.files} files, ${(site.bytes / 1
 if (values.screenshot) {
   const chrome = await ensureChromium();
   if ("missing" in chrome) throw new Error(`--screenshot needs Chromium: ${chrome.missing}`);
-  const server = sl.serveStatic(site.dir);
+  const server = serveStatic(site.dir);
   const browser = await launchChromium(chrome.path, { viewport: { width: 1100, height: 640 } });
   try {
     const page = await browser.context.newPage();
@@ -69,7 +77,7 @@ if (values.screenshot) {
   }
 }
 if (values.serve) {
-  const server = sl.serveStatic(site.dir, values.port ? Number(values.port) : 0);
+  const server = serveStatic(site.dir, values.port ? Number(values.port) : 0);
   console.log(`Serving it at ${server.url} (Ctrl-C stops).`);
 } else {
   console.log(`Open it through a local web server (browsers do not load wasm from file://): deno task demo --serve`);

@@ -1,11 +1,11 @@
 /**
  * `deno task doctor <model id or folder> [--dtype fp16] [--device cpu] [--models-dir DIR] [--no-run] [--json]`:
  * what a Hugging Face ONNX model is and whether it runs here, with the reason and fix when it does not
- * (see lib/encoders/doctor.ts). Exit status 1 when it will not run.
+ * (see lib/encoders/hf/doctor.ts). Exit status 1 when it will not run.
  */
 import { parseArgs } from "node:util";
-import { formatModelReport, inspectModel } from "../lib/encoders/doctor.ts";
-import type { ModelDtype } from "../lib/encoders/hf_layout.ts";
+import { formatModelReport, inspectModel } from "../lib/encoders/hf/doctor.ts";
+import type { ModelDtype } from "../lib/encoders/hf/hf_layout.ts";
 import { parseDeviceRequest } from "../lib/runtime/onnx_device.ts";
 import { checkEnvOrExit } from "./check_env.ts";
 

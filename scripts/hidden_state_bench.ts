@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { writeTinyDecoder } from "../tests/fixtures/tiny_hub.ts";
 import { readOnnxModel } from "../lib/onnx/reader.ts";
 import { hiddenStateModel } from "../lib/onnx/hidden_state.ts";
-import { openOnnxSession, runGraph, textFeeds } from "../lib/encoders/onnx_run.ts";
-import { decoderDims } from "../lib/encoders/hf_layout.ts";
+import { openOnnxSession, runGraph, textFeeds } from "../lib/encoders/hf/onnx_run.ts";
+import { decoderDims } from "../lib/encoders/hf/hf_layout.ts";
 
 const vocab = Number(Deno.args[0] ?? 128256), batch = Number(Deno.args[1] ?? 8), seq = 48;
 const dir = await Deno.makeTempDir();

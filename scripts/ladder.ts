@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { loadWordNet } from "../lib/data/wordnet.ts";
 import { capabilityScore } from "../lib/experiments/language_tasks.ts";
-import { LADDER, parseLadderName, skipGramTable } from "../lib/encoders/skipgram_ladder.ts";
+import { LADDER, parseLadderName, skipGramTable } from "../lib/encoders/text/skipgram_ladder.ts";
 import { languageEncoder } from "../lib/encoders/registry.ts";
 import { writeJsonAtomic } from "../lib/runtime/atomic.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";

@@ -1,5 +1,5 @@
 /**
- * Decoding threads (`lib/encoders/decode_pool.ts`) and the batch loop's schedules: the pool gives the
+ * Decoding threads (`lib/images/decode_pool.ts`) and the batch loop's schedules: the pool gives the
  * calling thread's pixels bit for bit (small PNGs through the TypeScript path, a large one through
  * sharp, images as paths and as bytes), errors name the image, a closed pool rejects, an idle pool does
  * not keep a process alive, and "phased" never prepares a batch while the model runs.
@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import { join } from "node:path";
-import { chunkBounds, decodePlanFor, decodePool } from "../lib/encoders/decode_pool.ts";
-import { embedInBatches, preprocessBatch } from "../lib/encoders/image_batches.ts";
-import type { PreprocessSpec } from "../lib/encoders/image_io.ts";
+import { chunkBounds, decodePlanFor, decodePool } from "../lib/images/decode_pool.ts";
+import { embedInBatches, preprocessBatch } from "../lib/images/image_batches.ts";
+import type { PreprocessSpec } from "../lib/images/image_io.ts";
 import type { ImageInput } from "../lib/encoders/types.ts";
 
 /** Seven PNGs made here: 64x64 and 40x24 drawings with alpha (TypeScript path) and a 300x200 one (sharp). */
@@ -72,7 +72,7 @@ Deno.test("decodePool: an idle pool that is never closed does not keep a process
   const dir = await Deno.makeTempDir();
   const [file] = await images(dir);
   const script = join(dir, "open_pool.ts");
-  await Deno.writeTextFile(script, `import { decodePool } from ${JSON.stringify(new URL("../lib/encoders/decode_pool.ts", import.meta.url).href)};
+  await Deno.writeTextFile(script, `import { decodePool } from ${JSON.stringify(new URL("../lib/images/decode_pool.ts", import.meta.url).href)};
 const pool = decodePool({ threads: 2 });
 const px = await pool.prepare([${JSON.stringify(file)}], { size: 32, mode: "pad", layout: "hwc" });
 console.log(px.length);`);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
-import { mobileNetV2Encoder, useLiteEncoder } from "../lib/encoders/tfjs_models.ts";
+import { mobileNetV2Encoder, useLiteEncoder } from "../lib/encoders/vision/tfjs_models.ts";
 import { extract, storeFor } from "../lib/store/extract.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 

@@ -1,7 +1,7 @@
 /** The model doctor on every fixture family and on broken folders: what it is, whether it runs, why not. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { formatModelReport, inspectModel } from "../lib/encoders/doctor.ts";
+import { formatModelReport, inspectModel } from "../lib/encoders/hf/doctor.ts";
 import { writeGenaiLayout, writeLogitsOnlyBroken, writeTinyDecoder, writeTinyDinov2, writeTinyEncoder } from "./fixtures/tiny_hub.ts";
 
 const dir = await Deno.makeTempDir();

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import { join } from "node:path";
-import { hfTextEncoder, hfVisionEncoder, poolTokens } from "../lib/encoders/hf.ts";
-import { IMAGENET_MEAN, IMAGENET_STD } from "../lib/encoders/image_io.ts";
+import { hfTextEncoder, hfVisionEncoder, poolTokens } from "../lib/encoders/hf/hf.ts";
+import { IMAGENET_MEAN, IMAGENET_STD } from "../lib/images/image_io.ts";
 import { positionRow, tokenRow, writeTinyTextModel, writeTinyVisionModel } from "./fixtures/tiny_hf.ts";
 
 const add = (a: number[], b: number[]) => a.map((x, i) => x + b[i]);

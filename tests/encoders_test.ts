@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
-import { wordTokens, wordVectorEncoderFrom } from "../lib/encoders/word_vectors.ts";
-import { randomTextEncoder } from "../lib/encoders/random_text.ts";
-import { UseTokenizer } from "../lib/encoders/use_tokenizer.ts";
-import { preprocessImage } from "../lib/encoders/image_io.ts";
-import { inceptionV3Encoder, mobileNetV2Encoder, useLiteEncoder } from "../lib/encoders/tfjs_models.ts";
+import { wordTokens, wordVectorEncoderFrom } from "../lib/encoders/text/word_vectors.ts";
+import { randomTextEncoder } from "../lib/encoders/text/random_text.ts";
+import { UseTokenizer } from "../lib/encoders/text/use_tokenizer.ts";
+import { preprocessImage } from "../lib/images/image_io.ts";
+import { inceptionV3Encoder, mobileNetV2Encoder, useLiteEncoder } from "../lib/encoders/vision/tfjs_models.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import { checkEmbeddings, type EncoderIdentity } from "../lib/encoders/types.ts";
 
@@ -127,7 +127,7 @@ Deno.test("Universal Sentence Encoder lite (real weights): paraphrases closer th
 });
 
 Deno.test("PCA word vectors: eigenvectors of a known matrix, and a projection keeping the main direction", async () => {
-  const { symmetricEigen, pcaWordTable } = await import("../lib/encoders/word_vectors.ts");
+  const { symmetricEigen, pcaWordTable } = await import("../lib/encoders/text/word_vectors.ts");
   const e = symmetricEigen(Float64Array.of(2, 1, 1, 2), 2);
   assert.ok(Math.abs(e.values[0] - 3) < 1e-9 && Math.abs(e.values[1] - 1) < 1e-9);
   assert.ok(Math.abs(Math.abs(e.vectors[0][0]) - Math.SQRT1_2) < 1e-9);

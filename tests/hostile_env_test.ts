@@ -11,7 +11,7 @@ import {
 } from "../lib/runtime/env.ts";
 import { CAPTIONS_EMBEDDED, captionNotebookConfig } from "../lib/config.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
-import { visionEngineFromEnv } from "../lib/encoders/onnx_vision.ts";
+import { visionEngineFromEnv } from "../lib/encoders/vision/onnx_vision.ts";
 import { readSummary, recordFigures, recordNotebookRun, recordRun, settledEntry, type NotebookSummary } from "../lib/report/summary.ts";
 import { notebookByPrefix } from "../scripts/reproduce.ts";
 import { CONFIGURATION_DOC, envMarkdownTable, withTable } from "../scripts/env_doc.ts";

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { REPO_ROOT } from "../lib/runtime/paths.ts";
-import { hfVisionEncoder } from "../lib/encoders/hf.ts";
+import { hfVisionEncoder } from "../lib/encoders/hf/hf.ts";
 import { loadImageFolder } from "../lib/data/paper_datasets.ts";
 import { openStore } from "../lib/store/feature_store.ts";
 import { extract } from "../lib/store/extract.ts";

@@ -11,7 +11,7 @@ import { type FeatureStore, mergeStores, openStore, type StoreDtype } from "../l
 import { describeRepairs, extract, storeFor } from "../lib/store/extract.ts";
 import { writeIndex } from "../lib/store/records.ts";
 import { storeRows } from "../lib/store/rows.ts";
-import { randomTextEncoder } from "../lib/encoders/random_text.ts";
+import { randomTextEncoder } from "../lib/encoders/text/random_text.ts";
 import type { LanguageEncoder } from "../lib/encoders/types.ts";
 
 const DIM = 8, N = 12, PER = 4; // three parts of four vectors

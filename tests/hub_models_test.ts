@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import { join } from "node:path";
-import { hfTextEncoder, hfVisionEncoder } from "../lib/encoders/hf.ts";
+import { hfTextEncoder, hfVisionEncoder } from "../lib/encoders/hf/hf.ts";
 import { fileSha256 } from "../lib/onnx/hidden_state.ts";
 import { readOnnxModel } from "../lib/onnx/reader.ts";
 import { probeDevices } from "../lib/runtime/onnx_device.ts";
-import { IMAGENET_MEAN, IMAGENET_STD } from "../lib/encoders/image_io.ts";
+import { IMAGENET_MEAN, IMAGENET_STD } from "../lib/images/image_io.ts";
 import {
   DECODER_SPECS,
   decoderWeights,

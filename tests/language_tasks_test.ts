@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { capabilityScore, choiceAccuracy, glossChoiceItems, hypernymChoiceItems, shareWordForm, stem } from "../lib/experiments/language_tasks.ts";
 import { loadWordNet } from "../lib/data/wordnet.ts";
-import { randomTextEncoder } from "../lib/encoders/random_text.ts";
-import { useLiteEncoder } from "../lib/encoders/tfjs_models.ts";
+import { randomTextEncoder } from "../lib/encoders/text/random_text.ts";
+import { useLiteEncoder } from "../lib/encoders/vision/tfjs_models.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 
 Deno.test("word forms: plurals and verb forms are one word; other words are not", () => {

@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
-import { CONVERTER_VERSION, depthwiseToOihw, graphModelToOnnx, hwioToOihw, layersModelToOnnx } from "../lib/encoders/tfjs_to_onnx.ts";
-import { convertedVisionModel, onnxVisionEncoder, onnxVisionIdentity, visionEngineFromEnv } from "../lib/encoders/onnx_vision.ts";
-import { NSFWJS_VISION, tfjsVisionEncoder } from "../lib/encoders/tfjs_models.ts";
-import { embedInBatches } from "../lib/encoders/image_batches.ts";
+import { CONVERTER_VERSION, depthwiseToOihw, graphModelToOnnx, hwioToOihw, layersModelToOnnx } from "../lib/onnx/convert/tfjs_to_onnx.ts";
+import { convertedVisionModel, onnxVisionEncoder, onnxVisionIdentity, visionEngineFromEnv } from "../lib/encoders/vision/onnx_vision.ts";
+import { NSFWJS_VISION, tfjsVisionEncoder } from "../lib/encoders/vision/tfjs_models.ts";
+import { embedInBatches } from "../lib/images/image_batches.ts";
 import type { ImageInput } from "../lib/encoders/types.ts";
 import { EMBEDDED_PLAN } from "../lib/config.ts";
 import { dataset } from "../lib/data/registry.ts";

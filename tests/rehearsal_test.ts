@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CAPTIONS_PAPER, captionNotebookConfig, PROBING_NOTEBOOK_PAPER, probingNotebookConfig } from "../lib/config.ts";
-import { inspectModel } from "../lib/encoders/doctor.ts";
+import { inspectModel } from "../lib/encoders/hf/doctor.ts";
 import { dataset, PAPER_CAPTION_DATASETS, PAPER_FOLDER_DATASETS } from "../lib/data/registry.ts";
 import { listTar, readTarMember } from "../lib/data/tar.ts";
 import { loadWinoground } from "../lib/experiments/compositional.ts";

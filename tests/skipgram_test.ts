@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { dictdNumber, gcideEntryText, loadGcide } from "../lib/data/gcide.ts";
-import { buildVocab, trainSkipGram } from "../lib/encoders/skipgram.ts";
-import { centreRows, corpusSlice, LADDER, ladderName, parseLadderName, skipGramEncoder, skipGramTable } from "../lib/encoders/skipgram_ladder.ts";
+import { buildVocab, trainSkipGram } from "../lib/encoders/text/skipgram.ts";
+import { centreRows, corpusSlice, LADDER, ladderName, parseLadderName, skipGramEncoder, skipGramTable } from "../lib/encoders/text/skipgram_ladder.ts";
 import { languageEncoder } from "../lib/encoders/registry.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 

@@ -18,7 +18,7 @@ import { planTexts } from "../scripts/extract.ts";
 import { aptInstall } from "../scripts/setup.ts";
 import { EMBEDDED_PLAN } from "../lib/config.ts";
 import { extract } from "../lib/store/extract.ts";
-import { hfTextEncoder, hfVisionEncoder } from "../lib/encoders/hf.ts";
+import { hfTextEncoder, hfVisionEncoder } from "../lib/encoders/hf/hf.ts";
 import { loadImageFolder } from "../lib/data/paper_datasets.ts";
 import { writeTinyTextModel, writeTinyVisionModel } from "./fixtures/tiny_hf.ts";
 import { writeClassFolders } from "./fixtures/class_folders.ts";

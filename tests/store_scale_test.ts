@@ -15,7 +15,7 @@ import { zeroShotScores } from "../lib/eval/zeroshot.ts";
 import { normalizeRows } from "../lib/eval/similarity.ts";
 import { extract, storeFor } from "../lib/store/extract.ts";
 import { trainProjection } from "../lib/train/trainer.ts";
-import { randomTextEncoder } from "../lib/encoders/random_text.ts";
+import { randomTextEncoder } from "../lib/encoders/text/random_text.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 import { tensorProto } from "../lib/onnx/proto.ts";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { mergeStores, openStore } from "../lib/store/feature_store.ts";
 import { extract, storeFor } from "../lib/store/extract.ts";
 import { inShard, parseShard, shardFromArgs, shardFromEnv } from "../lib/store/shard.ts";
-import { randomTextEncoder } from "../lib/encoders/random_text.ts";
+import { randomTextEncoder } from "../lib/encoders/text/random_text.ts";
 import type { EncoderIdentity, LanguageEncoder } from "../lib/encoders/types.ts";
 
 const WORKER = new URL("./fixtures/extract_worker.ts", import.meta.url).pathname;

@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { containUpscale, pngSize, upscaleCovered } from "../lib/encoders/vips_upscale.ts";
-import { decodePngOnWhite } from "../lib/encoders/png_pixels.ts";
-import { preprocessImage, sharpPixels, upscaleMatchesSharp } from "../lib/encoders/image_io.ts";
-import { NSFWJS_VISION } from "../lib/encoders/tfjs_models.ts";
+import { containUpscale, pngSize, upscaleCovered } from "../lib/images/vips_upscale.ts";
+import { decodePngOnWhite } from "../lib/images/png_pixels.ts";
+import { preprocessImage, sharpPixels, upscaleMatchesSharp } from "../lib/images/image_io.ts";
+import { NSFWJS_VISION } from "../lib/encoders/vision/tfjs_models.ts";
 import { EMBEDDED_PLAN } from "../lib/config.ts";
 import { dataset } from "../lib/data/registry.ts";
 import { seededRandom } from "../lib/runtime/random.ts";

@@ -16,7 +16,7 @@
  */
 import type { EncoderIdentity, LanguageEncoder } from "../encoders/types.ts";
 import { languageEncoder } from "../encoders/registry.ts";
-import { wordTokens } from "../encoders/word_vectors.ts";
+import { wordTokens } from "../encoders/text/word_vectors.ts";
 import { hashSeed } from "../runtime/random.ts";
 
 /** The name that selects the LiT-style tower wherever a language encoder name is expected. */

@@ -29,10 +29,13 @@ export function tarImageRef(archive: string, member: string): string {
   return `${archive}::${member}`;
 }
 
+/** An image as encoders take it: a reference (a path or `archive.tar::member`) or encoded image bytes. */
+export type ImageInput = string | Uint8Array;
+
 const tarIndex = new Map<string, Map<string, TarMember>>();
 
 /** Read an image's encoded bytes from a path or `archive.tar::member`. */
-export async function readImageBytes(ref: string | Uint8Array): Promise<Uint8Array> {
+export async function readImageBytes(ref: ImageInput): Promise<Uint8Array> {
   if (typeof ref !== "string") return ref;
   const parsed = parseImageRef(ref);
   if (!parsed.member) {

@@ -1,6 +1,6 @@
 /**
  * The browser side of the retrieval demo (bundled into `app.js` by `buildDemoSite`): USE-lite on
- * TensorFlow.js (the same SentencePiece tokenizer as `use_tokenizer.ts`), the caption model's text
+ * TensorFlow.js (the same SentencePiece tokenizer as `encoders/text/use_tokenizer.ts`), the caption model's text
  * projection on onnxruntime-web (wasm), and cosine similarity
  * against the stored unit image features. Typing a query shows the nearest images with scores.
  * `globalThis.sharelockDemo.search(query)` gives the same results to scripts (the demo test uses it
@@ -12,7 +12,7 @@
  * // const hits = await (globalThis as any).sharelockDemo.search("a red fruit");
  * ```
  */
-import { UseTokenizer } from "../encoders/use_tokenizer.ts";
+import { UseTokenizer } from "../encoders/text/use_tokenizer.ts";
 
 /** What `data/meta.json` holds (written by `buildDemoSite`). */
 export interface DemoMeta {

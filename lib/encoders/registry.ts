@@ -10,13 +10,13 @@
  * const t = await languageEncoder("hf:onnx-community/Qwen2.5-0.5B:last-token");
  * ```
  */
-import { inceptionV3Encoder, mobileNetV2Encoder, useLiteEncoder } from "./tfjs_models.ts";
-import { pcaWordVectorEncoder, wordVectorEncoder } from "./word_vectors.ts";
-import { randomTextEncoder } from "./random_text.ts";
-import { parseLadderName, skipGramEncoder } from "./skipgram_ladder.ts";
-import { hfTextEncoder, hfVisionEncoder } from "./hf.ts";
+import { inceptionV3Encoder, mobileNetV2Encoder, useLiteEncoder } from "./vision/tfjs_models.ts";
+import { pcaWordVectorEncoder, wordVectorEncoder } from "./text/word_vectors.ts";
+import { randomTextEncoder } from "./text/random_text.ts";
+import { parseLadderName, skipGramEncoder } from "./text/skipgram_ladder.ts";
+import { hfTextEncoder, hfVisionEncoder } from "./hf/hf.ts";
 import type { LanguageEncoder, VisionEncoder } from "./types.ts";
-import { onnxVisionEncoder, type VisionEngine, visionEngineFromEnv } from "./onnx_vision.ts";
+import { onnxVisionEncoder, type VisionEngine, visionEngineFromEnv } from "./vision/onnx_vision.ts";
 import type { DeviceRequest } from "../runtime/onnx_device.ts";
 
 /** Vision encoders of the embedded default. */

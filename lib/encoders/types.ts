@@ -6,12 +6,13 @@
  *
  * @example
  * ```ts
- * import { useLiteEncoder } from "./tfjs_models.ts";
+ * import { useLiteEncoder } from "./vision/tfjs_models.ts";
  * const enc: LanguageEncoder = await useLiteEncoder();
  * const [v] = await enc.embed(["a photo of a cat."]);   // Float32Array(512)
  * enc.identity;  // { kind: "text", name: "use-lite", model: "...", pooling: "model", ... }
  * ```
  */
+import type { ImageInput } from "../data/image_ref.ts";
 
 /** What makes an encoder's outputs what they are. Stable JSON; hashed into cache keys. */
 export interface EncoderIdentity {
@@ -34,8 +35,8 @@ export interface EncoderIdentity {
   extra?: Record<string, string | number | boolean>;
 }
 
-/** An image reference: a file path, `archive.tar::member`, or encoded image bytes. */
-export type ImageInput = string | Uint8Array;
+/** An image reference (a file path, `archive.tar::member`) or encoded image bytes; defined with the references. */
+export type { ImageInput };
 
 /** A frozen vision encoder. */
 export interface VisionEncoder {

@@ -19,7 +19,7 @@
  * audit.map((a) => a.stratum);   // ["all", "some", "none"]
  * ```
  */
-import { wordTokens } from "../encoders/word_vectors.ts";
+import { wordTokens } from "../encoders/text/word_vectors.ts";
 import type { ClassificationMetrics } from "./metrics.ts";
 
 /** How much of a class's name the training text names. */

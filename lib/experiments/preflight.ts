@@ -11,7 +11,7 @@
  */
 import { dataset as loadDataset } from "../data/registry.ts";
 import { languageEncoder, visionEncoder } from "../encoders/registry.ts";
-import { inspectModel } from "../encoders/doctor.ts";
+import { inspectModel } from "../encoders/hf/doctor.ts";
 import { isFromScratchTower } from "../baselines/lit.ts";
 
 /**

@@ -36,7 +36,7 @@ export interface FolderChecks {
 /** Checks that accept every path (for parsing alone, and for tests). */
 export const NO_FOLDER_CHECKS: FolderChecks = { writable: () => null, folder: () => null, exists: () => null };
 
-/** The weights variants of a Hugging Face ONNX export (the file-name suffixes are in `encoders/hf_layout.ts`). */
+/** The weights variants of a Hugging Face ONNX export (the file-name suffixes are in `encoders/hf/hf_layout.ts`). */
 export const MODEL_DTYPES = ["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"] as const;
 /** A weights variant. */
 export type ModelDtype = typeof MODEL_DTYPES[number];

@@ -19,7 +19,7 @@
  * @example
  * ```ts
  * import type { Item } from "../data/items.ts";
- * import { mobileNetV2Encoder } from "../encoders/tfjs_models.ts";
+ * import { mobileNetV2Encoder } from "../encoders/vision/tfjs_models.ts";
  * declare const items: Item[];
  * const encoder = await mobileNetV2Encoder();
  * const store = await storeFor(encoder);

@@ -33,14 +33,14 @@
  */
 import { AutoTokenizer, env, type PreTrainedTokenizer, type Tensor } from "@huggingface/transformers";
 import { basename, dirname, join } from "node:path";
-import { projectPaths } from "../runtime/paths.ts";
-import { describeSpec, IMAGENET_MEAN, IMAGENET_STD, type PreprocessSpec } from "./image_io.ts";
-import { type BatchPlan, embedInBatches } from "./image_batches.ts";
-import { decodePlanFor, decodePool } from "./decode_pool.ts";
-import { checkEmbeddings, type EncoderIdentity, type ImageInput, type LanguageEncoder, type VisionEncoder } from "./types.ts";
+import { projectPaths } from "../../runtime/paths.ts";
+import { describeSpec, IMAGENET_MEAN, IMAGENET_STD, type PreprocessSpec } from "../../images/image_io.ts";
+import { type BatchPlan, embedInBatches } from "../../images/image_batches.ts";
+import { decodePlanFor, decodePool } from "../../images/decode_pool.ts";
+import { checkEmbeddings, type EncoderIdentity, type ImageInput, type LanguageEncoder, type VisionEncoder } from "../types.ts";
 import { decoderDims, type ModelLayout, modelLayout, pickModelFile } from "./hf_layout.ts";
-import { readOnnxModel } from "../onnx/reader.ts";
-import { HIDDEN_OUTPUT, hiddenStateModel } from "../onnx/hidden_state.ts";
+import { readOnnxModel } from "../../onnx/reader.ts";
+import { HIDDEN_OUTPUT, hiddenStateModel } from "../../onnx/hidden_state.ts";
 import { hfDtype, type HfOptions, layoutProblems, resolveModelDir } from "./hf_hub.ts";
 import { openOnnxSession, type OnnxSession, pixelFeeds, runGraph, textFeeds } from "./onnx_run.ts";
 
@@ -248,7 +248,7 @@ export async function hfVisionEncoder(opts: HfVisionOptions): Promise<VisionEnco
   const per = 3 * spec.size * spec.size;
   identity.dim = (await embedBatch(new Float32Array(per), 1))[0].length;
   // the shared batch loop: decoding on threads of its own, overlapped with the forward pass on a GPU,
-  // between forward passes on the CPU (decode_pool.ts)
+  // between forward passes on the CPU (images/decode_pool.ts)
   const decode = decodePlanFor(m.session.device, navigator.hardwareConcurrency);
   const pool = decodePool(decode);
   const plan: BatchPlan = { spec, batchSize, dim: identity.dim, prepare: pool.prepare, schedule: decode.schedule };

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { selectTfBackend } from "../runtime/tf_backend.ts";
+ * import { selectTfBackend } from "../../runtime/tf_backend.ts";
  * await selectTfBackend();
  * const vision = await mobileNetV2Encoder();
  * const [f] = await vision.embed(["cat.png"]);          // Float32Array(1792)
@@ -21,11 +21,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { ensureNpmAsset, NPM_ASSETS } from "../data/assets.ts";
-import { describeSpec, type PreprocessSpec } from "./image_io.ts";
-import { embedInBatches } from "./image_batches.ts";
-import { checkEmbeddings, type EncoderIdentity, type ImageInput, type LanguageEncoder, type VisionEncoder } from "./types.ts";
-import { UseTokenizer } from "./use_tokenizer.ts";
+import { ensureNpmAsset, NPM_ASSETS } from "../../data/assets.ts";
+import { describeSpec, type PreprocessSpec } from "../../images/image_io.ts";
+import { embedInBatches } from "../../images/image_batches.ts";
+import { checkEmbeddings, type EncoderIdentity, type ImageInput, type LanguageEncoder, type VisionEncoder } from "../types.ts";
+import { UseTokenizer } from "../text/use_tokenizer.ts";
 
 interface WeightsManifest {
   paths: string[];

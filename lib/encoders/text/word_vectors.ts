@@ -15,10 +15,10 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../runtime/atomic.ts";
-import { projectPaths } from "../runtime/paths.ts";
-import { ensureNpmAsset, NPM_ASSETS } from "../data/assets.ts";
-import { checkEmbeddings, type EncoderIdentity, type LanguageEncoder } from "./types.ts";
+import { writeFileAtomic } from "../../runtime/atomic.ts";
+import { projectPaths } from "../../runtime/paths.ts";
+import { ensureNpmAsset, NPM_ASSETS } from "../../data/assets.ts";
+import { checkEmbeddings, type EncoderIdentity, type LanguageEncoder } from "../types.ts";
 
 /** A vocabulary with its vectors (row i = words[i]). */
 export interface WordTable {

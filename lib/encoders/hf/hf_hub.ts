@@ -13,11 +13,11 @@
 import { env } from "@huggingface/transformers";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { projectPaths, REPO_ROOT } from "../runtime/paths.ts";
-import { parseDtype, readSetting } from "../runtime/env.ts";
-import type { DeviceRequest } from "../runtime/onnx_device.ts";
+import { projectPaths, REPO_ROOT } from "../../runtime/paths.ts";
+import { parseDtype, readSetting } from "../../runtime/env.ts";
+import type { DeviceRequest } from "../../runtime/onnx_device.ts";
 import { DTYPE_SUFFIX, featureRoles, type ModelDtype, type ModelLayout, modelLayout } from "./hf_layout.ts";
-import { readOnnxModel } from "../onnx/reader.ts";
+import { readOnnxModel } from "../../onnx/reader.ts";
 
 /** Options shared by both Hugging Face encoders. */
 export interface HfOptions {

@@ -18,9 +18,9 @@ import { basename, dirname, join } from "node:path";
 import { existsSync } from "node:fs";
 import { decoderDims, type ModelDtype, type ModelLayout, modelLayout, pickModelFile } from "./hf_layout.ts";
 import { hfDtype, hfTextEncoder, hfVisionEncoder, layoutProblems, resolveModelDir } from "./hf.ts";
-import { externalDataFiles, type OnnxModelInfo, type OnnxValueInfo, readOnnxModel, weightBytes } from "../onnx/reader.ts";
-import { findHiddenState } from "../onnx/hidden_state.ts";
-import { type DeviceRequest, probeDevices, resolveDevice } from "../runtime/onnx_device.ts";
+import { externalDataFiles, type OnnxModelInfo, type OnnxValueInfo, readOnnxModel, weightBytes } from "../../onnx/reader.ts";
+import { findHiddenState } from "../../onnx/hidden_state.ts";
+import { type DeviceRequest, probeDevices, resolveDevice } from "../../runtime/onnx_device.ts";
 
 /** One reason a model will not run here, and what to do. */
 export interface ModelProblem {

@@ -14,7 +14,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { ModelDtype } from "../runtime/env.ts";
+import type { ModelDtype } from "../../runtime/env.ts";
 
 /** Weight variants, by the file-name suffix transformers.js uses. */
 export const DTYPE_SUFFIX = {

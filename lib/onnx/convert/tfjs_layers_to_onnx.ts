@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { nsfwjsArtifacts } from "./tfjs_models.ts";
+ * import { nsfwjsArtifacts } from "../../encoders/vision/tfjs_models.ts";
  * const bytes = layersModelToOnnx(await nsfwjsArtifacts("inception-v3"), "flatten_1");
  * ```
  */

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { readOnnxModel } from "../onnx/reader.ts";
+ * import { readOnnxModel } from "../../onnx/reader.ts";
  * const info = await readOnnxModel("onnx/model.onnx");
  * const s = await openOnnxSession({ path: "onnx/model.onnx", externalDataDir: "onnx", info }, "cpu");
  * const feeds = textFeeds(info, null, { ids: [2, 7, 9], mask: [1, 1, 1], batch: 1, seq: 3 });
@@ -15,9 +15,9 @@
  * ```
  */
 import * as ort from "onnxruntime-node";
-import type { OnnxModelInfo, OnnxValueInfo } from "../onnx/reader.ts";
+import type { OnnxModelInfo, OnnxValueInfo } from "../../onnx/reader.ts";
 import type { DecoderDims } from "./hf_layout.ts";
-import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice } from "../runtime/onnx_device.ts";
+import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice } from "../../runtime/onnx_device.ts";
 
 /** An open session and what the graph needs. */
 export interface OnnxSession {

@@ -28,7 +28,7 @@ import { Worker } from "node:worker_threads";
 import { preprocessBatch } from "./image_batches.ts";
 import { imageRefLabel, type PreprocessSpec, toFloatPixels } from "./image_io.ts";
 import type { OnnxDevice } from "../runtime/onnx_device.ts";
-import type { ImageInput } from "./types.ts";
+import type { ImageInput } from "../data/image_ref.ts";
 
 /** How a batch loop schedules decoding against the forward pass. */
 export type BatchSchedule = "overlap" | "phased";

@@ -15,8 +15,7 @@
  */
 import sharp from "sharp";
 import { setImmediate } from "node:timers";
-import { readImageBytes } from "../data/image_ref.ts";
-import type { ImageInput } from "./types.ts";
+import { type ImageInput, readImageBytes } from "../data/image_ref.ts";
 import { containUpscale, pngSize, upscaleCovered } from "./vips_upscale.ts";
 import { decodePngOnWhite } from "./png_pixels.ts";
 

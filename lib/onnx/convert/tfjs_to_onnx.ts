@@ -19,7 +19,7 @@
  *
  * @example
  * ```ts
- * import { nsfwjsArtifacts } from "./tfjs_models.ts";
+ * import { nsfwjsArtifacts } from "../../encoders/vision/tfjs_models.ts";
  * const artifacts = await nsfwjsArtifacts("mobilenet-v2");
  * const bytes = graphModelToOnnx(artifacts, (n) => n.endsWith("feature_vector/SpatialSqueeze"));
  * await Deno.writeFile("mobilenet.onnx", bytes);

@@ -1,11 +1,11 @@
 /**
- * A controlled ladder of language models: skip-gram word vectors trained here (lib/encoders/skipgram.ts)
+ * A controlled ladder of language models: skip-gram word vectors trained here (lib/encoders/text/skipgram.ts)
  * on nested slices of the GCIDE dictionary (lib/data/gcide.ts, WordNet-sourced senses removed) at
  * several dimensions. Rung `skipgram-gcide-<slice%>-d<dim>` sees the first `slice`% of the entries in
  * one fixed seeded order, so every slice contains the smaller ones. A text is the mean of its word
- * vectors (the word-vector encoder of lib/encoders/word_vectors.ts). Trained tables are cached under
+ * vectors (the word-vector encoder of lib/encoders/text/word_vectors.ts). Trained tables are cached under
  * `<cache>/ladder/skipgram/<key>/`, keyed by corpus version, slice, every training setting and the
- * code (this module's import closure, see `../runtime/code_identity.ts`), so `reproduce` trains each rung
+ * code (this module's import closure, see `../../runtime/code_identity.ts`), so `reproduce` trains each rung
  * once and an edited trainer trains again.
  *
  * @example
@@ -17,16 +17,16 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { ensureDebAsset } from "../data/assets.ts";
-import { gcideFiles, loadGcide } from "../data/gcide.ts";
-import { readJsonOr, writeJsonAtomic } from "../runtime/atomic.ts";
-import { projectPaths } from "../runtime/paths.ts";
-import { progress, type ProgressSink } from "../runtime/progress.ts";
-import { seededRandom, shuffle } from "../runtime/random.ts";
-import { cacheKey } from "../core/hash.ts";
-import { codeIdentity, takeCodeSnapshot } from "../runtime/code_identity.ts";
+import { ensureDebAsset } from "../../data/assets.ts";
+import { gcideFiles, loadGcide } from "../../data/gcide.ts";
+import { readJsonOr, writeJsonAtomic } from "../../runtime/atomic.ts";
+import { projectPaths } from "../../runtime/paths.ts";
+import { progress, type ProgressSink } from "../../runtime/progress.ts";
+import { seededRandom, shuffle } from "../../runtime/random.ts";
+import { cacheKey } from "../../core/hash.ts";
+import { codeIdentity, takeCodeSnapshot } from "../../runtime/code_identity.ts";
 import { SKIPGRAM_DEFAULTS, type SkipGramConfig, trainSkipGram } from "./skipgram.ts";
-import type { LanguageEncoder } from "./types.ts";
+import type { LanguageEncoder } from "../types.ts";
 import { readWordTable, type WordTable, wordVectorEncoderFrom, writeWordTable } from "./word_vectors.ts";
 
 /** The code of a rung's table: this module's import closure, snapshotted as this process loads it. */

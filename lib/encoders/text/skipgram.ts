@@ -11,7 +11,7 @@
  * r.losses;        // mean loss per pair, in training order (decreasing)
  * ```
  */
-import { seededRandom } from "../runtime/random.ts";
+import { seededRandom } from "../../runtime/random.ts";
 import { type WordTable, wordTokens } from "./word_vectors.ts";
 
 /** Every setting that changes the trained vectors. */

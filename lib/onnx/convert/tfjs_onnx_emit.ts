@@ -8,7 +8,7 @@
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
-import { GraphBuilder } from "../onnx/proto.ts";
+import { GraphBuilder } from "../proto.ts";
 /** Bump when the converter's output changes: it is part of the converted models' cache key. */
 export const CONVERTER_VERSION = 1;
 

@@ -9,8 +9,8 @@
  * const [a, b] = await rnd.embed(["red apple", "red apple"]);   // identical
  * ```
  */
-import { hashSeed, seededRandom } from "../runtime/random.ts";
-import { checkEmbeddings, type EncoderIdentity, type LanguageEncoder } from "./types.ts";
+import { hashSeed, seededRandom } from "../../runtime/random.ts";
+import { checkEmbeddings, type EncoderIdentity, type LanguageEncoder } from "../types.ts";
 import { wordTokens } from "./word_vectors.ts";
 
 /** Options of {@link randomTextEncoder}. */

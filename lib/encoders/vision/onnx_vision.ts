@@ -1,8 +1,8 @@
 /**
  * The nsfwjs vision encoders (MobileNetV2 1.4, InceptionV3) on onnxruntime: the TF.js models converted
- * to ONNX once (`tfjs_to_onnx.ts`, cached under `<cache>/models/onnx/`, keyed by the package version and
+ * to ONNX once (`onnx/convert/tfjs_to_onnx.ts`, cached under `<cache>/models/onnx/`, keyed by the package version and
  * the converter version), run with intra-op threads on the CPU or on a GPU execution provider. Same
- * preprocessing and batch loop as the TF.js engine (`image_batches.ts`); the features equal TF.js's to
+ * preprocessing and batch loop as the TF.js engine (`images/image_batches.ts`); the features equal TF.js's to
  * about 1e-6 relative (tests/onnx_vision_test.ts). The identity adds `engine` and `converter`, so the
  * feature store keeps the two engines' features apart.
  *
@@ -17,16 +17,16 @@ import * as ort from "onnxruntime-node";
 import * as tf from "@tensorflow/tfjs";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ensureNpmAsset, NPM_ASSETS } from "../data/assets.ts";
-import { projectPaths } from "../runtime/paths.ts";
-import { type EnvSource, readSetting } from "../runtime/env.ts";
-import { writeFileAtomic } from "../runtime/atomic.ts";
-import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice } from "../runtime/onnx_device.ts";
+import { ensureNpmAsset, NPM_ASSETS } from "../../data/assets.ts";
+import { projectPaths } from "../../runtime/paths.ts";
+import { type EnvSource, readSetting } from "../../runtime/env.ts";
+import { writeFileAtomic } from "../../runtime/atomic.ts";
+import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice } from "../../runtime/onnx_device.ts";
 import { nsfwjsArtifacts, NSFWJS_VISION, type NsfwjsVisionName } from "./tfjs_models.ts";
-import { CONVERTER_VERSION, graphModelToOnnx, layersModelToOnnx } from "./tfjs_to_onnx.ts";
-import { type BatchPlan, embedInBatches } from "./image_batches.ts";
-import { decodePlanFor, type DecodePlan, decodePool } from "./decode_pool.ts";
-import { checkEmbeddings, type EncoderIdentity, type ImageInput, type VisionEncoder } from "./types.ts";
+import { CONVERTER_VERSION, graphModelToOnnx, layersModelToOnnx } from "../../onnx/convert/tfjs_to_onnx.ts";
+import { type BatchPlan, embedInBatches } from "../../images/image_batches.ts";
+import { decodePlanFor, type DecodePlan, decodePool } from "../../images/decode_pool.ts";
+import { checkEmbeddings, type EncoderIdentity, type ImageInput, type VisionEncoder } from "../types.ts";
 
 /** Which runtime computes the nsfwjs vision encoders. */
 export type VisionEngine = "onnx" | "tfjs";
@@ -121,7 +121,7 @@ export async function onnxVisionModel(name: NsfwjsVisionName, opts: OnnxVisionOp
 /**
  * A nsfwjs vision encoder on onnxruntime. Images are decoded by a pool of threads: on the CPU between
  * forward passes on the session's cores, on a GPU while the device runs the previous batch
- * (`decode_pool.ts`). `dispose()` ends the pool's threads.
+ * (`images/decode_pool.ts`). `dispose()` ends the pool's threads.
  */
 export async function onnxVisionEncoder(name: NsfwjsVisionName, opts: OnnxVisionOptions = {}): Promise<VisionEncoder> {
   const model = await onnxVisionModel(name, opts);

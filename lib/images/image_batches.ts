@@ -16,7 +16,7 @@
  */
 import { preprocessImage, type PreprocessSpec } from "./image_io.ts";
 import type { BatchSchedule } from "./decode_pool.ts";
-import type { ImageInput } from "./types.ts";
+import type { ImageInput } from "../data/image_ref.ts";
 
 /** How images become model input batches. */
 export interface BatchPlan {

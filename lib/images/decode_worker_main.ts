@@ -5,7 +5,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { decodeImage, type PreprocessSpec } from "./image_io.ts";
-import type { ImageInput } from "./types.ts";
+import type { ImageInput } from "../data/image_ref.ts";
 
 parentPort!.on("message", async ({ id, images, spec }: { id: number; images: ImageInput[]; spec: PreprocessSpec }) => {
   try {
