@@ -5,7 +5,8 @@
  * since the last run. `deno task report NOTEBOOK...` does the same for the named notebooks only (they
  * extract what they need themselves); `--no-extract` skips the extraction stage. A run of every notebook
  * ends by publishing its key figures (`scripts/results.ts`: results/summary.json, the README's results
- * table, docs/results.md); `report` leaves them as they are.
+ * table, docs/results.md) and, when every notebook passed, the executed notebooks themselves into
+ * `notebooks/` (`scripts/publish_notebooks.ts`); `report` leaves them as they are.
  *
  * A notebook is named by its file, its name, or a prefix that only it has ("03", "03_sharelock"); a
  * prefix of several, or of none, stops the command (exit status 1) with the matching or available names.
@@ -20,6 +21,7 @@ import { clearFigures, diffSummaries, readSummary, recordNotebookRun, recordRun,
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { checkEnvOrExit } from "./check_env.ts";
 import { publishResults } from "./results.ts";
+import { publishNotebooks } from "./publish_notebooks.ts";
 
 function allNotebooks(root: string): string[] {
   return [...Deno.readDirSync(join(root, "notebooks"))]
@@ -131,6 +133,11 @@ async function main() {
   // results/ and the README's table come from a run of every notebook; `deno task report` leaves them
   if (!args.length) console.log(`\nResults (README.md, docs/results.md, results/summary.json):\n${await publishResults(paths.root, summaryFile)}`);
   const failed = results.filter((r) => !r.ok);
+  // the executed notebooks replace the committed ones only after a run of every notebook that all passed
+  if (!args.length && !failed.length) {
+    const written = await publishNotebooks(paths.root, outDir);
+    console.log(`${written.length} executed notebooks (outputs kept, volatile metadata stripped) written to notebooks/`);
+  }
   console.log(`\n${results.length - failed.length} notebook(s) ok, ${failed.length} failed; summary: ${summaryFile}`);
   if (failed.length) Deno.exit(1);
 }

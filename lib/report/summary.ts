@@ -12,6 +12,10 @@
 import { join } from "node:path";
 import { readJsonOr, writeJsonAtomic } from "../runtime/atomic.ts";
 import { projectPaths } from "../runtime/paths.ts";
+import { escapeHtml, jupyter } from "../runtime/jupyter.ts";
+
+/** The MIME type under which a notebook output carries the key figures it recorded (read back by tests). */
+export const FIGURES_MIME = "application/vnd.sharelock.figures+json";
 
 /** A key figure: a number, or a short text (a backend name, a version). */
 export type Figure = number | string | boolean | null;
@@ -67,20 +71,42 @@ async function update(path: string, notebook: string, change: (entry: NotebookSu
   return summary;
 }
 
+/** JSON's form of a figure: non-finite numbers become `null` (JSON has no NaN), so that they stay visible. Pure. */
+export function storedFigure(v: Figure): Figure {
+  return typeof v === "number" && !Number.isFinite(v) ? null : v;
+}
+
 /**
- * Merge key figures into a notebook's entry (existing names are overwritten, others kept).
- * Non-finite numbers are stored as `null` (JSON has no NaN) so that they stay visible.
+ * The notebook output that shows recorded figures: a folded table (HTML), the same as text, and the
+ * figures as data under {@link FIGURES_MIME}. Pure.
  */
-export function recordFigures(
+export function figuresBundle(notebook: string, figures: Record<string, Figure>): Record<string, unknown> {
+  const names = Object.keys(figures).sort();
+  const value = (v: Figure) => (v === null ? "null" : String(v));
+  const rows = names.map((k) => `<tr><td style="text-align:left">${escapeHtml(k)}</td><td style="text-align:left">${escapeHtml(value(figures[k]))}</td></tr>`).join("");
+  const title = `${names.length} key figures recorded for ${notebook} (outputs/summary.json, published to results/summary.json)`;
+  return {
+    "text/html": `<details class="sharelock-figures"><summary>${escapeHtml(title)}</summary><table>${rows}</table></details>`,
+    "text/plain": [title, ...names.map((k) => `${k}: ${value(figures[k])}`)].join("\n"),
+    [FIGURES_MIME]: { notebook, figures: Object.fromEntries(names.map((k) => [k, storedFigure(figures[k])])) },
+  };
+}
+
+/**
+ * Merge key figures into a notebook's entry (existing names are overwritten, others kept; non-finite
+ * numbers are stored as `null`). In a notebook the figures are also shown, folded, under the cell
+ * ({@link figuresBundle}), so that the executed notebook carries what the summary holds.
+ */
+export async function recordFigures(
   notebook: string,
   figures: Record<string, Figure>,
   path: string = summaryPath(),
 ): Promise<Summary> {
-  return update(path, notebook, (entry) => {
-    for (const [k, v] of Object.entries(figures)) {
-      entry.figures[k] = typeof v === "number" && !Number.isFinite(v) ? null : v;
-    }
+  const summary = await update(path, notebook, (entry) => {
+    for (const [k, v] of Object.entries(figures)) entry.figures[k] = storedFigure(v);
   });
+  await jupyter()?.display(figuresBundle(notebook, figures), { raw: true });
+  return summary;
 }
 
 /**

@@ -1,0 +1,80 @@
+/**
+ * The committed notebooks carry their outputs (`scripts/publish_notebooks.ts`): every code cell's output
+ * is there, no output shows a folder of the machine it ran on, and the key figures each notebook shows
+ * equal `results/summary.json`. The helpers behind it (`lib/report/executed.ts`) are checked on
+ * notebooks made here.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { REPO_ROOT } from "../lib/runtime/paths.ts";
+import { absolutePaths, codeCellsWithOutputs, type NotebookJson, sameSource, shownFigures, stripNotebook } from "../lib/report/executed.ts";
+import { figuresBundle } from "../lib/report/summary.ts";
+import { MAX_NOTEBOOK_BYTES, publishNotebooks } from "../scripts/publish_notebooks.ts";
+
+const notebookNames = () => [...Deno.readDirSync(join(REPO_ROOT, "notebooks"))].filter((e) => e.name.endsWith(".ipynb")).map((e) => e.name).sort();
+const read = (path: string): NotebookJson => JSON.parse(Deno.readTextFileSync(path));
+
+Deno.test("every committed notebook is executed: outputs in every code cell, no machine path, under 3 MB", () => {
+  for (const name of notebookNames()) {
+    const path = join(REPO_ROOT, "notebooks", name), nb = read(path);
+    const { code, withOutputs } = codeCellsWithOutputs(nb);
+    assert.equal(withOutputs, code, `notebooks/${name}: ${code - withOutputs} of ${code} code cells have no output`);
+    assert.deepEqual(absolutePaths(nb), [], `notebooks/${name} shows absolute paths`);
+    assert.ok(Deno.statSync(path).size <= MAX_NOTEBOOK_BYTES, `notebooks/${name} is over 3 MB`);
+    assert.ok(nb.cells.every((c) => c.cell_type !== "code" || c.execution_count === null), `notebooks/${name}: execution counts are stripped`);
+  }
+});
+
+Deno.test("the key figures each committed notebook shows equal results/summary.json", () => {
+  const results = JSON.parse(Deno.readTextFileSync(join(REPO_ROOT, "results", "summary.json"))) as { notebooks: Record<string, { figures: Record<string, unknown> }> };
+  for (const name of notebookNames()) {
+    const notebook = name.replace(/\.ipynb$/, ""), shown = shownFigures(read(join(REPO_ROOT, "notebooks", name)));
+    const published = results.notebooks[notebook]?.figures ?? {};
+    assert.ok(Object.keys(shown).length > 0, `notebooks/${name} shows no key figures`);
+    assert.deepEqual(shown, published, `notebooks/${name}: the figures it shows differ from results/summary.json`);
+  }
+});
+
+const executed = (source: string, outputs: Record<string, unknown>[]): NotebookJson => ({
+  cells: [{ cell_type: "markdown", source: "# t", metadata: {} }, { cell_type: "code", source: [source], execution_count: 7, metadata: { execution: { "iopub.execute_input": "2026-01-01" }, tags: ["x"] }, outputs }],
+  metadata: { kernelspec: { name: "deno" }, language_info: { name: "typescript" }, papermill: { duration: 3 } },
+  nbformat: 4,
+  nbformat_minor: 5,
+});
+
+Deno.test("stripping: counts and timings go, folders become relative, figures stay readable", () => {
+  const out = [
+    { output_type: "stream", name: "stdout", text: "raw results: /home/ana/sharelock/outputs/results/01.parquet\n" },
+    { output_type: "execute_result", execution_count: 7, data: { "text/plain": "cache /srv/cache/x" }, metadata: {} },
+    { output_type: "display_data", data: figuresBundle("01", { top1: 0.5, bad: NaN, verdict: "ahead" }), metadata: {} },
+  ];
+  const nb = stripNotebook(executed("1", out), { "/home/ana/sharelock/": "", "/srv/cache/": "$SHARELOCK_CACHE_DIR/" });
+  assert.equal(nb.cells[1].execution_count, null);
+  assert.equal(nb.cells[1].outputs![1].execution_count, null);
+  assert.deepEqual(nb.cells[1].metadata, { tags: ["x"] });
+  assert.deepEqual(nb.metadata, { kernelspec: { name: "deno" }, language_info: { name: "typescript" } });
+  assert.equal(nb.cells[1].outputs![0].text, "raw results: outputs/results/01.parquet\n");
+  assert.deepEqual(absolutePaths(nb), []);
+  assert.deepEqual(shownFigures(nb), { top1: 0.5, bad: null, verdict: "ahead" });
+  // what stripping does not cover is found
+  assert.deepEqual(absolutePaths(executed("1", [{ output_type: "stream", text: "see /tmp/x1/a.json and /work/main/b" }])), ["/tmp/x1/a.json", "/work/main/b"]);
+  assert.ok(sameSource(nb, executed("1", [])));
+  assert.ok(!sameSource(nb, executed("2", [])));
+  assert.deepEqual(codeCellsWithOutputs(executed("1", [])), { code: 1, withOutputs: 0 });
+});
+
+Deno.test("publishing refuses an executed copy whose code changed, and writes nothing then", async () => {
+  const root = await Deno.makeTempDir(), reports = join(root, "reports");
+  await Deno.mkdir(join(root, "notebooks"));
+  await Deno.mkdir(reports);
+  const committed = executed("1 + 1", []);
+  for (const n of ["a", "b"]) await Deno.writeTextFile(join(root, "notebooks", `${n}.ipynb`), JSON.stringify(committed));
+  await Deno.writeTextFile(join(reports, "a.ipynb"), JSON.stringify(executed("1 + 1", [{ output_type: "stream", text: `in ${root}/x` }])));
+  await Deno.writeTextFile(join(reports, "b.ipynb"), JSON.stringify(executed("2 + 2", [{ output_type: "stream", text: "4" }])));
+  await assert.rejects(publishNotebooks(root, reports), /b\.ipynb: its code differs from notebooks\/b\.ipynb/);
+  assert.deepEqual(read(join(root, "notebooks", "a.ipynb")), committed, "nothing written when one notebook is refused");
+  await Deno.writeTextFile(join(reports, "b.ipynb"), JSON.stringify(executed("1 + 1", [{ output_type: "stream", text: "2" }])));
+  assert.equal((await publishNotebooks(root, reports)).length, 2);
+  const a = read(join(root, "notebooks", "a.ipynb"));
+  assert.equal(a.cells[1].outputs![0].text, "in x", "the root folder is written relative");
+});
