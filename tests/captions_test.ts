@@ -160,3 +160,34 @@ Deno.test("classesPerSplit: the range of unseen classes and the mean chance over
   assert.deepEqual(classesPerSplit([10, 10]), { range: "10", meanChancePct: 10 });
   assert.throws(() => classesPerSplit([]), /no splits/);
 });
+
+Deno.test("evaluation by leakage stratum: the same rows as the plain evaluation, and each stratum's accuracy from the same classification", async () => {
+  const { evaluateCaptionModelByStratum, evaluateCaptionModel, captionMethod } = await import("../lib/experiments/caption_eval.ts");
+  const { leakageRows, taskLeakage } = await import("../lib/experiments/caption_leakage.ts");
+  const { evaluate } = await import("../lib/eval/evaluate.ts");
+  const cache = await Deno.makeTempDir(), before = Deno.env.get("SHARELOCK_CACHE_DIR");
+  Deno.env.set("SHARELOCK_CACHE_DIR", cache);
+  try {
+    const { corpus, task: named } = toyCorpus();
+    // half the classes keep their captioned names (leaked), the others get names no caption has (leak-free)
+    const task = { ...named, classes: named.classes.map((c, i) => (i % 2 ? `blorp${i} zing${i}` : c)) };
+    const train = { projection: { kind: "linear" as const }, batchSize: 48, maxSteps: 30, warmup: 2, evalEvery: 10, progress: false as const };
+    const m = await captionModel(corpus, { text: "lit-bag-of-words", seed: 2, train });
+    const opts = { templates: ["{}"], method: "LiT-style", retrieval: true };
+    const { rows, strata } = await evaluateCaptionModelByStratum(m, corpus, [task], opts);
+    assert.deepEqual(rows, await evaluateCaptionModel(m, corpus, [task], opts), "the plain evaluation is the same rows");
+    const direct = await evaluate(captionMethod(m), { kind: "classification", name: task.name, images: task.images, labels: task.labels, classTexts: promptsFor(task.classes, ["{}"]) });
+    assert.deepEqual(rows.filter((r) => r.dataset === "toy").map((r) => [r.metric, r.value]), direct.map((r) => [r.metric, r.value]));
+    const base = { vision: "toy", text: m.text, method: "LiT-style", seed: m.seed, pairs: m.pairs };
+    const m2 = await zeroShotEval(m, task, promptsFor(task.classes, ["{}"]));
+    assert.deepEqual(strata, leakageRows(m2, task, taskLeakage(corpus, task), base));
+    assert.deepEqual([...new Set(strata.map((r) => r.leakage))].sort(), ["all", "none"]);
+    assert.equal(strata.filter((r) => r.metric === "top1").reduce((a, r) => a + r.images, 0), task.labels.length, "the strata cover every test image once");
+    assert.deepEqual((await evaluateCaptionModelByStratum(m, corpus, [task], { ...opts, strata: false })).strata, []);
+    m.projection.dispose();
+  } finally {
+    if (before === undefined) Deno.env.delete("SHARELOCK_CACHE_DIR");
+    else Deno.env.set("SHARELOCK_CACHE_DIR", before);
+    await Deno.remove(cache, { recursive: true });
+  }
+});

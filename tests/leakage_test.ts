@@ -167,3 +167,24 @@ Deno.test("probing leakage: unseen classes audited against the seen classes' tex
   assert.equal(v("some", "top2"), 1, "umbrella turtle is second every time");
   assert.ok(rows.every((r) => r.seed === 3 && r.text === "t" && r.dataset === "toy"));
 });
+
+Deno.test("comparisons within strata: leak-free first, paired over runs, a stratum with one run left out; groups combine their classes' strata", async () => {
+  const { combinedStratum, stratumComparisons } = await import("../lib/experiments/caption_leakage.ts");
+  assert.equal(combinedStratum(["none", "none"]), "none");
+  assert.equal(combinedStratum(["all", "all"]), "all");
+  assert.equal(combinedStratum(["all", "none"]), "some");
+  assert.equal(combinedStratum(["some", "some"]), "some");
+  const row = (method: string, leakage: string, seed: number, value: number) => ({ vision: "v", text: "t", dataset: "d", split: "unseen", metric: "top1", method, leakage, seed, split_seed: seed, value });
+  const rows = [
+    // leak-free: a is 10 points ahead on each of 3 runs (values 0.2 + 0.1 vs 0.2)
+    ...[0, 1, 2].flatMap((s) => [row("a", "none", s, 0.2 + 0.01 * s + 0.1), row("b", "none", s, 0.2 + 0.01 * s)]),
+    // named: b is 5 points ahead
+    ...[0, 1, 2].flatMap((s) => [row("a", "all", s, 0.5 + 0.02 * s), row("b", "all", s, 0.55 + 0.02 * s)]),
+    // some: one run only
+    row("a", "some", 0, 0.3), row("b", "some", 0, 0.1),
+  ];
+  const cmp = stratumComparisons(rows, { metric: "top1" }, { method: "a" }, { method: "b" }, { pairBy: ["split_seed", "seed"], scope: "d top-1" });
+  assert.deepEqual(cmp.map((c) => c.scope), ["d top-1, none", "d top-1, all"]);
+  assert.ok(Math.abs(cmp[0].mean - 10) < 1e-9 && cmp[0].verdict === "ahead", JSON.stringify(cmp[0]));
+  assert.ok(Math.abs(cmp[1].mean + 5) < 1e-9 && cmp[1].verdict === "behind", JSON.stringify(cmp[1]));
+});

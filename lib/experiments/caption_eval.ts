@@ -29,6 +29,7 @@ import { memoResult } from "../runtime/memo.ts";
 import { codeIdentity, takeCodeSnapshot } from "../runtime/code_identity.ts";
 import { type CaptionCorpus, promptsFor, trainingSubset, type ZeroShotTask } from "./caption_corpus.ts";
 import type { CaptionModel } from "./caption_model.ts";
+import { type LeakageRow, leakageRows, taskLeakage } from "./caption_leakage.ts";
 
 /**
  * The code of a cached ASIF evaluation: this module's import closure (ASIF, the classifier, the metrics)
@@ -140,13 +141,34 @@ export async function evaluateCaptionModel(
   tasks: ZeroShotTask[],
   opts: { templates: readonly string[]; method: string; retrieval?: boolean },
 ): Promise<CaptionRow[]> {
+  return (await evaluateCaptionModelByStratum(model, corpus, tasks, { ...opts, strata: false })).rows;
+}
+
+/**
+ * {@link evaluateCaptionModel} with each zero-shot task's accuracy also split by concept leakage: `strata`
+ * holds top-1 and top-5 per stratum of the task's classes (all of a class name's words in the model's
+ * training captions, some, none; `taskLeakage`), from the same classification (nothing is scored twice).
+ * `strata: false` leaves them out.
+ */
+export async function evaluateCaptionModelByStratum(
+  model: CaptionModel,
+  corpus: CaptionCorpus,
+  tasks: ZeroShotTask[],
+  opts: { templates: readonly string[]; method: string; retrieval?: boolean; strata?: boolean; maxPairs?: number },
+): Promise<{ rows: CaptionRow[]; strata: LeakageRow[] }> {
   const base = { vision: corpus.config.vision, text: model.text, method: opts.method, seed: model.seed, pairs: model.pairs };
   const method = captionMethod(model);
-  const rows: CaptionRow[] = [];
+  const rows: CaptionRow[] = [], strata: LeakageRow[] = [];
   const add = (split: string, list: EvalRow[]) => list.forEach((r) => rows.push({ ...base, dataset: r.task, split, metric: r.metric, value: r.value }));
-  for (const t of tasks) add(t.kind, await evaluate(method, classificationTask(t, promptsFor(t.classes, opts.templates))));
+  for (const t of tasks) {
+    const m = await classify(method, classificationTask(t, promptsFor(t.classes, opts.templates)));
+    add(t.kind, [["top1", m.top1], [`top${m.k}`, m.topk], ["mean_per_class_acc", m.meanPerClassRecall]].map(([metric, value]) => (
+      { task: t.name, kind: "classification", method: method.name, metric: metric as EvalRow["metric"], value: value as number }
+    )));
+    if (opts.strata ?? true) strata.push(...leakageRows(m, t, taskLeakage(corpus, t, opts.maxPairs), base));
+  }
   if (opts.retrieval && corpus.retrieval.images.rows) add("retrieval", await evaluate(method, retrievalTask(corpus)));
-  return rows;
+  return { rows, strata };
 }
 
 /** Cosine similarities [images.rows x texts.length] of images and projected texts under a caption model. */

@@ -15,10 +15,12 @@
  * const rows = leakageRows(metrics, task, audit, { vision: "mobilenet-v2", text: "use-lite", method: "ShareLock", seed: 0, pairs: 1000 });
  * ```
  */
-import { type ClassLeakage, leakageAudit, type LeakageStratum, metricsByStratum } from "../eval/leakage.ts";
+import { type ClassLeakage, LEAKAGE_STRATA, leakageAudit, type LeakageStratum, metricsByStratum } from "../eval/leakage.ts";
 import type { ClassificationMetrics } from "../eval/metrics.ts";
 import { type CaptionCorpus, subsetPart, type ZeroShotTask } from "./caption_corpus.ts";
 import type { CaptionRow } from "./caption_eval.ts";
+import { compareRuns, type CompareOptions, type RunComparison, selectRuns, type Where } from "../stats/compare_runs.ts";
+import type { RunRow } from "../stats/aggregate.ts";
 
 /** One stratum's accuracy of one model (or baseline) on one task. */
 export interface LeakageRow extends CaptionRow {
@@ -67,5 +69,33 @@ export function leakageTable(task: ZeroShotTask, audit: readonly ClassLeakage[])
   return (["all", "some", "none"] as const).map((stratum) => {
     const idx = audit.flatMap((a, c) => (a.stratum === stratum ? [c] : []));
     return { stratum, classes: idx.filter((c) => count[c] > 0).length, images: idx.reduce((n, c) => n + count[c], 0) };
+  });
+}
+
+/**
+ * The stratum of several classes taken together (a Winoground-style group): leak-free when every class
+ * is, "all" when every class's name is named whole, else "some". Pure.
+ */
+export function combinedStratum(strata: readonly LeakageStratum[]): LeakageStratum {
+  if (strata.every((s) => s === "none")) return "none";
+  return strata.every((s) => s === "all") ? "all" : "some";
+}
+
+/**
+ * `a` against `b` paired over runs within each leakage stratum (the rows' `leakage` field) of the rows
+ * matching `common` (leak-free first), each comparison's scope `${scope}, ${stratum}`; a stratum that fewer than two runs of either side
+ * reach is left out. Pure.
+ *
+ * @example
+ * ```ts
+ * declare const strata: LeakageRow[];
+ * const cmp = stratumComparisons(strata, { dataset: "unseen emoji", metric: "top1" }, { method: "ShareLock" }, { method: "LiT-style" }, { scope: "unseen emoji top-1" });
+ * ```
+ */
+export function stratumComparisons(rows: readonly RunRow[], common: Where, a: Where, b: Where, opts: CompareOptions & { scope: string }): RunComparison[] {
+  return [...LEAKAGE_STRATA].reverse().flatMap((leakage) => {
+    const where = { ...common, leakage };
+    const enough = [a, b].every((w) => selectRuns(rows, { ...where, ...w }).length >= 2);
+    return enough ? [compareRuns(rows, where, a, b, { ...opts, scope: `${opts.scope}, ${leakage}` })] : [];
   });
 }
