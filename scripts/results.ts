@@ -4,6 +4,7 @@
  * and `docs/figure1.svg` (this project's Figure 1). `deno task reproduce` calls {@link publishResults} at its end.
  *
  *   deno run -A scripts/results.ts            # publish from outputs/summary.json
+ *   deno run -A scripts/results.ts --from <summary.json> --commit <hash>   # a run made in another checkout
  *   deno run -A scripts/results.ts --check    # exit 1, naming the files, when README.md, docs/results.md or
  *                                             # docs/figure1.svg differ from what results/summary.json generates
  *
@@ -85,10 +86,15 @@ function gitCommit(root: string): string {
  * Write `results/summary.json` from the run summary at `summaryFile` (when it holds any key figure) and
  * regenerate the README block, docs/results.md and docs/figure1.svg from it. Returns the README block.
  */
-export async function publishResults(root: string, summaryFile: string, env: { get(key: string): string | undefined } = Deno.env): Promise<string> {
+export async function publishResults(
+  root: string,
+  summaryFile: string,
+  env: { get(key: string): string | undefined } = Deno.env,
+  commit = gitCommit(root),
+): Promise<string> {
   const files = resultFiles(root);
   const settings = Object.fromEntries(["SHARELOCK_SCALE", "SHARELOCK_SEEDS"].flatMap((k) => (env.get(k) ? [[k, env.get(k)!]] : [])));
-  const fresh = publishedResults(await readSummary(summaryFile), { commit: gitCommit(root), settings });
+  const fresh = publishedResults(await readSummary(summaryFile), { commit, settings, cores: navigator.hardwareConcurrency });
   if (Object.keys(fresh.notebooks).length) await writeJsonAtomic(files.summary, fresh);
   const results = await committedResults(root);
   const want = await generatedFiles(root, results);
@@ -107,6 +113,8 @@ if (import.meta.main) {
     }
     console.log("README.md, docs/results.md and docs/figure1.svg are as results/summary.json generates them.");
   } else {
-    console.log(await publishResults(REPO_ROOT, summaryPath(projectPaths().outputs)));
+    const flag = (name: string) => (Deno.args.includes(name) ? Deno.args[Deno.args.indexOf(name) + 1] : undefined);
+    const from = flag("--from") ?? summaryPath(projectPaths().outputs);
+    console.log(await publishResults(REPO_ROOT, from, Deno.env, flag("--commit") ?? gitCommit(REPO_ROOT)));
   }
 }

@@ -99,6 +99,13 @@ async function runAllOpened(page: Page, screenshot: string, timeoutMs: number): 
     }
   });
   await page.screenshot({ path: screenshot, fullPage: true });
+  return await readCells(page);
+}
+
+/** The code cells as the page shows them. */
+async function readCells(page: Page): Promise<CellView[]> {
+  // deno-lint-ignore no-explicit-any
+  type W = any;
   return await page.evaluate(() => {
     const nb = (globalThis as W).Jupyter.notebook;
     return nb.get_cells().map((c: W, index: number) => ({ c, index })).filter(({ c }: W) => c.cell_type === "code").map(({ c, index }: W) => {
@@ -224,6 +231,35 @@ Deno.test({
       assert.match(all, new RegExp(`Set-up is fine: Deno ${Deno.version.deno.replaceAll(".", "\\.")}`));
       const summary = JSON.parse(await Deno.readTextFile(join(scratch, "summary.json")));
       assert.equal(summary.notebooks["00_setup"].figures.deno, Deno.version.deno, "the kernel ran in the project (figures recorded)");
+    });
+  },
+});
+
+/** The committed notebook opened for the results test (the one docs/lab.png shows). */
+const OPENED = "03_sharelock_vlm";
+
+Deno.test({
+  name: "the committed notebooks show their results when opened, without running: tables, Plot SVGs, the finding, the key figures, no machine path",
+  ignore: skip !== null,
+  async fn() {
+    await withFrontEnd([OPENED], async ({ page, server, outputs }) => {
+      // deno-lint-ignore no-explicit-any
+      type W = any;
+      await page.setViewportSize({ width: 1000, height: 1200 });
+      await page.goto(server.urlFor(`notebooks/${OPENED}.ipynb`));
+      await page.waitForFunction(() => ((globalThis as W).Jupyter?.notebook?.get_cells?.() ?? []).length > 0, null, { timeout: 60_000 });
+      await page.evaluate(() => (globalThis as W).Jupyter.notebook.set_autosave_interval(0));
+      const cells = await readCells(page);
+      assert.ok(cells.every((c) => typeof c.prompt !== "number"), "nothing was run");
+      const outs = cells.flatMap((c) => c.outputs);
+      assert.ok(outs.filter((o) => o.tables > 0).length >= 3, `${OPENED}: its tables show (${outs.filter((o) => o.tables > 0).length} outputs with a table)`);
+      assert.ok(outs.some((o) => o.plots > 0), `${OPENED}: an Observable Plot figure shows as SVG`);
+      assert.ok(outs.some((o) => o.findings > 0), `${OPENED}: its finding shows`);
+      assert.ok(await page.locator("details.sharelock-figures").count() >= 1, `${OPENED}: its recorded key figures show`);
+      const text = outs.map((o) => o.text).join("\n");
+      assert.doesNotMatch(text, /\/(home|root|work|tmp)\//, `${OPENED}: no output shows a folder of the machine it ran on`);
+      // the picture of docs/lab.png: the top of the notebook as a reader first sees it
+      await page.screenshot({ path: join(outputs, `${OPENED}.opened.png`) });
     });
   },
 });

@@ -160,3 +160,11 @@ Deno.test("figure 1: each source's axes are z-scores, controls are marked, and n
   assert.ok(empty.startsWith("<svg") && empty.includes("no results yet"));
   assert.equal(figureOneSvg(points), figureOneSvg(points), "the same points give the same bytes");
 });
+
+Deno.test("the results block says how long each notebook of the committed run took, from its recorded seconds", async () => {
+  const { runTimes } = await import("../lib/report/published.ts");
+  const nb = (seconds: number | null) => ({ ok: true, figuresFrom: null, seconds, figures: { x: 1 } });
+  const r = { updated: "", commit: "c", settings: {}, cores: 2, notebooks: { "00_setup": nb(4.2), "01_zero_shot_probing": nb(1500), "02_x": nb(null) } };
+  assert.equal(runTimes(r), "Time of that run on 2 CPU cores: 00 4 s, 01 25 min; all notebooks 25 min (features extracted before; models trained in an earlier run are read from the cache, as each notebook says).");
+  assert.equal(runTimes({ ...r, notebooks: { "02_x": nb(null) } }), "");
+});

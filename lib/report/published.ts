@@ -38,6 +38,8 @@ export interface PublishedResults {
   commit: string;
   /** `SHARELOCK_SCALE` and `SHARELOCK_SEEDS` when set (empty: the embedded default). */
   settings: Record<string, string>;
+  /** CPU cores of the machine the run was made on (absent in results made before it was recorded). */
+  cores?: number;
   notebooks: Record<string, PublishedNotebook>;
 }
 
@@ -48,7 +50,7 @@ export const NO_RESULTS = "No results yet: run `npx -y deno@2.9.5 task reproduce
  * `results/summary.json` from `outputs/summary.json`: notebooks that recorded figures, sorted by name,
  * with their figures (sorted by name) and how the last run went. Pure.
  */
-export function publishedResults(summary: Summary, meta: { commit: string; settings: Record<string, string> }): PublishedResults {
+export function publishedResults(summary: Summary, meta: { commit: string; settings: Record<string, string>; cores?: number }): PublishedResults {
   const notebooks: Record<string, PublishedNotebook> = {};
   for (const name of Object.keys(summary.notebooks).sort()) {
     const e = summary.notebooks[name];
@@ -60,10 +62,23 @@ export function publishedResults(summary: Summary, meta: { commit: string; setti
       figures: Object.fromEntries(Object.entries(e.figures).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     };
   }
-  return { updated: summary.updated, commit: meta.commit, settings: meta.settings, notebooks };
+  return { updated: summary.updated, commit: meta.commit, settings: meta.settings, ...(meta.cores ? { cores: meta.cores } : {}), notebooks };
 }
 
 const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
+
+function duration(seconds: number): string {
+  return seconds < 90 ? `${Math.round(seconds)} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** How long each notebook of the run took (its headless run, with the cache as the run found it). Pure. */
+export function runTimes(r: PublishedResults): string {
+  const timed = Object.entries(r.notebooks).filter(([, nb]) => nb.seconds !== null);
+  if (!timed.length) return "";
+  const total = timed.reduce((a, [, nb]) => a + nb.seconds!, 0);
+  return `Time of that run${r.cores ? ` on ${r.cores} CPU cores` : ""}: ${timed.map(([name, nb]) => `${name.slice(0, 2)} ${duration(nb.seconds!)}`).join(", ")}; ` +
+    `all notebooks ${duration(total)} (features extracted before; models trained in an earlier run are read from the cache, as each notebook says).`;
+}
 
 function provenance(r: PublishedResults): string {
   const settings = Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join(", ");
@@ -79,7 +94,7 @@ export function readmeResultsBlock(results: PublishedResults | null, tables: Pap
   const figures = Object.fromEntries(Object.entries(results?.notebooks ?? {}).map(([k, v]) => [k, v.figures]));
   const rows = claimRows(figures, tables);
   const lines = [
-    results ? provenance(results) + " Every figure and verdict in [docs/results.md](docs/results.md)." : NO_RESULTS,
+    results ? [provenance(results), runTimes(results), "Every figure and verdict in [docs/results.md](docs/results.md)."].filter(Boolean).join(" ") : NO_RESULTS,
     "",
     "| paper | claim | paper's number | this project (95% interval) | verdict | notebook |",
     "| --- | --- | --- | --- | --- | --- |",
@@ -105,7 +120,9 @@ export function resultsPage(results: PublishedResults | null): string {
   out.push(provenance(results), "");
   for (const [name, nb] of Object.entries(results.notebooks)) {
     const entries = Object.entries(nb.figures);
-    const pairs = entries.filter(([k]) => k.startsWith("paired/")), plain = entries.filter(([k]) => !k.startsWith("paired/"));
+    // paired verdicts (`paired/...`, and within leakage strata `leakage/...`) go in the comparison table
+    const isPair = (k: string) => k.startsWith("paired/") || k.startsWith("leakage/");
+    const pairs = entries.filter(([k]) => isPair(k)), plain = entries.filter(([k]) => !isPair(k));
     out.push(`## ${name}`, "");
     out.push(`[notebook](../notebooks/${name}.ipynb); last run ${nb.ok ? "succeeded" : "FAILED (figures from the last successful run)"}` +
       `${nb.seconds !== null ? ` in ${nb.seconds} s` : ""}${nb.figuresFrom ? `; figures from ${nb.figuresFrom}` : ""}.`, "");
@@ -116,7 +133,7 @@ export function resultsPage(results: PublishedResults | null): string {
       out.push("| comparison | difference [95% interval] | verdict |", "| --- | --- | --- |");
       for (const [k, v] of pairs) {
         const p = parsePaired(v);
-        out.push(`| ${cell(k.slice("paired/".length))} | ${p ? `${p.mean.toFixed(2)} [${p.lo.toFixed(2)}, ${p.hi.toFixed(2)}]` : cell(show(v))} | ${p ? p.verdict : "-"} |`);
+        out.push(`| ${cell(k.replace(/^paired\//, ""))} | ${p ? `${p.mean.toFixed(2)} [${p.lo.toFixed(2)}, ${p.hi.toFixed(2)}]` : cell(show(v))} | ${p ? p.verdict : "-"} |`);
       }
       out.push("");
     }
