@@ -13,7 +13,7 @@
  * shownFigures(nb);    // {}
  * ```
  */
-import { FIGURES_MIME, type Figure } from "./summary.ts";
+import { FIGURES_CLASS, type Figure } from "./summary.ts";
 
 /** A notebook as JSON (nbformat 4), loosely typed. */
 export interface NotebookJson {
@@ -64,14 +64,16 @@ export function absolutePaths(nb: NotebookJson): string[] {
   return [...found];
 }
 
-/** The key figures the notebook's outputs show ({@link FIGURES_MIME}), merged over its cells in order. Pure. */
+/** The key figures the notebook's outputs show (`figuresBundle`'s `data-figures`), merged over its cells in order. Pure. */
 export function shownFigures(nb: NotebookJson): Record<string, Figure> {
   const figures: Record<string, Figure> = {};
+  const attr = new RegExp(`class="${FIGURES_CLASS}" data-figures="([^"]*)"`, "g");
+  const unescape = (s: string) => s.replaceAll("&quot;", '"').replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
   for (const c of nb.cells) {
     for (const o of c.outputs ?? []) {
-      const data = (o.data ?? {}) as Record<string, unknown>;
-      const shown = data[FIGURES_MIME] as { figures?: Record<string, Figure> } | undefined;
-      if (shown?.figures) Object.assign(figures, shown.figures);
+      const html = ((o.data ?? {}) as Record<string, unknown>)["text/html"];
+      const text = Array.isArray(html) ? html.join("") : typeof html === "string" ? html : "";
+      for (const m of text.matchAll(attr)) Object.assign(figures, JSON.parse(unescape(m[1])));
     }
   }
   return figures;

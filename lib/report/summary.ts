@@ -14,8 +14,8 @@ import { readJsonOr, writeJsonAtomic } from "../runtime/atomic.ts";
 import { projectPaths } from "../runtime/paths.ts";
 import { escapeHtml, jupyter } from "../runtime/jupyter.ts";
 
-/** The MIME type under which a notebook output carries the key figures it recorded (read back by tests). */
-export const FIGURES_MIME = "application/vnd.sharelock.figures+json";
+/** The class of the HTML element that shows recorded figures; its `data-figures` attribute holds them as JSON. */
+export const FIGURES_CLASS = "sharelock-figures";
 
 /** A key figure: a number, or a short text (a backend name, a version). */
 export type Figure = number | string | boolean | null;
@@ -77,18 +77,18 @@ export function storedFigure(v: Figure): Figure {
 }
 
 /**
- * The notebook output that shows recorded figures: a folded table (HTML), the same as text, and the
- * figures as data under {@link FIGURES_MIME}. Pure.
+ * The notebook output that shows recorded figures: a folded table (HTML, whose element carries the
+ * figures as JSON in `data-figures`, read back by `shownFigures`) and the same as text. Pure.
  */
-export function figuresBundle(notebook: string, figures: Record<string, Figure>): Record<string, unknown> {
+export function figuresBundle(notebook: string, figures: Record<string, Figure>): Record<string, string> {
   const names = Object.keys(figures).sort();
   const value = (v: Figure) => (v === null ? "null" : String(v));
   const rows = names.map((k) => `<tr><td style="text-align:left">${escapeHtml(k)}</td><td style="text-align:left">${escapeHtml(value(figures[k]))}</td></tr>`).join("");
   const title = `${names.length} key figures recorded for ${notebook} (outputs/summary.json, published to results/summary.json)`;
+  const data = escapeHtml(JSON.stringify(Object.fromEntries(names.map((k) => [k, storedFigure(figures[k])]))));
   return {
-    "text/html": `<details class="sharelock-figures"><summary>${escapeHtml(title)}</summary><table>${rows}</table></details>`,
+    "text/html": `<details class="${FIGURES_CLASS}" data-figures="${data}"><summary>${escapeHtml(title)}</summary><table>${rows}</table></details>`,
     "text/plain": [title, ...names.map((k) => `${k}: ${value(figures[k])}`)].join("\n"),
-    [FIGURES_MIME]: { notebook, figures: Object.fromEntries(names.map((k) => [k, storedFigure(figures[k])])) },
   };
 }
 
