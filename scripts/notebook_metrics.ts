@@ -4,7 +4,8 @@
  * cell in code lines, lines of code cells over 110 characters, and non-null assertions (`x!`), found with
  * the TypeScript parser, so a `!` in a string or comment is not one.
  *
- * `deno run -A scripts/notebook_metrics.ts [--json]`: a markdown table, or the rows as JSON.
+ * `deno run -A scripts/notebook_metrics.ts [FOLDER] [--json]`: a markdown table, or the rows as JSON, of the
+ * notebooks in `notebooks/` or in FOLDER (for example another checkout's, to compare).
  *
  * @example
  * ```ts
@@ -128,6 +129,7 @@ export function notebooksMetrics(dir: string): NotebookMetrics[] {
 }
 
 if (import.meta.main) {
-  const rows = notebooksMetrics(new URL("../notebooks", import.meta.url).pathname);
+  const folder = Deno.args.find((a) => !a.startsWith("--")) ?? new URL("../notebooks", import.meta.url).pathname;
+  const rows = notebooksMetrics(folder);
   console.log(Deno.args.includes("--json") ? JSON.stringify(rows.map(({ cellLines: _, ...m }) => m), null, 1) : metricsTable(rows));
 }
