@@ -66,7 +66,7 @@ export { type CaptionRun, captionRuns, runLabel } from "./experiments/caption_ru
 export { type CaptionCorpus, datasetTask, promptsFor, subsetPart, type ZeroShotTask } from "./experiments/caption_corpus.ts";
 export { captionModel, captionModels } from "./experiments/caption_model.ts";
 export { asifSimilarity, asifZeroShot, type CaptionRow, captionSimilarity, evaluateCaptionModel, evaluateCaptionModelByStratum, retrieveImages, zeroShotEval } from "./experiments/caption_eval.ts";
-export { combinedStratum, type LeakageRow, leakageRows, leakageTable, type RowBase, stratumComparisons, taskLeakage } from "./experiments/caption_leakage.ts";
+export { combinedStratum, type LeakageRow, leakageRows, leakageTable, type RowBase, stratumComparisons, stratumSizes, taskLeakage } from "./experiments/caption_leakage.ts";
 export { imageLabel, retrievalPool } from "./experiments/retrieval_pool.ts";
 export { captionRetrievalIn, multilingualEmojiTask, type MultilingualTask, translatedCaptions } from "./experiments/multilingual.ts";
 export { layoutGroups, loadWinoground, oneWordGroups } from "./experiments/compositional.ts";

@@ -188,3 +188,14 @@ Deno.test("comparisons within strata: leak-free first, paired over runs, a strat
   assert.ok(Math.abs(cmp[0].mean - 10) < 1e-9 && cmp[0].verdict === "ahead", JSON.stringify(cmp[0]));
   assert.ok(Math.abs(cmp[1].mean + 5) < 1e-9 && cmp[1].verdict === "behind", JSON.stringify(cmp[1]));
 });
+
+Deno.test("stratum sizes: the mean over runs of each stratum's classes and images, leak-free first, absent strata left out", async () => {
+  const { stratumSizes } = await import("../lib/experiments/caption_leakage.ts");
+  const row = (leakage: string, seed: number, classes: number, images: number) => ({ vision: "v", text: "t", dataset: "d", split: "unseen", metric: "top1", leakage, seed, classes, images, value: 0 });
+  const rows = [row("all", 0, 10, 40), row("all", 1, 12, 44), row("none", 0, 3, 9), row("none", 1, 4, 10), { ...row("none", 2, 99, 99), metric: "top5" }];
+  assert.deepEqual(stratumSizes(rows, { metric: "top1" }), [
+    { stratum: "none", classes: 3.5, images: 9.5, runs: 2 },
+    { stratum: "all", classes: 11, images: 42, runs: 2 },
+  ]);
+  assert.deepEqual(stratumSizes(rows, { metric: "top1", seed: 0 }, ["images"]), [{ stratum: "none", images: 9, runs: 1 }, { stratum: "all", images: 40, runs: 1 }]);
+});

@@ -99,3 +99,24 @@ export function stratumComparisons(rows: readonly RunRow[], common: Where, a: Wh
     return enough ? [compareRuns(rows, where, a, b, { ...opts, scope: `${opts.scope}, ${leakage}` })] : [];
   });
 }
+
+/**
+ * How big each stratum is on the rows matching `where` (one row per run and stratum, as
+ * `evaluateCaptionModelByStratum` gives them): the mean over runs of each of `fields` (classes and
+ * images, or a task's own sizes such as groups), leak-free first. The strata differ between seen / unseen
+ * splits, hence the mean. Pure.
+ *
+ * @example
+ * ```ts
+ * declare const strata: LeakageRow[];
+ * const sizes = stratumSizes(strata, { dataset: "unseen emoji", metric: "top1", method: "ShareLock" });   // [{ stratum: "none", classes: 41.2, images: 160.4, runs: 5 }, ...]
+ * ```
+ */
+export function stratumSizes(rows: readonly RunRow[], where: Where, fields: readonly string[] = ["classes", "images"]): Record<string, string | number>[] {
+  return [...LEAKAGE_STRATA].reverse().flatMap((stratum) => {
+    const of = selectRuns(rows, { ...where, leakage: stratum });
+    if (!of.length) return [];
+    const mean = (f: string) => +(of.reduce((a, r) => a + Number(r[f]), 0) / of.length).toFixed(1);
+    return [{ stratum, ...Object.fromEntries(fields.map((f) => [f, mean(f)])), runs: of.length }];
+  });
+}
