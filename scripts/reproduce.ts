@@ -130,14 +130,15 @@ async function main() {
       console.log(`  ${c.notebook} / ${c.figure}: ${c.before ?? "-"} -> ${c.after ?? "-"}${d}`);
     }
   } else console.log("\nNo key figure changed since the last run.");
-  // results/ and the README's table come from a run of every notebook; `deno task report` leaves them
-  if (!args.length) console.log(`\nResults (README.md, docs/results.md, results/summary.json):\n${await publishResults(paths.root, summaryFile)}`);
   const failed = results.filter((r) => !r.ok);
-  // the executed notebooks replace the committed ones only after a run of every notebook that all passed
+  // the executed notebooks replace the committed ones only after a run of every notebook that all passed,
+  // checked before anything is published (a refusal stops here, results untouched)
   if (!args.length && !failed.length) {
     const written = await publishNotebooks(paths.root, outDir);
     console.log(`${written.length} executed notebooks (outputs kept, volatile metadata stripped) written to notebooks/`);
-  }
+  } else if (!args.length) console.log("Executed notebooks not published: a notebook failed.");
+  // results/ and the README's table come from a run of every notebook; `deno task report` leaves them
+  if (!args.length) console.log(`\nResults (README.md, docs/results.md, results/summary.json):\n${await publishResults(paths.root, summaryFile)}`);
   console.log(`\n${results.length - failed.length} notebook(s) ok, ${failed.length} failed; summary: ${summaryFile}`);
   if (failed.length) Deno.exit(1);
 }
