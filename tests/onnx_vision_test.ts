@@ -21,7 +21,10 @@ import { sha256Hex, stableJson } from "../lib/store/feature_store.ts";
 const rng = seededRandom(7);
 const rand = (n: number, scale = 1, offset = 0) => Float32Array.from({ length: n }, () => offset + scale * (rng.next() * 2 - 1));
 
-/** Largest |a - b| over the largest |b|: the relative error used throughout. */
+/**
+ * Largest |a - b| over the largest |b|: the relative error used throughout; the absolute error when `b`
+ * is all zeros (a ReLU layer whose randomly initialised units are all off for these inputs).
+ */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length, "same length");
   let d = 0, m = 0;
@@ -29,7 +32,7 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
     d = Math.max(d, Math.abs(a[i] - b[i]));
     m = Math.max(m, Math.abs(b[i]));
   }
-  return d / m;
+  return m > 0 ? d / m : d;
 }
 
 async function runOnnx(bytes: Uint8Array, x: Float32Array, shape: number[], device: OnnxDevice = "cpu"): Promise<Float32Array> {
