@@ -71,7 +71,7 @@ export { imageLabel, retrievalPool } from "./experiments/retrieval_pool.ts";
 export { captionRetrievalIn, multilingualEmojiTask, type MultilingualTask, translatedCaptions } from "./experiments/multilingual.ts";
 export { layoutGroups, loadWinoground, oneWordGroups } from "./experiments/compositional.ts";
 // Experiments: findings written from a run's numbers.
-export { comparisonTable, finding, verdictPhrase, verdictSentence } from "./experiments/findings.ts";
+export { comparisonTable, finding, pairedFigure, verdictPhrase, verdictSentence } from "./experiments/findings.ts";
 
 // Runtime and configuration: settings, paths, devices, backends, progress, seeded random, notebook configs.
 export { checkEnvironment } from "./runtime/env.ts";

@@ -168,3 +168,10 @@ Deno.test("the results block says how long each notebook of the committed run to
   assert.equal(runTimes(r), "Time of that run on 2 CPU cores: 00 4 s, 01 25 min; all notebooks 25 min (features extracted before; models trained in an earlier run are read from the cache, as each notebook says).");
   assert.equal(runTimes({ ...r, notebooks: { "02_x": nb(null) } }), "");
 });
+
+Deno.test("a comparison's key figure (pairedFigure) reads back with parsePaired", async () => {
+  const { pairedFigure } = await import("../lib/experiments/findings.ts");
+  const text = pairedFigure({ mean: -1.234, ci: [-2.5, 0.04], verdict: "within noise" });
+  assert.equal(text, "-1.23 [-2.50, 0.04] within noise");
+  assert.deepEqual(parsePaired(text), { mean: -1.23, lo: -2.5, hi: 0.04, verdict: "within noise" });
+});

@@ -88,6 +88,12 @@ export interface EvalRow {
   k?: number;
 }
 
+/** The rows of a classification's metrics (top-1, top-k, mean per-class recall), as `evaluate` gives them. Pure. */
+export function classificationRows(method: string, task: string, m: ClassificationMetrics): EvalRow[] {
+  const row = (metric: MetricName, value: number, k?: number): EvalRow => ({ task, kind: "classification", method, metric, value, ...(k ? { k } : {}) });
+  return [row("top1", m.top1, 1), row(`top${m.k}`, m.topk, m.k), row("mean_per_class_acc", m.meanPerClassRecall)];
+}
+
 /** Zero-shot classification metrics of a method (top-1, top-k, mean per-class recall). */
 export async function classify(method: Method, task: Omit<ClassificationTask, "kind">): Promise<ClassificationMetrics> {
   if (task.classTexts.length < 2) throw new Error(`classification task ${task.name}: ${task.classTexts.length} classes (need 2 or more)`);
@@ -112,10 +118,7 @@ export async function winoground(method: Method, task: Omit<WinogroundTask, "kin
 /** Evaluate a method on a task: one row per metric. */
 export async function evaluate(method: Method, task: EvalTask): Promise<EvalRow[]> {
   const row = (metric: MetricName, value: number, k?: number): EvalRow => ({ task: task.name, kind: task.kind, method: method.name, metric, value, ...(k ? { k } : {}) });
-  if (task.kind === "classification") {
-    const m = await classify(method, task);
-    return [row("top1", m.top1, 1), row(`top${m.k}`, m.topk, m.k), row("mean_per_class_acc", m.meanPerClassRecall)];
-  }
+  if (task.kind === "classification") return classificationRows(method.name, task.name, await classify(method, task));
   if (task.kind === "retrieval") {
     const r = await retrieve(method, task);
     return (task.ks ?? [1, 5, 10]).flatMap((k) => [row(`image_to_text_r${k}`, r.imageToText[k], k), row(`text_to_image_r${k}`, r.textToImage[k], k)]);

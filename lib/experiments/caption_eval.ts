@@ -21,7 +21,7 @@ import { type Matrix, normalizeRows, selectRows } from "../core/matrix.ts";
 import { similarity } from "../eval/similarity.ts";
 import type { ClassificationMetrics } from "../eval/metrics.ts";
 import type { RetrievalRecall } from "../eval/retrieval.ts";
-import { classify, evaluate, type EvalRow, type Method, retrieve } from "../eval/evaluate.ts";
+import { classificationRows, classify, evaluate, type EvalRow, type Method, retrieve } from "../eval/evaluate.ts";
 import { projectionMethod } from "../eval/methods.ts";
 import { asifMethod } from "../baselines/asif.ts";
 import { methodLabel } from "../baselines/lit.ts";
@@ -162,9 +162,7 @@ export async function evaluateCaptionModelByStratum(
   const add = (split: string, list: EvalRow[]) => list.forEach((r) => rows.push({ ...base, dataset: r.task, split, metric: r.metric, value: r.value }));
   for (const t of tasks) {
     const m = await classify(method, classificationTask(t, promptsFor(t.classes, opts.templates)));
-    add(t.kind, [["top1", m.top1], [`top${m.k}`, m.topk], ["mean_per_class_acc", m.meanPerClassRecall]].map(([metric, value]) => (
-      { task: t.name, kind: "classification", method: method.name, metric: metric as EvalRow["metric"], value: value as number }
-    )));
+    add(t.kind, classificationRows(method.name, t.name, m));
     if (opts.strata ?? true) strata.push(...leakageRows(m, t, taskLeakage(corpus, t, opts.maxPairs), base));
   }
   if (opts.retrieval && corpus.retrieval.images.rows) add("retrieval", await evaluate(method, retrievalTask(corpus)));

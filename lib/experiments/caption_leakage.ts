@@ -72,6 +72,9 @@ export function leakageTable(task: ZeroShotTask, audit: readonly ClassLeakage[])
   });
 }
 
+/** The strata in the order notebooks show them: leak-free first. */
+const LEAK_FREE_FIRST: readonly LeakageStratum[] = [...LEAKAGE_STRATA].reverse();
+
 /**
  * The stratum of several classes taken together (a Winoground-style group): leak-free when every class
  * is, "all" when every class's name is named whole, else "some". Pure.
@@ -93,7 +96,7 @@ export function combinedStratum(strata: readonly LeakageStratum[]): LeakageStrat
  * ```
  */
 export function stratumComparisons(rows: readonly RunRow[], common: Where, a: Where, b: Where, opts: CompareOptions & { scope: string }): RunComparison[] {
-  return [...LEAKAGE_STRATA].reverse().flatMap((leakage) => {
+  return LEAK_FREE_FIRST.flatMap((leakage) => {
     const where = { ...common, leakage };
     const enough = [a, b].every((w) => selectRuns(rows, { ...where, ...w }).length >= 2);
     return enough ? [compareRuns(rows, where, a, b, { ...opts, scope: `${opts.scope}, ${leakage}` })] : [];
@@ -113,7 +116,7 @@ export function stratumComparisons(rows: readonly RunRow[], common: Where, a: Wh
  * ```
  */
 export function stratumSizes(rows: readonly RunRow[], where: Where, fields: readonly string[] = ["classes", "images"]): Record<string, string | number>[] {
-  return [...LEAKAGE_STRATA].reverse().flatMap((stratum) => {
+  return LEAK_FREE_FIRST.flatMap((stratum) => {
     const of = selectRuns(rows, { ...where, leakage: stratum });
     if (!of.length) return [];
     const mean = (f: string) => +(of.reduce((a, r) => a + Number(r[f]), 0) / of.length).toFixed(1);

@@ -88,9 +88,17 @@ async function modelPlan(corpus: CaptionCorpus, opts: CaptionModelOptions) {
 }
 type ModelPlan = Awaited<ReturnType<typeof modelPlan>>;
 
-/** The stored model of a plan, or null (not stored, damaged, or `SHARELOCK_NO_MEMO=1`). */
-async function storedModel(plan: ModelPlan): Promise<CaptionModel | null> {
-  const info = !memoEnabled() ? null : await readJsonOr<Omit<CaptionModel, "projection" | "encoder" | "cached" | "key"> | null>(plan.infoPath, null);
+/** What is stored beside a model's weights. */
+type StoredInfo = Omit<CaptionModel, "projection" | "encoder" | "cached" | "key">;
+
+/** A plan's stored record, or null (not stored, or `SHARELOCK_NO_MEMO=1`). */
+async function storedInfo(plan: ModelPlan): Promise<StoredInfo | null> {
+  return memoEnabled() ? await readJsonOr<StoredInfo | null>(plan.infoPath, null) : null;
+}
+
+/** The stored model of a plan (its record `stored` when already read), or null (not stored, damaged, or `SHARELOCK_NO_MEMO=1`). */
+async function storedModel(plan: ModelPlan, stored?: StoredInfo | null): Promise<CaptionModel | null> {
+  const info = stored !== undefined ? stored : await storedInfo(plan);
   if (!info) return null;
   try {
     const { projection } = await loadProjection(plan.weightsPath);
@@ -161,7 +169,7 @@ export async function captionModels(
   const models: CaptionModel[] = new Array(jobs.length), plans: ModelPlan[] = [], misses: number[] = [];
   for (const job of jobs) plans.push(await modelPlan(job.corpus, job));
   // the plan counts models whose record is stored; one whose weights turn out damaged trains after all
-  const recorded = await Promise.all(plans.map(async (p) => memoEnabled() && (await readJsonOr<unknown>(p.infoPath, null)) !== null));
+  const infos = await Promise.all(plans.map(storedInfo)), recorded = infos.map((i) => i !== null);
   await announcePlan(label, recorded.filter(Boolean).length, jobs.flatMap((job, i) => {
     if (recorded[i]) return [];
     const cfg = resolveTrainConfig(job.train);
@@ -170,7 +178,7 @@ export async function captionModels(
   const bar = opts.progress === false ? undefined : progress(steps.reduce((a, b) => a + b, 0), label, { sink: opts.progress ?? "auto" });
   try {
     for (const [i, plan] of plans.entries()) {
-      const stored = await storedModel(plan);
+      const stored = await storedModel(plan, infos[i]);
       if (!stored) {
         misses.push(i);
         continue;

@@ -31,6 +31,14 @@ export function verdictPhrase(c: RunComparison, digits = 2): string {
   return `${relation(c.verdict)} ${c.b}${within} (${c.mean > 0 ? "+" : ""}${f(c.mean)} [${f(c.ci[0])}, ${f(c.ci[1])}])`;
 }
 
+/**
+ * A comparison as a key figure: "1.20 [0.40, 2.00] ahead" (difference, 95% interval, verdict), the form
+ * `parsePaired` (report/claims.ts) reads back for the README and docs/results.md. Pure.
+ */
+export function pairedFigure(c: Pick<RunComparison, "mean" | "ci" | "verdict">): string {
+  return `${c.mean.toFixed(2)} [${c.ci[0].toFixed(2)}, ${c.ci[1].toFixed(2)}] ${c.verdict}`;
+}
+
 /** The comparisons as one table: difference, interval, verdict, share of runs won. */
 export function comparisonTable(cs: readonly RunComparison[], caption: string, digits = 2): Displayable {
   return table(cs.map((c) => ({

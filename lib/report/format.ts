@@ -26,6 +26,13 @@ export function displayPath(path: string, root: string = REPO_ROOT): string {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel.split(sep).join("/") : path;
 }
 
+/** A duration as people read it: seconds under 90 s, minutes under 90 min, else hours to a tenth. Pure. */
+export function roughDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
 /** A share as a percentage string with `digits` decimals. Pure. */
 export function pct(x: number, digits = 2): string {
   return (100 * x).toFixed(digits);

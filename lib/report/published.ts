@@ -14,6 +14,7 @@
  */
 import type { Figure, Summary } from "./summary.ts";
 import { claimRows, type PaperTables, parsePaired } from "./claims.ts";
+import { roughDuration } from "./format.ts";
 
 /** The markers around the README's generated results table. */
 export const RESULTS_BEGIN = "<!-- results:begin -->";
@@ -67,17 +68,13 @@ export function publishedResults(summary: Summary, meta: { commit: string; setti
 
 const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 
-function duration(seconds: number): string {
-  return seconds < 90 ? `${Math.round(seconds)} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
-}
-
 /** How long each notebook of the run took (its headless run, with the cache as the run found it). Pure. */
 export function runTimes(r: PublishedResults): string {
   const timed = Object.entries(r.notebooks).filter(([, nb]) => nb.seconds !== null);
   if (!timed.length) return "";
   const total = timed.reduce((a, [, nb]) => a + nb.seconds!, 0);
-  return `Time of that run${r.cores ? ` on ${r.cores} CPU cores` : ""}: ${timed.map(([name, nb]) => `${name.slice(0, 2)} ${duration(nb.seconds!)}`).join(", ")}; ` +
-    `all notebooks ${duration(total)} (features extracted before; models trained in an earlier run are read from the cache, as each notebook says).`;
+  return `Time of that run${r.cores ? ` on ${r.cores} CPU cores` : ""}: ${timed.map(([name, nb]) => `${name.slice(0, 2)} ${roughDuration(nb.seconds!)}`).join(", ")}; ` +
+    `all notebooks ${roughDuration(total)} (features extracted before; models trained in an earlier run are read from the cache, as each notebook says).`;
 }
 
 function provenance(r: PublishedResults): string {

@@ -14,6 +14,7 @@
 import type { ProjectionConfig } from "./projection.ts";
 import { estimateSeconds, rateKey, type Rates, readRates } from "./rates.ts";
 import { notice } from "../runtime/notice.ts";
+import { roughDuration } from "../report/format.ts";
 import type { ProgressSink } from "../runtime/progress.ts";
 
 /** One run still to train: its projection (with its widths), batch rows and step budget. */
@@ -21,12 +22,6 @@ export interface PlannedRun {
   projection: ProjectionConfig;
   batch: number;
   steps: number;
-}
-
-function duration(seconds: number): string {
-  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 /** The plan's line. Pure. */
@@ -39,7 +34,7 @@ export function planText(label: string, cached: number, runs: readonly PlannedRu
   const seconds = estimateSeconds(rates, work);
   const unmeasured = [...shapes].filter((k) => !rates[k]).length;
   const time = seconds !== null
-    ? `at most ${duration(seconds)} at the speed measured for ${shapes.size === 1 ? "this shape" : "these shapes"} (early stopping shortens it)`
+    ? `at most ${roughDuration(seconds)} at the speed measured for ${shapes.size === 1 ? "this shape" : "these shapes"} (early stopping shortens it)`
     : `no speed measured yet for ${unmeasured === shapes.size ? (shapes.size === 1 ? "this shape" : "these shapes") : `${unmeasured} of ${shapes.size} shapes`}`;
   return `${head} (at most ${steps.toLocaleString("en-US")} steps, ${shapes.size} shape${shapes.size === 1 ? "" : "s"}); time: ${time}`;
 }
