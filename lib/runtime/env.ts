@@ -119,7 +119,7 @@ export const ENV_VARS = {
     allowed: MODEL_DTYPES.map((d) => `\`${d}\``).join(", "), default: "`fp32`", parse: (raw) => parseDtype(raw, "SHARELOCK_DTYPE"), unset: "fp32",
   } as EnvVar<ModelDtype>,
   ortThreads: {
-    name: "SHARELOCK_ORT_THREADS", meaning: "intra-op threads of the vision encoders' onnxruntime sessions (`deno task extract` gives each worker cores / workers)",
+    name: "SHARELOCK_ORT_THREADS", meaning: "intra-op threads of every onnxruntime session: encoders, training, evaluation (`deno task extract` gives each worker cores / workers)",
     allowed: "a positive integer", default: "every core", parse: integer("SHARELOCK_ORT_THREADS", 1, 4096, "a positive integer"), unset: null,
   } as EnvVar<number | null>,
   visionEngine: {

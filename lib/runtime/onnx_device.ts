@@ -89,13 +89,13 @@ export function chooseDevice(request: DeviceRequest, report: Pick<DeviceReport, 
 }
 
 /**
- * onnxruntime-node session options for a device. Pure. `threads` sets the CPU intra-op threads (also
- * used by the CPU fallback of GPU sessions).
+ * onnxruntime-node session options for a device. `threads` sets the CPU intra-op threads (also used by
+ * the CPU fallback of GPU sessions); by default `SHARELOCK_ORT_THREADS`, else every core.
  */
 export function ortSessionOptions(device: OnnxDevice, opts: { threads?: number } = {}): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: device === "cpu" ? ["cpu"] : [device, "cpu"],
-    intraOpNumThreads: opts.threads ?? navigator.hardwareConcurrency,
+    intraOpNumThreads: opts.threads ?? readSetting("ortThreads") ?? navigator.hardwareConcurrency,
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
   };
