@@ -93,7 +93,7 @@ export async function publishResults(
   commit = gitCommit(root),
 ): Promise<string> {
   const files = resultFiles(root);
-  const settings = Object.fromEntries(["SHARELOCK_SCALE", "SHARELOCK_SEEDS"].flatMap((k) => (env.get(k) ? [[k, env.get(k)!]] : [])));
+  const settings = Object.fromEntries(["SHARELOCK_SCALE", "SHARELOCK_SEEDS", "SHARELOCK_ORT_THREADS"].flatMap((k) => (env.get(k) ? [[k, env.get(k)!]] : [])));
   const fresh = publishedResults(await readSummary(summaryFile), { commit, settings, cores: navigator.hardwareConcurrency });
   if (Object.keys(fresh.notebooks).length) await writeJsonAtomic(files.summary, fresh);
   const results = await committedResults(root);

@@ -43,7 +43,7 @@ Deno.test("a number edited by hand in the README block or in docs/results.md is 
   const root = await scratchRoot();
   try {
     const files = resultFiles(root);
-    const shown = await publishResults(root, FIXTURE, new Map([["SHARELOCK_SEEDS", "5"]]));
+    const shown = await publishResults(root, FIXTURE, new Map([["SHARELOCK_SEEDS", "5"], ["SHARELOCK_ORT_THREADS", "1"]]));
     assert.deepEqual(await resultsDrift(root), []);
     const readme = await Deno.readTextFile(files.readme);
     assert.ok(block(readme).includes(shown), "the printed block is the README's");
@@ -65,8 +65,8 @@ Deno.test("a number edited by hand in the README block or in docs/results.md is 
     await Deno.writeTextFile(files.readme, readme.replace("# sharelock-notebooks", "# sharelock-notebooks (edited)"));
     assert.deepEqual(await resultsDrift(root), []);
     const saved = JSON.parse(await Deno.readTextFile(files.summary));
-    assert.deepEqual(saved.settings, { SHARELOCK_SEEDS: "5" });
-    assert.ok(block(readme).includes("with SHARELOCK_SEEDS=5"));
+    assert.deepEqual(saved.settings, { SHARELOCK_SEEDS: "5", SHARELOCK_ORT_THREADS: "1" });
+    assert.ok(block(readme).includes("with SHARELOCK_SEEDS=5 (the caption notebooks 03-07 train 5 runs per model and method; the default is 5), SHARELOCK_ORT_THREADS=1 (1 onnxruntime thread per session)"));
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -37,7 +37,7 @@ export interface PublishedResults {
   updated: string;
   /** The commit the run was made at (`git rev-parse --short HEAD`), "unknown" outside git. */
   commit: string;
-  /** `SHARELOCK_SCALE` and `SHARELOCK_SEEDS` when set (empty: the embedded default). */
+  /** `SHARELOCK_SCALE`, `SHARELOCK_SEEDS` and `SHARELOCK_ORT_THREADS` when set (empty: the embedded default on every core). */
   settings: Record<string, string>;
   /** CPU cores of the machine the run was made on (absent in results made before it was recorded). */
   cores?: number;
@@ -77,8 +77,15 @@ export function runTimes(r: PublishedResults): string {
     `all notebooks ${roughDuration(total)} (features extracted before; models trained in an earlier run are read from the cache, as each notebook says).`;
 }
 
+/** What a recorded setting changes, said beside it in the provenance line. */
+const SETTING_MEANING: Record<string, (v: string) => string> = {
+  SHARELOCK_SEEDS: (v) => `the caption notebooks 03-07 train ${v} run${v === "1" ? "" : "s"} per model and method; the default is 5`,
+  SHARELOCK_ORT_THREADS: (v) => `${v} onnxruntime thread${v === "1" ? "" : "s"} per session`,
+  SHARELOCK_SCALE: (v) => `${v} scale`,
+};
+
 function provenance(r: PublishedResults): string {
-  const settings = Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join(", ");
+  const settings = Object.entries(r.settings).map(([k, v]) => `${k}=${v}${SETTING_MEANING[k] ? ` (${SETTING_MEANING[k](v)})` : ""}`).join(", ");
   return `From \`results/summary.json\`: the run of ${r.updated.slice(0, 10)} at commit \`${r.commit}\`, ` +
     (settings ? `with ${settings}` : "embedded default") + ".";
 }
