@@ -22,13 +22,19 @@ import { projectPaths } from "../lib/runtime/paths.ts";
 /** Largest committed notebook. */
 export const MAX_NOTEBOOK_BYTES = 3 * 1024 * 1024;
 
-/** This machine's folders and what committed outputs say instead (repository root: relative paths). */
+/**
+ * This machine's folders and what committed outputs say instead (repository root: relative paths). The
+ * cache and outputs folders are also named bare (a configuration table shows them without a file).
+ */
 export function machineFolders(root: string): Record<string, string> {
   const paths = projectPaths(), home = Deno.env.get("HOME");
+  const cache = paths.cache.replace(/\/$/, ""), outputs = paths.outputs.replace(/\/$/, "");
   return {
     [`${root.replace(/\/$/, "")}/`]: "",
-    [`${paths.cache.replace(/\/$/, "")}/`]: "$SHARELOCK_CACHE_DIR/",
-    [`${paths.outputs.replace(/\/$/, "")}/`]: "outputs/",
+    [cache]: "$SHARELOCK_CACHE_DIR",
+    [`${cache}/`]: "$SHARELOCK_CACHE_DIR/",
+    [outputs]: "outputs",
+    [`${outputs}/`]: "outputs/",
     ...(home && home.length > 1 ? { [`${home.replace(/\/$/, "")}/`]: "~/" } : {}),
   };
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../lib/runtime/paths.ts";
 import { absolutePaths, codeCellsWithOutputs, type NotebookJson, sameSource, shownFigures, stripNotebook } from "../lib/report/executed.ts";
 import { figuresBundle } from "../lib/report/summary.ts";
-import { MAX_NOTEBOOK_BYTES, publishNotebooks } from "../scripts/publish_notebooks.ts";
+import { machineFolders, MAX_NOTEBOOK_BYTES, publishNotebooks } from "../scripts/publish_notebooks.ts";
 
 const notebookNames = () => [...Deno.readDirSync(join(REPO_ROOT, "notebooks"))].filter((e) => e.name.endsWith(".ipynb")).map((e) => e.name).sort();
 const read = (path: string): NotebookJson => JSON.parse(Deno.readTextFileSync(path));
@@ -24,7 +24,7 @@ function committedResults(): { notebooks: Record<string, { figures: Record<strin
   }
 }
 
-Deno.test("committed notebooks and results agree: executed (outputs in every code cell, no machine path, under 3 MB) when results are published, without outputs when none are", () => {
+Deno.test("committed notebooks and results agree: executed (outputs in the last code cell and in most others, no machine path, under 3 MB) when results are published, without outputs when none are", () => {
   const published = committedResults() !== null;
   for (const name of notebookNames()) {
     const path = join(REPO_ROOT, "notebooks", name), nb = read(path);
@@ -33,7 +33,10 @@ Deno.test("committed notebooks and results agree: executed (outputs in every cod
       assert.equal(withOutputs, 0, `notebooks/${name} carries outputs but results/summary.json is not committed: publish both (deno task reproduce) or neither`);
       continue;
     }
-    assert.equal(withOutputs, code, `notebooks/${name}: ${code - withOutputs} of ${code} code cells have no output`);
+    // a cell that only defines functions shows nothing; the run reached the end when the last cell shows something
+    const last = nb.cells.filter((c) => c.cell_type === "code").at(-1);
+    assert.ok((last?.outputs ?? []).length > 0, `notebooks/${name}: its last code cell has no output (the run did not reach the end?)`);
+    assert.ok(withOutputs >= 0.75 * code, `notebooks/${name}: ${code - withOutputs} of ${code} code cells have no output`);
     assert.deepEqual(absolutePaths(nb), [], `notebooks/${name} shows absolute paths`);
     assert.ok(Deno.statSync(path).size <= MAX_NOTEBOOK_BYTES, `notebooks/${name} is over 3 MB`);
     assert.ok(nb.cells.every((c) => c.cell_type !== "code" || c.execution_count === null), `notebooks/${name}: execution counts are stripped`);
@@ -77,6 +80,19 @@ Deno.test("stripping: counts and timings go, folders become relative, figures st
   assert.ok(sameSource(nb, executed("1", [])));
   assert.ok(!sameSource(nb, executed("2", [])));
   assert.deepEqual(codeCellsWithOutputs(executed("1", [])), { code: 1, withOutputs: 0 });
+});
+
+Deno.test("publishing names a cache or outputs folder outside the repository by its variable, bare or with a file", () => {
+  const prev = { cache: Deno.env.get("SHARELOCK_CACHE_DIR"), outputs: Deno.env.get("SHARELOCK_OUTPUTS_DIR") };
+  Deno.env.set("SHARELOCK_CACHE_DIR", "/srv/sl-cache");
+  Deno.env.set("SHARELOCK_OUTPUTS_DIR", "/srv/sl-out");
+  try {
+    const text = "cache: /srv/sl-cache | outputs: /srv/sl-out | /srv/sl-cache/memo/a.json | /srv/sl-out/reports/01.html\n";
+    const nb = stripNotebook(executed("1", [{ output_type: "stream", name: "stdout", text }]), machineFolders("/home/ana/sharelock"));
+    assert.equal(nb.cells[1].outputs![0].text, "cache: $SHARELOCK_CACHE_DIR | outputs: outputs | $SHARELOCK_CACHE_DIR/memo/a.json | outputs/reports/01.html\n");
+  } finally {
+    for (const [k, v] of [["SHARELOCK_CACHE_DIR", prev.cache], ["SHARELOCK_OUTPUTS_DIR", prev.outputs]] as const) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+  }
 });
 
 Deno.test("publishing refuses an executed copy whose code changed, and writes nothing then", async () => {
