@@ -24,7 +24,8 @@ export const MAX_NOTEBOOK_BYTES = 3 * 1024 * 1024;
 
 /**
  * This machine's folders and what committed outputs say instead (repository root: relative paths). The
- * cache and outputs folders are also named bare (a configuration table shows them without a file).
+ * cache and outputs folders are keyed bare, so a configuration table that shows them without a file is
+ * covered as well as the files under them.
  */
 export function machineFolders(root: string): Record<string, string> {
   const paths = projectPaths(), home = Deno.env.get("HOME");
@@ -32,9 +33,7 @@ export function machineFolders(root: string): Record<string, string> {
   return {
     [`${root.replace(/\/$/, "")}/`]: "",
     [cache]: "$SHARELOCK_CACHE_DIR",
-    [`${cache}/`]: "$SHARELOCK_CACHE_DIR/",
     [outputs]: "outputs",
-    [`${outputs}/`]: "outputs/",
     ...(home && home.length > 1 ? { [`${home.replace(/\/$/, "")}/`]: "~/" } : {}),
   };
 }

@@ -18,7 +18,7 @@ import pl from "nodejs-polars";
 import { readSummary, summaryPath } from "../lib/report/summary.ts";
 import { type PaperTables } from "../lib/report/claims.ts";
 import { figureOnePoints, figureOneSvg } from "../lib/report/figure_one.ts";
-import { publishedResults, type PublishedResults, readmeResultsBlock, resultsPage, withResultsBlock } from "../lib/report/published.ts";
+import { publishedResults, type PublishedResults, readmeResultsBlock, RECORDED_SETTINGS, resultsPage, withResultsBlock } from "../lib/report/published.ts";
 import { readJsonOr, writeFileAtomic, writeJsonAtomic } from "../lib/runtime/atomic.ts";
 import { projectPaths, REPO_ROOT } from "../lib/runtime/paths.ts";
 
@@ -93,7 +93,7 @@ export async function publishResults(
   commit = gitCommit(root),
 ): Promise<string> {
   const files = resultFiles(root);
-  const settings = Object.fromEntries(["SHARELOCK_SCALE", "SHARELOCK_SEEDS", "SHARELOCK_ORT_THREADS"].flatMap((k) => (env.get(k) ? [[k, env.get(k)!]] : [])));
+  const settings = Object.fromEntries(Object.keys(RECORDED_SETTINGS).flatMap((k) => (env.get(k) ? [[k, env.get(k)!]] : [])));
   const fresh = publishedResults(await readSummary(summaryFile), { commit, settings, cores: navigator.hardwareConcurrency });
   if (Object.keys(fresh.notebooks).length) await writeJsonAtomic(files.summary, fresh);
   const results = await committedResults(root);

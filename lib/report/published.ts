@@ -15,6 +15,7 @@
 import type { Figure, Summary } from "./summary.ts";
 import { claimRows, type PaperTables, parsePaired } from "./claims.ts";
 import { roughDuration } from "./format.ts";
+import { CAPTION_SEED_COUNT } from "../runtime/env.ts";
 
 /** The markers around the README's generated results table. */
 export const RESULTS_BEGIN = "<!-- results:begin -->";
@@ -37,7 +38,7 @@ export interface PublishedResults {
   updated: string;
   /** The commit the run was made at (`git rev-parse --short HEAD`), "unknown" outside git. */
   commit: string;
-  /** `SHARELOCK_SCALE`, `SHARELOCK_SEEDS` and `SHARELOCK_ORT_THREADS` when set (empty: the embedded default on every core). */
+  /** The {@link RECORDED_SETTINGS} that were set (empty: the embedded default on every core). */
   settings: Record<string, string>;
   /** CPU cores of the machine the run was made on (absent in results made before it was recorded). */
   cores?: number;
@@ -77,15 +78,15 @@ export function runTimes(r: PublishedResults): string {
     `all notebooks ${roughDuration(total)} (features extracted before; models trained in an earlier run are read from the cache, as each notebook says).`;
 }
 
-/** What a recorded setting changes, said beside it in the provenance line. */
-const SETTING_MEANING: Record<string, (v: string) => string> = {
-  SHARELOCK_SEEDS: (v) => `the caption notebooks 03-07 train ${v} run${v === "1" ? "" : "s"} per model and method; the default is 5`,
+/** The settings a published run records when they are set, and what each changes (said beside it in the provenance line). */
+export const RECORDED_SETTINGS: Record<string, (v: string) => string> = {
+  SHARELOCK_SEEDS: (v) => `the caption notebooks 03-07 train ${v} run${v === "1" ? "" : "s"} per model and method; the default is ${CAPTION_SEED_COUNT}`,
   SHARELOCK_ORT_THREADS: (v) => `${v} onnxruntime thread${v === "1" ? "" : "s"} per session`,
   SHARELOCK_SCALE: (v) => `${v} scale`,
 };
 
 function provenance(r: PublishedResults): string {
-  const settings = Object.entries(r.settings).map(([k, v]) => `${k}=${v}${SETTING_MEANING[k] ? ` (${SETTING_MEANING[k](v)})` : ""}`).join(", ");
+  const settings = Object.entries(r.settings).map(([k, v]) => `${k}=${v}${RECORDED_SETTINGS[k] ? ` (${RECORDED_SETTINGS[k](v)})` : ""}`).join(", ");
   return `From \`results/summary.json\`: the run of ${r.updated.slice(0, 10)} at commit \`${r.commit}\`, ` +
     (settings ? `with ${settings}` : "embedded default") + ".";
 }
