@@ -55,3 +55,16 @@ export function finding(paragraphs: readonly (string | false | null | undefined)
   if (!kept.length) throw new Error("finding: no paragraph");
   return markdown([`**Finding (this run).** ${kept[0]}`, ...kept.slice(1)].join("\n\n"));
 }
+
+/**
+ * Comparisons as key figures `<prefix>/<scope>/<a> - <b>` (the form every notebook records), in order.
+ * Pure.
+ */
+export function comparisonFigures(prefix: string, cs: readonly RunComparison[]): Record<string, string> {
+  return Object.fromEntries(cs.map((c) => [`${prefix}/${c.scope}/${c.a} - ${c.b}`, pairedFigure(c)]));
+}
+
+/** The comparisons measured within one leakage stratum (their scope ends with ", <stratum>"). Pure. */
+export function inStratum(cs: readonly RunComparison[], stratum: string): RunComparison[] {
+  return cs.filter((c) => c.scope?.endsWith(`, ${stratum}`));
+}
