@@ -17,61 +17,61 @@
  * @module
  */
 
-// Data: datasets, items, the multilingual templates, WordNet.
+// Data: datasets by name, the languages of the multilingual test.
 export { dataset } from "./data/registry.ts";
-export { type Item } from "./data/items.ts";
-export { type Language, MULTILINGUAL_TEMPLATES } from "./data/multilingual.ts";
-export { loadWordNet } from "./data/wordnet.ts";
+export { type Language } from "./data/multilingual.ts";
 
 // Encoders: frozen vision and language encoders by name.
 export { encoderLanguages, languageEncoder, visionEncoder } from "./encoders/registry.ts";
 
-// Features: datasets and texts to matrices through the feature store; rows of a matrix.
+// Features: datasets and texts to matrices through the feature store.
 export { imageFeatures, textFeatures } from "./features.ts";
-export { selectRows } from "./core/matrix.ts";
 
-// Training: the paper's loss settings and the trainer's configuration.
-export { PAPER_LOGIT_SCALE } from "./train/losses.ts";
+// Training: the trainer's configuration.
 export { type TrainConfig } from "./train/trainer.ts";
-
-// Evaluation: metrics, Winoground scores, concept leakage.
-export { type ClassificationMetrics } from "./eval/metrics.ts";
-export { winogroundScores } from "./eval/retrieval.ts";
-export { leakageCounts } from "./eval/leakage.ts";
 
 // Baselines: the LiT-style bag-of-words tower and the methods' labels.
 export { LIT_BAG_OF_WORDS, methodLabel } from "./baselines/lit.ts";
 
-// Statistics: runs over seeds, paired comparisons, correlation.
-export { type GroupSummary, type RunRow, runsFrame } from "./stats/aggregate.ts";
-export { compareRuns, compareRunsTo, type RunComparison, selectRuns, summarize, type Where } from "./stats/compare_runs.ts";
-export { type CorrelationReport, correlationReport } from "./stats/correlation.ts";
+// Statistics: rows as a table, means and intervals over runs.
+export { runsFrame } from "./stats/aggregate.ts";
+export { summarize } from "./stats/compare_runs.ts";
 
 // Reports: displays, formatting, results files, summary figures, the cache line.
-export { configTable, type GridTile, imageGrid, markdown, plot, show, table } from "./report/display.ts";
+export { configTable, imageGrid, markdown, plot, show, table } from "./report/display.ts";
 export { classesPerSplit, displayPath, pct, pctValue } from "./report/format.ts";
 export { paperTable, writeResults } from "./report/results.ts";
-export { type Figure, recordFigures } from "./report/summary.ts";
+export { recordFigures } from "./report/summary.ts";
 export { cacheLedger, cacheReport } from "./report/cache_report.ts";
 
-// Experiments: probing (notebooks 01, 02, 07, 08).
-export { preflight } from "./experiments/preflight.ts";
-export { cachedProbingRun, cachedProbingRuns, probingAsif, type ProbingContext, probingContext } from "./experiments/probing.ts";
-export { probingLeakage, probingLeakageRows } from "./experiments/probing_leakage.ts";
-export { type EncoderScore, encoderScoreRow, scoreEncoders, scoreLanguageEncoder } from "./experiments/encoder_score.ts";
-export { compareEncoderScores, describeRanking, rankEncoders } from "./experiments/leaderboard.ts";
-// Experiments: captions (notebooks 03-07).
+// Experiments: strict zero-shot probing (notebook 01) and the scored language encoders (02, 08).
+export { cachedProbingRun } from "./experiments/probing.ts";
+export { asifRows, gridLeakageRows, probingContexts, probingGrid, representationRows, splitRows, unseenExamples } from "./experiments/probing_grid.ts";
+export { ladderComparisons, ladderStrata, leakageFinding, leakageSplitRows, probingFigures, probingFinding, probingSummary, probingTests } from "./experiments/probing_report.ts";
+export { describeRanking, rankEncoders } from "./experiments/leaderboard.ts";
+export { alignmentLines, allScored, capabilityCorrelations, capabilityFigures, capabilityFinding, capabilityRows, correlationLine, paperCorrelation, scoreEncoderList, skipGramLadder } from "./experiments/capability_report.ts";
+export { boardCorrelations, boardTable, figureOnePoints, leaderboardFigures, leaderboardFinding, leaderboardRows } from "./experiments/leaderboard_report.ts";
+// Experiments: caption notebooks (03-07): set-up, runs, models, leakage strata.
 export { captionNotebookSetup } from "./experiments/caption_setup.ts";
-export { type CaptionRun, captionRuns, runLabel } from "./experiments/caption_runs.ts";
-export { type CaptionCorpus, datasetTask, promptsFor, subsetPart, type ZeroShotTask } from "./experiments/caption_corpus.ts";
-export { captionModel, captionModels } from "./experiments/caption_model.ts";
-export { asifSimilarity, asifZeroShot, type CaptionRow, captionSimilarity, evaluateCaptionModel, evaluateCaptionModelByStratum, retrieveImages, zeroShotEval } from "./experiments/caption_eval.ts";
-export { combinedStratum, type LeakageRow, leakageRows, leakageTable, type RowBase, stratumComparisons, stratumSizes, taskLeakage } from "./experiments/caption_leakage.ts";
+export { type CaptionRun, captionRuns } from "./experiments/caption_runs.ts";
+export { datasetTask, type ZeroShotTask } from "./experiments/caption_corpus.ts";
+export { captionModel } from "./experiments/caption_model.ts";
+export { retrieveImages } from "./experiments/caption_eval.ts";
+export { leakageTable, stratumComparisons, stratumSizes, taskLeakage } from "./experiments/caption_leakage.ts";
 export { imageLabel, retrievalPool } from "./experiments/retrieval_pool.ts";
-export { captionRetrievalIn, multilingualEmojiTask, type MultilingualTask, translatedCaptions } from "./experiments/multilingual.ts";
-export { layoutGroups, loadWinoground, oneWordGroups } from "./experiments/compositional.ts";
+// Experiments: caption grids (variants x runs, trained together, evaluated as data) and each notebook's report.
+export { captionGrid } from "./experiments/caption_grid.ts";
+export { allOf, byStratum, multilingual, multilingualTests, oneWordGroupScore, splitEvaluations, trainingLoss } from "./experiments/caption_evaluations.ts";
+export { ablationFigures, ablationFinding, ablationStrata, ablationVariants, defaultVariant, tally, variantResults, variantTable } from "./experiments/ablations.ts";
+export { probeVisionEncoders, visionProbeFinding, visionProbeTable } from "./experiments/vision_probe.ts";
+export { rankEncodersOn, rankingColumns, rankingFigures, rankingFinding, sentences } from "./experiments/caption_ranking.ts";
+export { languageSummary, languageTable, multilingualComparisons, multilingualFigures, multilingualFinding, multilingualTestTable } from "./experiments/multilingual_report.ts";
+export { asifGroupRows, groupEvaluation, groupKindRows, groupKinds, groupTests, groupTiles, winogroundOnDisk } from "./experiments/group_scores.ts";
+export { kindTable, scoreComparisons, scoreFigures, scoreFinding, scoreStrata, scoreSummary, scoreTable } from "./experiments/compositional_report.ts";
+export { asifTaskRows, scalingGrid, sharelockMethods, strataOn } from "./experiments/sharelock_grid.ts";
+export { chanceByTask, leakComparisons, leakTop1Rows, methodComparisons, retrievalRows, scalingGaps, scalingRows, sharelockFigures, sharelockFinding, sourceRows, strataFinding, styleShiftRows, taskRows, top1Rows, top1Summary, trainingTiles } from "./experiments/sharelock_report.ts";
 // Experiments: findings written from a run's numbers.
-export { comparisonTable, finding, pairedFigure, verdictPhrase, verdictSentence } from "./experiments/findings.ts";
+export { comparisonFigures, comparisonTable, finding, inStratum, pairedFigure } from "./experiments/findings.ts";
 
 // Runtime and configuration: settings, paths, devices, backends, progress, seeded random, notebook configs.
 export { checkEnvironment } from "./runtime/env.ts";

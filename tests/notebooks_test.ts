@@ -45,11 +45,11 @@ Deno.test("every section notebook: Deno kernel, scale switch, preflight, results
     const md = nb.cells.filter((c) => c.cell_type === "markdown").map(text).join("\n");
     const called = (callee: string, arg?: string) => calls.some((c) => c.callee === callee && (arg === undefined || c.arg === arg));
     assert.ok(called("sl.checkEnvironment"), `${name}: the scale switch (SHARELOCK_SCALE, every variable checked)`);
-    assert.ok(called("sl.preflight") || called("sl.captionNotebookSetup"), `${name}: a preflight check`);
+    assert.ok(called("sl.preflight") || called("sl.captionNotebookSetup") || called("sl.probingContexts"), `${name}: a preflight check`);
     assert.ok(called("sl.recordFigures", name), `${name}: key figures into summary.json`);
     assert.ok(called("sl.writeResults", name), `${name}: raw results parquet`);
     assert.ok(called("sl.finding"), `${name}: the finding is written by sl.finding from this run's numbers`);
-    const cachedSteps = ["sl.progress", "sl.cachedProbingRun", "sl.cachedProbingRuns", "sl.captionModel", "sl.captionModels"];
+    const cachedSteps = ["sl.progress", "sl.cachedProbingRun", "sl.cachedProbingRuns", "sl.captionModel", "sl.captionModels", "sl.captionGrid", "sl.probeVisionEncoders", "sl.probingGrid", "sl.scoreEncoderList"];
     assert.ok(cachedSteps.some((f) => called(f)), `${name}: long steps show progress or are cached`);
     assert.match(md, /data\/paper\//, `${name}: cites the paper's table it shows`);
   }

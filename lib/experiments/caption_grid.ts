@@ -24,7 +24,6 @@ import type { TrainConfig } from "../train/trainer.ts";
 import type { CacheLedger } from "../report/cache_report.ts";
 import { type CaptionModel, type CaptionModelJob, captionModels } from "./caption_model.ts";
 import type { CaptionRow } from "./caption_eval.ts";
-import type { LeakageRow } from "./caption_leakage.ts";
 import type { CaptionRun } from "./caption_runs.ts";
 import type { CaptionNotebookSetup, CaptionSplit } from "./caption_setup.ts";
 
@@ -38,12 +37,21 @@ export interface CaptionVariant {
   train?: Partial<TrainConfig>;
   /** The group it belongs to (an ablation: "architecture", "loss", ...); rows carry it in `group`. */
   group?: string;
+  /** The label rows carry in `method` (default: the evaluation's, `methodLabel` of the encoder). */
+  method?: string;
+  /** Its own runs (default: the grid's). */
+  runs?: readonly CaptionRun[];
+  /** Train on a seeded random subset of this many images with their captions (data scaling; nested subsets). */
+  maxPairs?: number;
 }
+
+/** A value measured within one leakage stratum of a test's classes (or groups). */
+export type StratumRow = CaptionRow & { leakage: string };
 
 /** What one model measured: values, and values per leakage stratum. */
 export interface ModelMeasures {
   rows: CaptionRow[];
-  strata: LeakageRow[];
+  strata: StratumRow[];
 }
 
 /** How a grid evaluates one model on its run's split (see `caption_evaluations.ts`). */
@@ -62,7 +70,7 @@ export interface GridTags {
 /** A measured value of one model of a grid. */
 export type CaptionGridRow = CaptionRow & GridTags;
 /** A measured value of one model of a grid within one leakage stratum. */
-export type CaptionGridStratumRow = LeakageRow & GridTags;
+export type CaptionGridStratumRow = StratumRow & GridTags;
 
 /** What {@link captionGrid} runs. */
 export interface CaptionGridSpec {
@@ -75,6 +83,8 @@ export interface CaptionGridSpec {
   label?: string;
   /** Counts cached and computed models for the notebook's cache line. */
   ledger?: CacheLedger;
+  /** Fields every row of the grid carries (e.g. `{ protocol: "strict" }`). */
+  tags?: Record<string, string | number>;
 }
 
 /** Rows of a grid, in grid order. */
@@ -87,8 +97,9 @@ export interface CaptionGridResult {
 export function gridJobs(spec: Pick<CaptionGridSpec, "variants" | "runs">): { variant: CaptionVariant; run: CaptionRun }[] {
   const names = spec.variants.map((v) => v.name), twice = names.filter((n, i) => names.indexOf(n) !== i);
   if (twice.length) throw new Error(`captionGrid: variant names must be unique; repeated: ${[...new Set(twice)].join(", ")}`);
-  if (!spec.runs.length) throw new Error("captionGrid: no runs");
-  return spec.variants.flatMap((variant) => spec.runs.map((run) => ({ variant, run })));
+  const jobs = spec.variants.flatMap((variant) => (variant.runs ?? spec.runs).map((run) => ({ variant, run })));
+  if (!jobs.length) throw new Error("captionGrid: no runs");
+  return jobs;
 }
 
 /**
@@ -103,6 +114,7 @@ export async function captionGrid(setup: CaptionNotebookSetup, spec: CaptionGrid
     text: variant.text,
     seed: run.seed,
     train: { ...spec.train, ...variant.train, progress: false },
+    ...(variant.maxPairs !== undefined ? { maxPairs: variant.maxPairs } : {}),
   }));
   const measured: ModelMeasures[] = new Array(jobs.length), tags: GridTags[] = new Array(jobs.length);
   await captionModels(modelJobs, {
@@ -110,7 +122,10 @@ export async function captionGrid(setup: CaptionNotebookSetup, spec: CaptionGrid
     onModel: async (i, model) => {
       const { variant, run } = jobs[i];
       spec.ledger?.count(model);
-      tags[i] = { variant: variant.name, group: variant.group ?? "", split_seed: run.splitSeed, parameters: model.projection.parameters, steps: model.steps };
+      tags[i] = {
+        ...spec.tags, ...(variant.method ? { method: variant.method } : {}),
+        variant: variant.name, group: variant.group ?? "", split_seed: run.splitSeed, parameters: model.projection.parameters, steps: model.steps,
+      };
       try {
         measured[i] = await spec.evaluate(model, setup.of(run), run);
       } finally {
