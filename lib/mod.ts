@@ -49,29 +49,29 @@ export { cachedProbingRun } from "./experiments/probing.ts";
 export { asifRows, gridLeakageRows, probingContexts, probingGrid, representationRows, splitRows, unseenExamples } from "./experiments/probing_grid.ts";
 export { ladderComparisons, ladderStrata, leakageFinding, leakageSplitRows, probingFigures, probingFinding, probingSummary, probingTests } from "./experiments/probing_report.ts";
 export { describeRanking, rankEncoders } from "./experiments/leaderboard.ts";
-export { alignmentLines, allScored, capabilityCorrelations, capabilityFigures, capabilityFinding, capabilityRows, correlationLine, paperCorrelation, scoreEncoderList, skipGramLadder } from "./experiments/capability_report.ts";
+export { alignmentLines, allScored, capabilityCorrelations, capabilityFigures, capabilityFinding, capabilityRows, correlationLine, paperCorrelation, regressionLine, runsLabel, scoreEncoderList, skipGramLadder } from "./experiments/capability_report.ts";
 export { boardCorrelations, boardTable, figureOnePoints, leaderboardFigures, leaderboardFinding, leaderboardRows } from "./experiments/leaderboard_report.ts";
 // Experiments: caption notebooks (03-07): set-up, runs, models, leakage strata.
 export { captionNotebookSetup } from "./experiments/caption_setup.ts";
 export { type CaptionRun, captionRuns } from "./experiments/caption_runs.ts";
-export { datasetTask, type ZeroShotTask } from "./experiments/caption_corpus.ts";
+export { datasetTask } from "./experiments/caption_corpus.ts";
 export { captionModel } from "./experiments/caption_model.ts";
 export { retrieveImages } from "./experiments/caption_eval.ts";
-export { leakageTable, stratumComparisons, stratumSizes, taskLeakage } from "./experiments/caption_leakage.ts";
+export { stratumComparisons, stratumSizes } from "./experiments/caption_leakage.ts";
 export { imageLabel, retrievalPool } from "./experiments/retrieval_pool.ts";
 // Experiments: caption grids (variants x runs, trained together, evaluated as data) and each notebook's report.
 export { captionGrid } from "./experiments/caption_grid.ts";
 export { allOf, byStratum, multilingual, multilingualTests, oneWordGroupScore, splitEvaluations, trainingLoss } from "./experiments/caption_evaluations.ts";
-export { ablationFigures, ablationFinding, ablationStrata, ablationVariants, defaultVariant, tally, variantResults, variantTable } from "./experiments/ablations.ts";
+export { ablationFigures, ablationFinding, ablationStrata, ablationStrataFinding, ablationVariants, defaultVariant, type VariantResult, variantResults, variantTable } from "./experiments/ablations.ts";
 export { probeVisionEncoders, visionProbeFinding, visionProbeTable } from "./experiments/vision_probe.ts";
 export { rankEncodersOn, rankingColumns, rankingFigures, rankingFinding, sentences } from "./experiments/caption_ranking.ts";
 export { languageSummary, languageTable, multilingualComparisons, multilingualFigures, multilingualFinding, multilingualTestTable } from "./experiments/multilingual_report.ts";
 export { asifGroupRows, groupEvaluation, groupKindRows, groupKinds, groupTests, groupTiles, winogroundOnDisk } from "./experiments/group_scores.ts";
 export { kindTable, scoreComparisons, scoreFigures, scoreFinding, scoreStrata, scoreSummary, scoreTable } from "./experiments/compositional_report.ts";
 export { asifTaskRows, scalingGrid, sharelockMethods, strataOn } from "./experiments/sharelock_grid.ts";
-export { chanceByTask, leakComparisons, leakTop1Rows, methodComparisons, retrievalRows, scalingGaps, scalingRows, sharelockFigures, sharelockFinding, sourceRows, strataFinding, styleShiftRows, taskRows, top1Rows, top1Summary, trainingTiles } from "./experiments/sharelock_report.ts";
+export { chanceByTask, leakComparisons, leakedImagePct, leakageTaskRows, leakTop1Rows, methodComparisons, retrievalRows, scalingGaps, scalingRows, sharelockFigures, sharelockFinding, sourceRows, strataFinding, strictCorpusRows, styleShiftRows, taskRows, top1Rows, top1Summary, trainingTiles } from "./experiments/sharelock_report.ts";
 // Experiments: findings written from a run's numbers.
-export { comparisonFigures, comparisonTable, finding, inStratum, pairedFigure } from "./experiments/findings.ts";
+export { comparisonFigures, comparisonTable, finding, pairedFigure } from "./experiments/findings.ts";
 
 // Runtime and configuration: settings, paths, devices, backends, progress, seeded random, notebook configs.
 export { checkEnvironment } from "./runtime/env.ts";

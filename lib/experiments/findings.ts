@@ -63,8 +63,3 @@ export function finding(paragraphs: readonly (string | false | null | undefined)
 export function comparisonFigures(prefix: string, cs: readonly RunComparison[]): Record<string, string> {
   return Object.fromEntries(cs.map((c) => [`${prefix}/${c.scope}/${c.a} - ${c.b}`, pairedFigure(c)]));
 }
-
-/** The comparisons measured within one leakage stratum (their scope ends with ", <stratum>"). Pure. */
-export function inStratum(cs: readonly RunComparison[], stratum: string): RunComparison[] {
-  return cs.filter((c) => c.scope?.endsWith(`, ${stratum}`));
-}

@@ -18,7 +18,9 @@ import type { Figure } from "../report/summary.ts";
 import type { GroupSummary, RunRow } from "../stats/aggregate.ts";
 import { compareRuns, type RunComparison, selectRuns, summarize, type Where } from "../stats/compare_runs.ts";
 import { LIT_BAG_OF_WORDS } from "../baselines/lit.ts";
-import type { CaptionCorpus } from "./caption_corpus.ts";
+import type { CaptionCorpus, ZeroShotTask } from "./caption_corpus.ts";
+import { leakageTable, taskLeakage } from "./caption_leakage.ts";
+import type { CaptionRun } from "./caption_runs.ts";
 import type { CaptionNotebookSetup } from "./caption_setup.ts";
 import { comparisonFigures, verdictSentence } from "./findings.ts";
 import { ASIF, LIT, SHARE } from "./sharelock_grid.ts";
@@ -222,4 +224,28 @@ export function sharelockFinding(f: {
     `Data scaling, ShareLock against LiT-style on the same subsets and runs: ${f.gaps.map((g) => `with ${g.scope}, ${verdictSentence(g)}`).join("; ")}. ` +
     `The paper's gap (digitised, ImageNet-1k) is ${paperGap(0).toFixed(1)} points at ${paperAt(0)} pairs and ${paperGap(-1).toFixed(1)} at ${paperAt(-1)}, largest with the least data.`,
   ];
+}
+
+/** Each run's test classes (and images) by how much of their name its training captions contain. Pure. */
+export function leakageTaskRows(setup: CaptionNotebookSetup, runs: readonly CaptionRun[], external: ZeroShotTask): Record<string, string | number>[] {
+  return runs.flatMap((run) => [...setup.of(run).tasks, external].map((t) => ({
+    split: run.splitSeed, task: t.name,
+    ...Object.fromEntries(leakageTable(t, taskLeakage(setup.of(run).corpus, t)).map((s) => [`${s.stratum}: classes / images`, `${s.classes} / ${s.images}`])),
+  })));
+}
+
+/** Per run, the share (%) of the first task's test images whose class name the training captions name, wholly or in part. Pure. */
+export function leakedImagePct(setup: CaptionNotebookSetup, runs: readonly CaptionRun[]): number[] {
+  return runs.map((run) => {
+    const t = setup.of(run).tasks[0], s = leakageTable(t, taskLeakage(setup.of(run).corpus, t)), n = s.reduce((a, x) => a + x.images, 0);
+    return (100 * (n - (s.find((x) => x.stratum === "none")?.images ?? 0))) / n;
+  });
+}
+
+/** Per run, the training captions of the corpus as is and of the strict corpus. Pure. */
+export function strictCorpusRows(setup: CaptionNotebookSetup, strict: CaptionNotebookSetup, runs: readonly CaptionRun[]): Record<string, string | number | boolean>[] {
+  return runs.map((run) => ({
+    split: run.splitSeed, captions_as_is: setup.of(run).corpus.train.captions.length,
+    captions_strict: strict.of(run).corpus.train.captions.length, strict_corpus: strict.of(run).corpus.identity.strict,
+  }));
 }
