@@ -3,7 +3,9 @@
  * so a second run does no model work), run every notebook in `notebooks/` headless, write the executed
  * notebooks and HTML reports to `outputs/reports/`, update `outputs/summary.json` and print what changed
  * since the last run. `deno task report NOTEBOOK...` does the same for the named notebooks only (they
- * extract what they need themselves); `--no-extract` skips the extraction stage. A run of every notebook
+ * extract what they need themselves); `--no-extract` skips the extraction stage; `--jobs N` runs up to N
+ * chains of notebooks side by side (notebooks that share cached work stay in one chain, in order; each
+ * chain's onnxruntime sessions get cores / N threads unless `SHARELOCK_ORT_THREADS` says). A run of every notebook
  * ends by publishing its key figures (`scripts/results.ts`: results/summary.json, the README's results
  * table, docs/results.md) and, when every notebook passed, the executed notebooks themselves into
  * `notebooks/` (`scripts/publish_notebooks.ts`); `report` leaves them as they are.
@@ -17,11 +19,61 @@
 import { basename, join, resolve } from "node:path";
 import { ensureEnvironment, SetupError } from "./setup.ts";
 import { notebookBundleProblems, type NotebookResult, runNotebooks } from "./notebook_runner.ts";
-import { clearFigures, diffSummaries, readSummary, recordNotebookRun, recordRun, summaryPath } from "../lib/report/summary.ts";
+import { clearFigures, diffSummaries, readSummary, recordNotebookRun, recordRun, type Summary, summaryPath } from "../lib/report/summary.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { checkEnvOrExit } from "./check_env.ts";
 import { publishResults } from "./results.ts";
 import { publishNotebooks } from "./publish_notebooks.ts";
+
+/**
+ * Notebooks that share cached work (02 and 08 read 01's probing runs; 04-07 read 03's caption models and
+ * each other's): each group runs as one chain, in order, so that none trains what another is training.
+ */
+export const SHARED_WORK: readonly (readonly string[])[] = [["01", "02", "08"], ["03", "04", "05", "06", "07"]];
+
+/**
+ * The notebooks as at most `jobs` chains that can run side by side: the groups of {@link SHARED_WORK}
+ * (notebooks outside them alone), in name order within a chain, spread over the jobs longest first by
+ * the seconds of each notebook's last run in `last` (1 s when unknown). Pure.
+ *
+ * @example
+ * ```ts
+ * notebookChains(["00_setup", "01_a", "02_b", "03_c"], 2, { updated: "", notebooks: {} });
+ * // [["01_a", "02_b"], ["00_setup", "03_c"]]
+ * ```
+ */
+export function notebookChains(names: readonly string[], jobs: number, last: Summary): string[][] {
+  const sorted = [...names].sort(), groupOf = (n: string) => SHARED_WORK.findIndex((g) => g.some((p) => n.startsWith(`${p}_`) || n === p));
+  const groups = new Map<string, string[]>();
+  for (const n of sorted) {
+    const g = groupOf(n), key = g >= 0 ? `group ${g}` : n;
+    groups.set(key, [...(groups.get(key) ?? []), n]);
+  }
+  if (jobs <= 1) return [sorted];
+  const cost = (chain: readonly string[]) => chain.reduce((a, n) => a + (last.notebooks[n]?.run?.seconds ?? 1), 0);
+  const lanes: string[][] = Array.from({ length: Math.min(jobs, groups.size) }, () => []);
+  for (const chain of [...groups.values()].sort((a, b) => cost(b) - cost(a) || a[0].localeCompare(b[0]))) {
+    lanes.reduce((min, lane) => (cost(lane) < cost(min) ? lane : min)).push(...chain);
+  }
+  return lanes.map((lane) => lane.sort());
+}
+
+/** `--jobs N` (or `--jobs=N`, default 1) and the other arguments; a bad N stops the command. Pure. */
+export function jobsArg(args: readonly string[]): { jobs: number; rest: string[] } {
+  const rest: string[] = [];
+  let jobs = 1;
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--jobs(?:=(.*))?$/.exec(args[i]);
+    if (!m) {
+      rest.push(args[i]);
+      continue;
+    }
+    const v = m[1] ?? args[++i];
+    jobs = Number(v);
+    if (!Number.isInteger(jobs) || jobs < 1) throw new SetupError(`--jobs wants a whole number of notebooks to run side by side, 1 or more; got ${JSON.stringify(v ?? "")}`);
+  }
+  return { jobs, rest };
+}
 
 function allNotebooks(root: string): string[] {
   return [...Deno.readDirSync(join(root, "notebooks"))]
@@ -54,7 +106,8 @@ function resolveNotebook(arg: string, root: string): string {
 
 async function main() {
   const paths = projectPaths();
-  const args = Deno.args.filter((a) => a !== "--no-extract");
+  const { jobs, rest } = jobsArg(Deno.args);
+  const args = rest.filter((a) => a !== "--no-extract");
   const notebooks = args.length ? args.map((a) => resolveNotebook(a, paths.root)) : allNotebooks(paths.root);
   const env = await ensureEnvironment();
   if (!args.length && !Deno.args.includes("--no-extract")) {
@@ -70,34 +123,42 @@ async function main() {
   await Deno.writeTextFile(join(paths.outputs, "summary.previous.json"), JSON.stringify(before, null, 2) + "\n");
 
   const outDir = join(paths.outputs, "reports");
-  console.error(`Running ${notebooks.length} notebook(s); reports go to ${outDir}`);
-  const results = [];
-  for (const nb of notebooks) {
-    const name = basename(nb, ".ipynb"), t0 = performance.now();
+  const chains = notebookChains(notebooks.map((nb) => basename(nb, ".ipynb")), jobs, before);
+  const threads = Deno.env.get("SHARELOCK_ORT_THREADS") ?? String(Math.max(1, Math.floor(navigator.hardwareConcurrency / jobs)));
+  console.error(`Running ${notebooks.length} notebook(s)${jobs > 1 ? ` as ${chains.length} chains side by side (${chains.map((c) => c.join(" -> ")).join("; ")}), ${threads} onnxruntime thread(s) each` : ""}; reports go to ${outDir}`);
+  const byName = new Map<string, NotebookResult>();
+  const running = new Map<string, { abort: AbortController; run?: Promise<unknown>; failed: (error: string) => Promise<unknown> }>();
+  let stopping = false;
+  const stop = (signal: Deno.Signal) => async () => { // every running kernel is shut down before its figures are put back
+    if (stopping) return;
+    stopping = true;
+    for (const r of running.values()) r.abort.abort();
+    await Promise.all([...running.values()].map(async (r) => {
+      await r.run?.catch(() => {});
+      await r.failed(`stopped by ${signal}`);
+    }));
+    Deno.exit(130);
+  };
+  const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, stop(s)] as const);
+  for (const [s, h] of handlers) Deno.addSignalListener(s, h);
+  const runOne = async (nb: string) => {
+    const name = basename(nb, ".ipynb"), t0 = performance.now(), abort = new AbortController();
     // a run that does not finish (the runner fails, Ctrl-C, SIGTERM, its terminal closing) leaves the last successful figures
     const failed = (error: string) =>
       recordNotebookRun(name, before.notebooks[name], { ok: false, seconds: +((performance.now() - t0) / 1000).toFixed(1), finished: new Date().toISOString(), error }, summaryFile);
-    const abort = new AbortController();
-    const run: { running?: Promise<NotebookResult[]> } = {};
-    const stop = (signal: Deno.Signal) => async () => { // the kernel is shut down before the figures are put back
-      abort.abort();
-      await run.running?.catch(() => {});
-      await failed(`stopped by ${signal}`);
-      Deno.exit(130);
-    };
-    const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, stop(s)] as const);
-    for (const [s, h] of handlers) Deno.addSignalListener(s, h);
+    const entry: { abort: AbortController; run?: Promise<NotebookResult[]>; failed: typeof failed } = { abort, failed };
+    running.set(name, entry);
     await clearFigures(name, summaryFile);
-    run.running = runNotebooks([nb], { outDir, ...env, signal: abort.signal });
+    entry.run = runNotebooks([nb], { outDir, ...env, env: jobs > 1 ? { SHARELOCK_ORT_THREADS: threads } : undefined, signal: abort.signal });
     let r;
     try {
-      [r] = await run.running;
+      [r] = await entry.run;
     } catch (err) {
       if (abort.signal.aborted) await new Promise(() => {}); // the signal handler finishes and exits
       await failed((err as Error).message);
       throw err;
     } finally {
-      for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+      running.delete(name);
     }
     await recordNotebookRun(name, before.notebooks[name], {
       ok: r.ok,
@@ -106,8 +167,20 @@ async function main() {
       failedCell: r.failed_cell,
       error: r.error,
     }, summaryFile);
-    results.push(r);
+    byName.set(name, r);
+  };
+  const pathOf = new Map(notebooks.map((nb) => [basename(nb, ".ipynb"), nb]));
+  try {
+    // a chain whose runner breaks stops; the others finish first, then the error is reported
+    const settled = await Promise.allSettled(chains.map(async (chain) => {
+      for (const name of chain) await runOne(pathOf.get(name)!);
+    }));
+    const broken = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (broken) throw broken.reason;
+  } finally {
+    for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
   }
+  const results = notebooks.map((nb) => byName.get(basename(nb, ".ipynb"))!);
   const after = await readSummary(summaryFile);
 
   console.log("\nnotebook                             status   seconds  report");
@@ -144,7 +217,8 @@ async function main() {
 }
 
 if (import.meta.main) {
-  checkEnvOrExit(Deno.args.some((a) => a !== "--no-extract") ? "report" : "reproduce");
+  const named = Deno.args.filter((a, i, all) => a !== "--no-extract" && !a.startsWith("--jobs") && all[i - 1] !== "--jobs");
+  checkEnvOrExit(named.length ? "report" : "reproduce");
   try {
     await main();
   } catch (err) {

@@ -14,7 +14,23 @@ Deno.test("recordFigures merges into the summary file and keeps other notebooks"
   assert.deepEqual(s.notebooks.a.figures, { top1: 0.6, backend: "wasm", nan: null });
   assert.deepEqual(s.notebooks.b.figures, { r: 0.7 });
   assert.equal(s.notebooks.a.run?.ok, true);
-  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["summary.json"], "no temporary file left");
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["summary.json", "summary.json.lock"], "no temporary file left");
+});
+
+Deno.test("two processes recording figures into one summary at once lose none (the summary's file lock)", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "summary.json"), lib = new URL("../lib/report/summary.ts", import.meta.url).href;
+  const writer = (name: string) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["eval", `import { recordFigures } from "${lib}";
+for (let i = 0; i < 40; i++) await recordFigures("${name}", { ["f" + i]: i }, ${JSON.stringify(path)});`],
+      stdout: "null", stderr: "piped",
+    }).output();
+  const outs = await Promise.all([writer("a"), writer("b")]);
+  for (const o of outs) assert.ok(o.success, new TextDecoder().decode(o.stderr));
+  const s = await readSummary(path);
+  assert.equal(Object.keys(s.notebooks.a.figures).length, 40);
+  assert.equal(Object.keys(s.notebooks.b.figures).length, 40);
 });
 
 Deno.test("readSummary rejects a file that is not a summary, naming it", async () => {

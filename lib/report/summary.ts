@@ -9,7 +9,7 @@
  *                               await readSummary("outputs/summary.json"));
  * ```
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { readJsonOr, writeJsonAtomic } from "../runtime/atomic.ts";
 import { projectPaths } from "../runtime/paths.ts";
 import { escapeHtml, jupyter } from "../runtime/jupyter.ts";
@@ -63,12 +63,30 @@ export async function readSummary(path: string = summaryPath()): Promise<Summary
 }
 
 async function update(path: string, notebook: string, change: (entry: NotebookSummary) => NotebookSummary | void): Promise<Summary> {
-  const summary = await readSummary(path);
-  const entry = summary.notebooks[notebook] ?? { figures: {} };
-  summary.notebooks[notebook] = change(entry) ?? entry;
-  summary.updated = new Date().toISOString();
-  await writeJsonAtomic(path, summary);
-  return summary;
+  return await withFileLock(`${path}.lock`, async () => {
+    const summary = await readSummary(path);
+    const entry = summary.notebooks[notebook] ?? { figures: {} };
+    summary.notebooks[notebook] = change(entry) ?? entry;
+    summary.updated = new Date().toISOString();
+    await writeJsonAtomic(path, summary);
+    return summary;
+  });
+}
+
+/**
+ * Run `work` holding an exclusive lock on the file `lock` (created when absent), so that notebooks run side
+ * by side (`deno task reproduce --jobs 2`: two kernels and the runner) read and write the summary one at a
+ * time and none loses another's figures. The lock is the operating system's: a process that dies lets go.
+ */
+export async function withFileLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
+  await Deno.mkdir(dirname(lock), { recursive: true });
+  const file = await Deno.open(lock, { read: true, write: true, create: true });
+  try {
+    await file.lock(true);
+    return await work();
+  } finally {
+    file.close();
+  }
 }
 
 /** JSON's form of a figure: non-finite numbers become `null` (JSON has no NaN), so that they stay visible. Pure. */
