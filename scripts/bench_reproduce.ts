@@ -8,13 +8,20 @@
  * language models (the skip-gram ladder) count as present: run `deno task extract` first for a real
  * reproduce's extraction time, which `deno task extract` prints itself.
  *
- *   deno task bench reproduce            # every notebook
+ * With `--jobs N` the notebooks run as `deno task reproduce --jobs N` runs them: chains of notebooks that
+ * share cached work, up to N side by side, each notebook with cores / N onnxruntime threads; the file then
+ * holds the wall time of the whole run beside each notebook's.
+ *
+ *   deno task bench reproduce            # every notebook, one after another
  *   deno task bench reproduce 01 03      # these notebooks
+ *   deno task bench reproduce --jobs 2   # every notebook, two chains side by side
  */
 import { join } from "node:path";
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { writeJsonAtomic } from "../lib/runtime/atomic.ts";
 import { table } from "../lib/report/display.ts";
+import { readSummary, summaryPath } from "../lib/report/summary.ts";
+import { jobsArg, notebookChains } from "./reproduce.ts";
 
 /** One notebook's time from an empty training cache. */
 export interface ReproduceRow {
@@ -47,34 +54,49 @@ async function timeNotebook(notebook: string, env: Record<string, string>): Prom
   return { notebook, seconds: Math.round((performance.now() - t0) / 100) / 10, ok: status.success };
 }
 
-/** Time each notebook (default: all) from an empty training cache; writes `outputs/bench/reproduce.json`. */
-export async function benchReproduce(notebooks: string[]): Promise<{ rows: ReproduceRow[]; path: string }> {
+/** Time each notebook (default: all) from an empty training cache, `jobs` chains side by side; writes `outputs/bench/reproduce.json`. */
+export async function benchReproduce(notebooks: string[], jobs = 1): Promise<{ rows: ReproduceRow[]; path: string; wallSeconds: number }> {
   const paths = projectPaths();
   const names = notebooks.length ? notebooks : [...Deno.readDirSync(join(paths.root, "notebooks"))]
     .filter((e) => e.isFile && e.name.endsWith(".ipynb")).map((e) => e.name.replace(/\.ipynb$/, "")).sort();
   const work = join(paths.outputs, "bench", "reproduce-run");
   await benchCache(paths.cache, join(work, "cache"));
-  const env = { SHARELOCK_CACHE_DIR: join(work, "cache"), SHARELOCK_OUTPUTS_DIR: join(work, "outputs") };
-  const rows: ReproduceRow[] = [];
-  for (const nb of names) {
-    console.error(`[bench reproduce] ${nb} from an empty training cache ...`);
-    rows.push(await timeNotebook(nb, env));
-  }
+  const threads = Deno.env.get("SHARELOCK_ORT_THREADS") ?? String(Math.max(1, Math.floor(navigator.hardwareConcurrency / jobs)));
+  const env = {
+    SHARELOCK_CACHE_DIR: join(work, "cache"), SHARELOCK_OUTPUTS_DIR: join(work, "outputs"),
+    ...(jobs > 1 ? { SHARELOCK_ORT_THREADS: threads } : {}),
+  };
+  // the chains are spread by the times of the last real run, as `deno task reproduce --jobs` spreads them
+  const chains = notebookChains(names, jobs, await readSummary(summaryPath(paths.outputs)));
+  const byName = new Map<string, ReproduceRow>(), t0 = performance.now();
+  await Promise.all(chains.map(async (chain) => {
+    for (const nb of chain) {
+      console.error(`[bench reproduce] ${nb} from an empty training cache ...`);
+      byName.set(nb, await timeNotebook(nb, env));
+    }
+  }));
+  const wallSeconds = Math.round((performance.now() - t0) / 100) / 10, rows = names.map((n) => byName.get(n)!);
   const path = join(paths.outputs, "bench", "reproduce.json");
   await writeJsonAtomic(path, {
     what: "seconds per notebook of `deno task report` from an empty training cache, features present",
     cores: navigator.hardwareConcurrency,
     date: new Date().toISOString(),
+    jobs,
+    chains,
+    settings: Object.fromEntries(Object.entries(Deno.env.toObject()).filter(([k]) => k.startsWith("SHARELOCK_") && !k.endsWith("_DIR"))),
+    wall_seconds: wallSeconds,
     total_seconds: Math.round(rows.reduce((a, r) => a + r.seconds, 0)),
     notebooks: rows,
   });
-  return { rows, path };
+  return { rows, path, wallSeconds };
 }
 
 /** The command: time the notebooks, print the table, exit 1 when one failed. */
 export async function main(args: string[]): Promise<void> {
-  const { rows, path } = await benchReproduce(args);
-  console.log(table(rows.map((r) => ({ notebook: r.notebook, minutes: r.seconds / 60, status: r.ok ? "ok" : "FAILED" })), { caption: `From an empty training cache (${path})`, digits: 1 }).bundle["text/plain"]);
+  const { jobs, rest } = jobsArg(args);
+  const { rows, path, wallSeconds } = await benchReproduce(rest, jobs);
+  const caption = `From an empty training cache, ${jobs} chain(s) side by side: ${(wallSeconds / 60).toFixed(1)} min of wall time (${path})`;
+  console.log(table(rows.map((r) => ({ notebook: r.notebook, minutes: r.seconds / 60, status: r.ok ? "ok" : "FAILED" })), { caption, digits: 1 }).bundle["text/plain"]);
   if (rows.some((r) => !r.ok)) Deno.exit(1);
 }
 
