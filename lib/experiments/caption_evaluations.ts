@@ -15,7 +15,7 @@ import { type Matrix, selectRows } from "../core/matrix.ts";
 import { methodLabel } from "../baselines/lit.ts";
 import type { Language } from "../data/multilingual.ts";
 import { MULTILINGUAL_TEMPLATES } from "../data/multilingual.ts";
-import { type WinogroundScores, winogroundScores } from "../eval/retrieval.ts";
+import { type WinogroundGroup, type WinogroundScores, winogroundScores } from "../eval/retrieval.ts";
 import type { CaptionModel } from "./caption_model.ts";
 import { captionSimilarity, type CaptionRow, evaluateCaptionModelByStratum, zeroShotEval } from "./caption_eval.ts";
 import { type LeakageRow, leakageRows, type RowBase, taskLeakage } from "./caption_leakage.ts";
@@ -57,10 +57,15 @@ export function trainingLoss(): CaptionEvaluation {
   return (model, split) => Promise.resolve({ rows: [{ ...rowBase(model, split), dataset: "training", split: "-", metric: "best_val_loss", value: model.bestValLoss }], strata: [] });
 }
 
+/** Winoground scores of groups from a row-major similarity matrix [images x texts] with `texts` columns. Pure. */
+export function scoresFromSimilarity(groups: readonly WinogroundGroup[], similarity: Float32Array, texts: number): WinogroundScores {
+  return winogroundScores([...groups], (image, text) => similarity[image * texts + text]);
+}
+
 /** Winoground scores of a model on a group layout of a task's images (`layoutGroups`). */
 export async function groupScores(model: CaptionModel, images: Matrix, layout: GroupLayout): Promise<WinogroundScores> {
   const s = await captionSimilarity(model, selectRows(images, layout.rows), layout.captions);
-  return winogroundScores(layout.groups, (i, t) => s[i * layout.captions.length + t]);
+  return scoresFromSimilarity(layout.groups, s, layout.captions.length);
 }
 
 /** The one-word groups among a split's unseen classes (first task), laid out with `caption`. Pure. */

@@ -16,7 +16,6 @@
  * @module
  */
 import { selectRows } from "../core/matrix.ts";
-import { winogroundScores } from "../eval/retrieval.ts";
 import type { CaptionCorpus, ZeroShotTask } from "./caption_corpus.ts";
 import { asifSimilarity, captionSimilarity, type CaptionRow } from "./caption_eval.ts";
 import type { CaptionEvaluation, ModelMeasures, StratumRow } from "./caption_grid.ts";
@@ -24,7 +23,7 @@ import { combinedStratum, type RowBase, taskLeakage } from "./caption_leakage.ts
 import type { CaptionRun } from "./caption_runs.ts";
 import type { CaptionNotebookSetup } from "./caption_setup.ts";
 import { type GroupLayout, layoutGroups, type NameGroup, oneWordGroups } from "./compositional.ts";
-import { rowBase } from "./caption_evaluations.ts";
+import { rowBase, scoresFromSimilarity } from "./caption_evaluations.ts";
 import { captionModel } from "./caption_model.ts";
 import { loadWinoground } from "./compositional.ts";
 import { imageFeatures } from "../features.ts";
@@ -79,7 +78,7 @@ export function scoreGroups(
   const metrics = ["text", "image", "group"] as const;
   for (const { task, layout } of split.layouts) {
     const s = similarity.get(task.name)!, nT = layout.captions.length, audit = taskLeakage(split.corpus, task);
-    const score = (keep: (i: number) => boolean) => winogroundScores(layout.groups.filter((_, i) => keep(i)), (i, t) => s[i * nT + t]);
+    const score = (keep: (i: number) => boolean) => scoresFromSimilarity(layout.groups.filter((_, i) => keep(i)), s, nT);
     const parts: [string, ReturnType<typeof score>][] = [
       ["all", score(() => true)],
       ...kinds.filter((k) => layout.kinds.includes(k)).map((k) => [k, score((i) => layout.kinds[i] === k)] as [string, ReturnType<typeof score>]),
@@ -148,7 +147,7 @@ export async function winogroundOnDisk(opts: {
       const model = await captionModel(opts.corpus, { text, seed: opts.seed, train: { ...opts.train, progress: false } });
       const s = await captionSimilarity(model, feats.matrix, wg.captions);
       model.projection.dispose();
-      const sc = winogroundScores(wg.groups, (i, t) => s[i * wg.captions.length + t]);
+      const sc = scoresFromSimilarity(wg.groups, s, wg.captions.length);
       rows.push({ language: text, text_score: pct(sc.text, 1), image_score: pct(sc.image, 1), group_score: pct(sc.group, 1), groups: sc.n });
     }
   } catch (err) {
