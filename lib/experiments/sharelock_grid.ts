@@ -15,7 +15,7 @@ import { LIT_BAG_OF_WORDS, methodLabel } from "../baselines/lit.ts";
 import type { CacheLedger } from "../report/cache_report.ts";
 import { progress } from "../runtime/progress.ts";
 import type { TrainConfig } from "../train/trainer.ts";
-import { type CaptionCorpus, promptsFor, subsetPart, type ZeroShotTask } from "./caption_corpus.ts";
+import { promptsFor, subsetPart, type ZeroShotTask } from "./caption_corpus.ts";
 import { asifZeroShot, type CaptionRow, evaluateCaptionModel, evaluateCaptionModelByStratum } from "./caption_eval.ts";
 import { type CaptionEvaluation, captionGrid, type CaptionGridRow, type CaptionVariant, type StratumRow } from "./caption_grid.ts";
 import { leakageRows, taskLeakage } from "./caption_leakage.ts";
@@ -92,16 +92,15 @@ export type ScalingRow = CaptionRow & { size: string; images: number };
 
 /** Every method at every size on that size's runs, top-1 on the first task; ASIF on the same subsets. */
 export async function scalingGrid(setup: CaptionNotebookSetup, spec: ScalingSpec): Promise<ScalingRow[]> {
+  // one variant per method and size; the size is the variant's group
   const variants = spec.sizes.flatMap((n) => spec.methods.map((m) => ({
-    ...m, name: `${m.name} @ ${n}`, runs: spec.runsAt(n), ...(n === "all" ? {} : { maxPairs: n }),
+    ...m, name: `${m.name} @ ${n}`, group: String(n), runs: spec.runsAt(n), ...(n === "all" ? {} : { maxPairs: n }),
   })));
   const grid = await captionGrid(setup, {
     variants, runs: [], train: spec.train, evaluate: firstTask(spec.templates), label: "data-scaling models", ledger: spec.ledger, tags: { experiment: "scaling" },
   });
-  const sizeOf = (r: CaptionGridRow) => r.variant.slice(r.variant.lastIndexOf(" @ ") + 3);
-  const imagesOf = (size: string, splitSeed: number, corpus?: CaptionCorpus) =>
-    size === "all" ? (corpus ?? setup.of({ splitSeed }).corpus).train.images.rows : Number(size);
-  const rows: ScalingRow[] = grid.rows.map((r) => ({ ...r, size: sizeOf(r), images: imagesOf(sizeOf(r), r.split_seed) }));
+  const imagesOf = (r: CaptionGridRow) => (r.group === "all" ? setup.of({ splitSeed: r.split_seed }).corpus.train.images.rows : Number(r.group));
+  const rows: ScalingRow[] = grid.rows.map((r) => ({ ...r, size: r.group, images: imagesOf(r) }));
   if (spec.asifWith) {
     for (const n of spec.sizes) {
       for (const run of spec.runsAt(n)) {
