@@ -14,6 +14,7 @@
  * @module
  */
 import type { Figure } from "../report/summary.ts";
+import { zScores } from "../report/figure_one.ts";
 import type { CorrelationReport } from "../stats/correlation.ts";
 import { type EncoderRow, encoderScoreRow } from "./encoder_score.ts";
 import { describeRanking, type rankEncoders } from "./leaderboard.ts";
@@ -75,13 +76,6 @@ export function boardCorrelations(board: readonly BoardRow[], paper: Correlation
     real: correlate(board.filter((r) => !r.control), cap, vis, bootstrap),
     knn: correlate(board, (r) => r.mutual_knn_pct, vis, bootstrap),
   };
-}
-
-/** z-scores (sample standard deviation; 1 when it is 0). Pure. */
-export function zScores(xs: readonly number[]): number[] {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)) || 1;
-  return xs.map((x) => (x - m) / sd);
 }
 
 /** The paper's points and the board's, each source standardised on its own, for one scatter. Pure. */

@@ -79,10 +79,15 @@ export function ladderStrata(leakRows: readonly RunRow[], rows: readonly RunRow[
   ));
 }
 
+/** How many unseen classes of a context the seen classes' template texts name wholly, partly or not at all. Pure. */
+function templateLeakage(ctx: ProbingContext): ReturnType<typeof leakageCounts> {
+  return leakageCounts(probingLeakage(ctx, "templates").audit);
+}
+
 /** Each split's unseen classes by how much of their name the seen classes' texts (templates) contain. Pure. */
 export function leakageSplitRows(contexts: readonly ProbingContext[]): Record<string, string | number>[] {
   return contexts.map((ctx) => {
-    const n = leakageCounts(probingLeakage(ctx, "templates").audit);
+    const n = templateLeakage(ctx);
     return { dataset: ctx.dataset.name, split_seed: ctx.split.seed, unseen_classes: n.all + n.some + n.none, all_words_named: n.all, some_named: n.some, none_named: n.none };
   });
 }
@@ -117,7 +122,7 @@ export interface ProbingFindingInput {
 /** The leakage finding: how many unseen classes are leak-free, and the ladder's verdicts in the strata. Pure. */
 export function leakageFinding(contexts: readonly ProbingContext[], strata: readonly RunComparison[]): string[] {
   const leakFree = contexts.map((ctx) => {
-    const n = leakageCounts(probingLeakage(ctx, "templates").audit);
+    const n = templateLeakage(ctx);
     return (100 * n.none) / (n.all + n.some + n.none);
   });
   const say = (scope: string, a: string, b: string) => {

@@ -25,7 +25,8 @@ export interface FigureOnePoint {
   visual: number;
 }
 
-function zScores(xs: number[]): number[] {
+/** Each value as its distance from the mean in sample standard deviations (all 0 when they do not vary). Pure. */
+export function zScores(xs: readonly number[]): number[] {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length - 1));
   return xs.map((x) => (sd > 0 ? (x - mean) / sd : 0));
