@@ -1,37 +1,19 @@
 import assert from "node:assert/strict";
-import { type CaptionCorpus, captionModel, type ZeroShotTask } from "../lib/experiments/captions.ts";
+import { captionModel } from "../lib/experiments/captions.ts";
 import { evaluateCaptionModelByStratum } from "../lib/experiments/caption_eval.ts";
 import { captionGrid, gridJobs } from "../lib/experiments/caption_grid.ts";
 import { allOf, byStratum, trainingLoss } from "../lib/experiments/caption_evaluations.ts";
 import type { CaptionNotebookSetup, CaptionSplit } from "../lib/experiments/caption_setup.ts";
 import { captionRuns } from "../lib/experiments/caption_runs.ts";
 import { cacheLedger } from "../lib/report/cache_report.ts";
-import { CAPTIONS_EMBEDDED } from "../lib/config.ts";
-import { seededRandom } from "../lib/runtime/random.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
-import type { Item } from "../lib/data/items.ts";
+import { toyCaptionWorld } from "./fixtures/toy_captions.ts";
 
 await selectTfBackend();
 
-/** A toy caption world of 8 classes (noisy views of random vectors, two-word captions), as one split. */
+/** A toy caption world of 8 classes as one split (`tests/fixtures/toy_captions.ts`). */
 function toySplit(splitSeed: number): CaptionSplit {
-  const rng = seededRandom(11), nClasses = 8, dim = 12;
-  const centers = Array.from({ length: nClasses }, () => Array.from({ length: dim }, () => rng.normal()));
-  const names = Array.from({ length: nClasses }, (_, c) => `thing${c} shade${c % 3}`);
-  const make = (n: number) => {
-    const labels = Array.from({ length: n * nClasses }, (_, i) => i % nClasses);
-    return { labels, images: { data: Float32Array.from(labels.flatMap((c) => centers[c].map((v) => v + 0.4 * rng.normal()))), rows: labels.length, dim } };
-  };
-  const tr = make(20), te = make(6);
-  const item = (i: number, c: number): Item => ({ item_id: `toy/${i}`, image_path: null, class_id: c, class_name: names[c], caption: names[c], group: null, split: "all", source: "toy" });
-  const corpus: CaptionCorpus = {
-    config: { ...CAPTIONS_EMBEDDED.corpus, vision: "toy", captionSets: ["toy"], emoji: null },
-    identity: { toy: `grid ${Math.random()}` },
-    split: null,
-    train: { items: tr.labels.map((c, i) => item(i, c)), images: tr.images, captions: tr.labels.map((c) => names[c]), textsOf: tr.labels.map((_, i) => [i]) },
-    retrieval: { items: [], images: { data: new Float32Array(0), rows: 0, dim }, captions: [], textsOf: [] },
-  };
-  const task: ZeroShotTask = { name: "toy", kind: "held-out images", items: [], images: te.images, classes: names, labels: te.labels };
+  const { corpus, task } = toyCaptionWorld({ seed: 11, classes: 8, dim: 12, perClass: 20, testPerClass: 6, shades: 3, retrieval: false });
   return { splitSeed, corpus, tasks: [task] };
 }
 

@@ -15,9 +15,9 @@ import { CAPTIONS_EMBEDDED, PROBING_NOTEBOOK_EMBEDDED, seedsFromEnv } from "../l
 import { captionRuns, runLabel, runSplits } from "../lib/experiments/caption_runs.ts";
 import { classesPerSplit } from "../lib/report/format.ts";
 import { splitClasses } from "../lib/data/splits.ts";
-import { seededRandom } from "../lib/runtime/random.ts";
 import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import type { Item } from "../lib/data/items.ts";
+import { toyCaptionWorld } from "./fixtures/toy_captions.ts";
 
 await selectTfBackend();
 
@@ -59,31 +59,9 @@ Deno.test("promptsFor fills every template for every class", () => {
   assert.deepEqual(p, [["a cat.", "an icon of a cat."], ["a red apple.", "an icon of a red apple."]]);
 });
 
-/**
- * A toy caption world: 12 classes, each image a noisy view of its class's random vector, each caption
- * two words naming the class. The LiT-style bag of words learns the words from the pairs alone.
- */
+/** A toy caption world of 12 classes with held-out retrieval pairs (`tests/fixtures/toy_captions.ts`). */
 function toyCorpus(): { corpus: CaptionCorpus; task: ZeroShotTask } {
-  const rng = seededRandom(5);
-  const nClasses = 12, dim = 16, per = 30;
-  const centers = Array.from({ length: nClasses }, () => Array.from({ length: dim }, () => rng.normal()));
-  const draw = (c: number) => centers[c].map((v) => v + 0.4 * rng.normal());
-  const names = Array.from({ length: nClasses }, (_, c) => `thing${c} shade${c % 4}`);
-  const make = (n: number) => {
-    const labels = Array.from({ length: n * nClasses }, (_, i) => i % nClasses);
-    return { labels, images: { data: Float32Array.from(labels.flatMap(draw)), rows: labels.length, dim } };
-  };
-  const tr = make(per), te = make(10);
-  const item = (i: number, c: number): Item => ({ item_id: `toy/${i}`, image_path: null, class_id: c, class_name: names[c], caption: names[c], group: null, split: "all", source: "toy" });
-  const corpus: CaptionCorpus = {
-    config: { ...CAPTIONS_EMBEDDED.corpus, vision: "toy", captionSets: ["toy"], emoji: null },
-    identity: { toy: `v1 ${Math.random()}` },
-    split: null,
-    train: { items: tr.labels.map((c, i) => item(i, c)), images: tr.images, captions: tr.labels.map((c) => names[c]), textsOf: tr.labels.map((_, i) => [i]) },
-    retrieval: { items: te.labels.slice(0, nClasses).map((c, i) => item(i, c)), images: { data: te.images.data.slice(0, nClasses * dim), rows: nClasses, dim }, captions: names, textsOf: names.map((_, i) => [i]) },
-  };
-  const task: ZeroShotTask = { name: "toy", kind: "held-out images", items: [], images: te.images, classes: names, labels: te.labels };
-  return { corpus, task };
+  return toyCaptionWorld({ seed: 5, classes: 12, dim: 16, perClass: 30, testPerClass: 10, shades: 4, retrieval: true });
 }
 
 Deno.test("captionModel learns a toy caption world, above chance; the second call loads it from the cache", async () => {
