@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import "@tensorflow/tfjs-backend-wasm";
 import { trainProjection, type TrainConfig, type TrainResult } from "../lib/train/trainer.ts";
-import { groupRuns, type TrainJob, trainProjections } from "../lib/train/batched.ts";
+import { groupRuns, runsPerBatch, type TrainJob, trainProjections } from "../lib/train/batched.ts";
 import { batchedOnnxEngine } from "../lib/train/batched_engine.ts";
 import { createProjection } from "../lib/train/projection.ts";
 import { PAPER_LOGIT_SCALE } from "../lib/train/losses.ts";
@@ -101,6 +101,15 @@ Deno.test("batched training: runs of different shapes are grouped by shape, a TF
 Deno.test("grouping: runs of one key together in first-seen order, cut at the batch limit; null keys alone", () => {
   assert.deepEqual(groupRuns(["a", "b", "a", null, "a", "b"], 2), [[3], [0, 2], [4], [1, 5]]);
   assert.deepEqual(groupRuns([], 4), []);
+});
+
+Deno.test("runs per batch: on the CPU a batch's weights stay near 16 MB, on a GPU up to 64M parameters; at least 1, at most the limit", () => {
+  assert.equal(runsPerBatch(512 * 1792, "cpu"), 4); // the embedded probe
+  assert.equal(runsPerBatch(512 * 1024 + 1024 * 1024 + 1024 * 1792, "cpu"), 1); // the embedded caption MLP
+  assert.equal(runsPerBatch(512 * 1792, "cuda"), 16);
+  assert.equal(runsPerBatch(512 * 1792, "webgpu", 3), 3);
+  assert.equal(runsPerBatch(4096 * 4096 * 3 + 4096 * 2048, "cuda"), 1); // the paper's MLP: one run, never none
+  assert.equal(runsPerBatch(1000, "cpu", 5), 5);
 });
 
 Deno.test("the batched engine rejects runs of different shapes and micro-batches of different sizes, naming them", async () => {

@@ -40,7 +40,7 @@ export interface TrainManyOptions {
   /** One bar over all runs, counted in optimiser steps (each run's `maxSteps`); a bar of the caller's, or a sink (default "auto"). */
   progress?: Progress | ProgressSink | false;
   label?: string;
-  /** At most this many runs in one batch (default: as many as fit 64M parameters, at most 16: their activations stay a few hundred MB). */
+  /** At most this many runs in one batch (default: {@link runsPerBatch}). */
   maxRunsPerBatch?: number;
   /** Called with each result as its run finishes (in finishing order; awaited before training goes on). */
   onResult?: (index: number, result: TrainResult) => void | Promise<void>;
@@ -57,6 +57,27 @@ export function batchShape(cfg: TrainConfig, dims: { text: number; image: number
     accumulation: cfg.accumulation,
     device,
   });
+}
+
+/**
+ * How many runs of `parameters` parameters each train as one batch on `device`, at most `max`. On a GPU,
+ * as many as fit 64M parameters (their activations stay a few hundred MB). On the CPU, as many as fit 4M
+ * parameters (16 MB of weights, as much again of gradients): a batch's weights, gradients and optimiser
+ * state then stay in the processor's cache between the step graph and the optimiser step. Stacking more
+ * is slower there, not faster: 10 probing runs of 512 -> 1792 (0.9M parameters) as one batch took 1.6x
+ * the time of the same runs one at a time, in batches of 4 about 0.9x (`deno task bench training`, the
+ * grid row, 2 cores). Pure.
+ *
+ * @example
+ * ```ts
+ * import { runsPerBatch } from "./batched.ts";
+ * runsPerBatch(512 * 1792 + 1792, "cpu");   // 4
+ * runsPerBatch(512 * 1792 + 1792, "cuda");  // 16
+ * ```
+ */
+export function runsPerBatch(parameters: number, device: OnnxDevice, max = 16): number {
+  const budget = device === "cpu" ? 4e6 : 64e6;
+  return Math.max(1, Math.min(max, Math.floor(budget / parameters)));
 }
 
 /** Group run indices by key, in first-seen order; groups larger than `max` are cut into consecutive parts. Pure. */
@@ -105,7 +126,7 @@ export async function trainProjections(jobs: readonly TrainJob[], opts: TrainMan
         await done(group[0], r);
         continue;
       }
-      const size = perRun(group[0]), fit = Math.max(1, Math.floor(64e6 / size));
+      const fit = runsPerBatch(perRun(group[0]), await resolveDevice(cfgs[group[0]].device), opts.maxRunsPerBatch);
       for (let s = 0; s < group.length; s += fit) {
         await trainBatch(group.slice(s, s + fit), jobs, cfgs, plans as RunPlan[], bar, done);
       }
