@@ -9,7 +9,8 @@
  * reproduce's extraction time, which `deno task extract` prints itself.
  *
  * With `--jobs N` the notebooks run as `deno task reproduce --jobs N` runs them: chains of notebooks that
- * share cached work, up to N side by side, each notebook with cores / N onnxruntime threads; the file then
+ * share cached work, up to N side by side, each notebook with the cores shared among the chains still
+ * running when it starts; the file then
  * holds the wall time of the whole run beside each notebook's.
  *
  *   deno task bench reproduce            # every notebook, one after another
@@ -21,7 +22,7 @@ import { projectPaths } from "../lib/runtime/paths.ts";
 import { writeJsonAtomic } from "../lib/runtime/atomic.ts";
 import { table } from "../lib/report/display.ts";
 import { readSummary, summaryPath } from "../lib/report/summary.ts";
-import { jobsArg, notebookChains } from "./reproduce.ts";
+import { jobsArg, notebookChains, runChains } from "./reproduce.ts";
 
 /** One notebook's time from an empty training cache. */
 export interface ReproduceRow {
@@ -61,20 +62,14 @@ export async function benchReproduce(notebooks: string[], jobs = 1): Promise<{ r
     .filter((e) => e.isFile && e.name.endsWith(".ipynb")).map((e) => e.name.replace(/\.ipynb$/, "")).sort();
   const work = join(paths.outputs, "bench", "reproduce-run");
   await benchCache(paths.cache, join(work, "cache"));
-  const threads = Deno.env.get("SHARELOCK_ORT_THREADS") ?? String(Math.max(1, Math.floor(navigator.hardwareConcurrency / jobs)));
-  const env = {
-    SHARELOCK_CACHE_DIR: join(work, "cache"), SHARELOCK_OUTPUTS_DIR: join(work, "outputs"),
-    ...(jobs > 1 ? { SHARELOCK_ORT_THREADS: threads } : {}),
-  };
+  const env = { SHARELOCK_CACHE_DIR: join(work, "cache"), SHARELOCK_OUTPUTS_DIR: join(work, "outputs") };
   // the chains are spread by the times of the last real run, as `deno task reproduce --jobs` spreads them
   const chains = notebookChains(names, jobs, await readSummary(summaryPath(paths.outputs)));
   const byName = new Map<string, ReproduceRow>(), t0 = performance.now();
-  await Promise.all(chains.map(async (chain) => {
-    for (const nb of chain) {
-      console.error(`[bench reproduce] ${nb} from an empty training cache ...`);
-      byName.set(nb, await timeNotebook(nb, env));
-    }
-  }));
+  await runChains(chains, navigator.hardwareConcurrency, Deno.env.get("SHARELOCK_ORT_THREADS"), async (nb, threads) => {
+    console.error(`[bench reproduce] ${nb} from an empty training cache${chains.length > 1 ? `, ${threads} onnxruntime thread(s)` : ""} ...`);
+    byName.set(nb, await timeNotebook(nb, chains.length > 1 ? { ...env, SHARELOCK_ORT_THREADS: threads } : env));
+  });
   const wallSeconds = Math.round((performance.now() - t0) / 100) / 10, rows = names.map((n) => byName.get(n)!);
   const path = join(paths.outputs, "bench", "reproduce.json");
   await writeJsonAtomic(path, {

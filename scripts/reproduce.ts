@@ -5,7 +5,8 @@
  * since the last run. `deno task report NOTEBOOK...` does the same for the named notebooks only (they
  * extract what they need themselves); `--no-extract` skips the extraction stage; `--jobs N` runs up to N
  * chains of notebooks side by side (notebooks that share cached work stay in one chain, in order; each
- * chain's onnxruntime sessions get cores / N threads unless `SHARELOCK_ORT_THREADS` says). A run of every notebook
+ * notebook's onnxruntime sessions share the cores with the chains still running when it starts, unless
+ * `SHARELOCK_ORT_THREADS` says). A run of every notebook
  * ends by publishing its key figures (`scripts/results.ts`: results/summary.json, the README's results
  * table, docs/results.md) and, when every notebook passed, the executed notebooks themselves into
  * `notebooks/` (`scripts/publish_notebooks.ts`); `report` leaves them as they are.
@@ -56,6 +57,37 @@ export function notebookChains(names: readonly string[], jobs: number, last: Sum
     lanes.reduce((min, lane) => (cost(lane) < cost(min) ? lane : min)).push(...chain);
   }
   return lanes.map((lane) => lane.sort());
+}
+
+/**
+ * Run `chains` side by side, the notebooks of each in order. Each notebook starts with the onnxruntime
+ * threads `setting` names (`SHARELOCK_ORT_THREADS`), else with the cores shared among the chains still
+ * running at its start: when a chain ends, the notebooks that start after it get its cores too. Every
+ * chain runs to its end or to its first failure; then the first failure is thrown.
+ *
+ * @example
+ * ```ts
+ * await runChains([["01_a", "02_b"], ["03_c"]], 2, undefined, async (name, threads) => {
+ *   console.log(`${name} with ${threads} thread(s)`);
+ * });
+ * ```
+ */
+export async function runChains(
+  chains: readonly (readonly string[])[],
+  cores: number,
+  setting: string | undefined,
+  run: (name: string, threads: string) => Promise<void>,
+): Promise<void> {
+  let running = chains.length;
+  const settled = await Promise.allSettled(chains.map(async (chain) => {
+    try {
+      for (const name of chain) await run(name, setting ?? String(Math.max(1, Math.floor(cores / running))));
+    } finally {
+      running--;
+    }
+  }));
+  const broken = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (broken) throw broken.reason;
 }
 
 /** `--jobs N` (or `--jobs=N`, default 1) and the other arguments; a bad N stops the command. Pure. */
@@ -124,8 +156,9 @@ async function main() {
 
   const outDir = join(paths.outputs, "reports");
   const chains = notebookChains(notebooks.map((nb) => basename(nb, ".ipynb")), jobs, before);
-  const threads = Deno.env.get("SHARELOCK_ORT_THREADS") ?? String(Math.max(1, Math.floor(navigator.hardwareConcurrency / jobs)));
-  console.error(`Running ${notebooks.length} notebook(s)${jobs > 1 ? ` as ${chains.length} chains side by side (${chains.map((c) => c.join(" -> ")).join("; ")}), ${threads} onnxruntime thread(s) each` : ""}; reports go to ${outDir}`);
+  const cores = navigator.hardwareConcurrency, threadSetting = Deno.env.get("SHARELOCK_ORT_THREADS");
+  const sharing = threadSetting ? `${threadSetting} onnxruntime thread(s) each` : `the ${cores} cores shared among the chains still running`;
+  console.error(`Running ${notebooks.length} notebook(s)${chains.length > 1 ? ` as ${chains.length} chains side by side (${chains.map((c) => c.join(" -> ")).join("; ")}), ${sharing}` : ""}; reports go to ${outDir}`);
   const byName = new Map<string, NotebookResult>();
   const running = new Map<string, { abort: AbortController; run?: Promise<unknown>; failed: (error: string) => Promise<unknown> }>();
   let stopping = false;
@@ -141,7 +174,7 @@ async function main() {
   };
   const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, stop(s)] as const);
   for (const [s, h] of handlers) Deno.addSignalListener(s, h);
-  const runOne = async (nb: string) => {
+  const runOne = async (nb: string, threads: string) => {
     const name = basename(nb, ".ipynb"), t0 = performance.now(), abort = new AbortController();
     // a run that does not finish (the runner fails, Ctrl-C, SIGTERM, its terminal closing) leaves the last successful figures
     const failed = (error: string) =>
@@ -149,7 +182,7 @@ async function main() {
     const entry: { abort: AbortController; run?: Promise<NotebookResult[]>; failed: typeof failed } = { abort, failed };
     running.set(name, entry);
     await clearFigures(name, summaryFile);
-    entry.run = runNotebooks([nb], { outDir, ...env, env: jobs > 1 ? { SHARELOCK_ORT_THREADS: threads } : undefined, signal: abort.signal });
+    entry.run = runNotebooks([nb], { outDir, ...env, env: chains.length > 1 ? { SHARELOCK_ORT_THREADS: threads } : undefined, signal: abort.signal });
     let r;
     try {
       [r] = await entry.run;
@@ -172,11 +205,7 @@ async function main() {
   const pathOf = new Map(notebooks.map((nb) => [basename(nb, ".ipynb"), nb]));
   try {
     // a chain whose runner breaks stops; the others finish first, then the error is reported
-    const settled = await Promise.allSettled(chains.map(async (chain) => {
-      for (const name of chain) await runOne(pathOf.get(name)!);
-    }));
-    const broken = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (broken) throw broken.reason;
+    await runChains(chains, cores, threadSetting, (name, threads) => runOne(pathOf.get(name)!, threads));
   } finally {
     for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
   }

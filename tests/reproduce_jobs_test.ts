@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { jobsArg, notebookChains } from "../scripts/reproduce.ts";
+import { jobsArg, notebookChains, runChains } from "../scripts/reproduce.ts";
 import type { Summary } from "../lib/report/summary.ts";
 
 const NAMES = ["00_setup", "01_zero_shot_probing", "02_language", "03_sharelock", "04_multi", "05_comp", "06_choice", "07_ablations", "08_leaderboard"];
@@ -38,4 +38,32 @@ Deno.test("--jobs is read in both forms and a bad value stops the command", () =
   assert.throws(() => jobsArg(["--jobs", "0"]), /--jobs wants a whole number/);
   assert.throws(() => jobsArg(["--jobs"]), /--jobs wants a whole number/);
   assert.throws(() => jobsArg(["--jobs=two"]), /got "two"/);
+});
+
+Deno.test("chains side by side share the cores; a notebook that starts after a chain ended gets its cores too", async () => {
+  const threads: Record<string, string> = {}, order: string[] = [];
+  let shortDone!: () => void;
+  const shortEnded = new Promise<void>((r) => (shortDone = r));
+  await runChains([["01_a", "02_b"], ["03_c"]], 4, undefined, async (name, t) => {
+    threads[name] = t;
+    if (name === "01_a") await shortEnded; // 01 is still running when 03's chain ends
+    if (name === "03_c") setTimeout(shortDone, 0);
+    order.push(name);
+  });
+  assert.deepEqual(threads, { "01_a": "2", "03_c": "2", "02_b": "4" });
+  assert.deepEqual(order, ["03_c", "01_a", "02_b"]);
+});
+
+Deno.test("chains: SHARELOCK_ORT_THREADS fixes every notebook's threads; a failing chain stops, the others finish, then its error is thrown", async () => {
+  const ran: string[] = [];
+  await assert.rejects(
+    runChains([["01_a", "02_b"], ["03_c", "04_d"]], 2, "3", async (name, t) => {
+      assert.equal(t, "3");
+      await new Promise((r) => setTimeout(r, name === "03_c" ? 5 : 0));
+      if (name === "01_a") throw new Error("01_a failed");
+      ran.push(name);
+    }),
+    /01_a failed/,
+  );
+  assert.deepEqual(ran, ["03_c", "04_d"]);
 });
