@@ -160,7 +160,7 @@ export async function batchedOnnxEngine(
         const run = runs[r];
         specs.forEach((s, j) => {
           const gd = (out[`d${s.name}`].data as Float32Array).subarray(k * s.size, (k + 1) * s.size), acc = run.grads[j];
-          if (!run.accumulated) acc.set(gd); // the first micro-batch after an update: 0 + g is g
+          if (!run.accumulated) run.grads[j] = gd; // the first micro-batch after an update: 0 + g is g (the output is this step's own)
           else for (let e = 0; e < s.size; e++) acc[e] += gd[e];
         });
         run.accumulated = true;
