@@ -20,6 +20,7 @@ import { asRowSource, type RowSource } from "../store/rows.ts";
 import { cacheKey } from "../core/hash.ts";
 import { type HistoryRow, resolveTrainConfig, trainProjection, type TrainConfig, type TrainResult } from "../train/trainer.ts";
 import { type TrainJob, trainProjections } from "../train/batched.ts";
+import { resolveDevice } from "../runtime/onnx_device.ts";
 import { announcePlan } from "../train/grid_plan.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 import type { Projection } from "../train/projection.ts";
@@ -153,8 +154,9 @@ export type CaptionModelJob = CaptionModelOptions & { corpus: CaptionCorpus };
 /**
  * {@link captionModel} for a grid, under the same keys and files: stored models are loaded, the others
  * train together (`trainProjections`: runs of one shape as one batch, each equal to its run alone, in
- * batches of at most `chunk` runs, default 16, so that the features of a few runs are in memory at a
- * time) and are stored as they finish. Before training it says what it will do (`announcePlan`: models
+ * parts of at most `chunk` runs, so that the features of a few runs are in memory at a time: by default
+ * 4 on the CPU, where a batch holds at most 4 runs of a caption model anyway, and 16 on a GPU; the
+ * LiT-style tower's bag-of-words features of a whole corpus take about 1 GB a run) and are stored as they finish. Before training it says what it will do (`announcePlan`: models
  * stored, models to train, the time at the measured speed). `onModel` gets each model as it is ready (cached ones first), in
  * that order; a caller that evaluates and disposes there holds one model at a time. One progress bar
  * over all models, in training steps (a cached model counts its steps at once). Returns the models in
@@ -187,7 +189,7 @@ export async function captionModels(
       bar?.tick(steps[i], "cached");
       await opts.onModel?.(i, stored);
     }
-    const chunk = opts.chunk ?? 16;
+    const chunk = opts.chunk ?? (await resolveDevice(resolveTrainConfig(jobs[0]?.train).device) === "cpu" ? 4 : 16);
     for (let s = 0; s < misses.length; s += chunk) {
       const part = misses.slice(s, s + chunk), trainJobs: TrainJob[] = [];
       for (const i of part) trainJobs.push(await trainingJob(jobs[i].corpus, jobs[i], plans[i]));
