@@ -2,8 +2,8 @@
  * The batched-grid row of `deno task bench training`: notebook 01's grid in miniature, 10 probing runs
  * (5 splits x 2 seeds, each split its own data) of the linear 512 -> 1792 probe at the embedded
  * settings (`EMBEDDED_PROBING`, batch 256), trained one at a time (`trainProjection`) and batched
- * (`trainProjections`, in batches of `runsPerBatch` runs: 4 of the probe on the CPU), on synthetic features of the embedded shapes (3,400 images, 1,200 classes with 8
- * texts each). Every run takes the same number of steps (no early stop), so both sides do the same work;
+ * (`trainProjections`, in batches of `runsPerBatch` runs: 4 of the probe on the CPU), on synthetic
+ * features of the embedded shapes (3,400 images, 1,200 classes with 8 texts each). Every run takes the same number of steps (no early stop), so both sides do the same work;
  * GFLOP/s count the whole grid's step FLOPs (validation not counted). `mlp`: the same grid of the
  * embedded caption model (`EMBEDDED_CAPTIONS_TRAIN`: 512 -> 1024 -> 1024 -> 1792, BatchNorm, dropout).
  *

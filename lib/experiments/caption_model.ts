@@ -156,8 +156,9 @@ export type CaptionModelJob = CaptionModelOptions & { corpus: CaptionCorpus };
  * train together (`trainProjections`: runs of one shape as one batch, each equal to its run alone, in
  * parts of at most `chunk` runs, so that the features of a few runs are in memory at a time: by default
  * 4 on the CPU, where a batch holds at most 4 runs of a caption model anyway, and 16 on a GPU; the
- * LiT-style tower's bag-of-words features of a whole corpus take about 1 GB a run) and are stored as they finish. Before training it says what it will do (`announcePlan`: models
- * stored, models to train, the time at the measured speed). `onModel` gets each model as it is ready (cached ones first), in
+ * LiT-style tower's bag-of-words features of a whole corpus take about 1 GB a run) and are stored as
+ * they finish. Before training it says what it will do (`announcePlan`: models stored, models to train,
+ * the time at the measured speed). `onModel` gets each model as it is ready (cached ones first), in
  * that order; a caller that evaluates and disposes there holds one model at a time. One progress bar
  * over all models, in training steps (a cached model counts its steps at once). Returns the models in
  * job order.
