@@ -67,8 +67,8 @@ export async function benchReproduce(notebooks: string[], jobs = 1): Promise<{ r
   const chains = notebookChains(names, jobs, await readSummary(summaryPath(paths.outputs)));
   const byName = new Map<string, ReproduceRow>(), t0 = performance.now();
   await runChains(chains, navigator.hardwareConcurrency, Deno.env.get("SHARELOCK_ORT_THREADS"), async (nb, threads) => {
-    console.error(`[bench reproduce] ${nb} from an empty training cache${chains.length > 1 ? `, ${threads} onnxruntime thread(s)` : ""} ...`);
-    byName.set(nb, await timeNotebook(nb, chains.length > 1 ? { ...env, SHARELOCK_ORT_THREADS: threads } : env));
+    console.error(`[bench reproduce] ${nb} from an empty training cache${threads ? `, ${threads} onnxruntime thread(s)` : ""} ...`);
+    byName.set(nb, await timeNotebook(nb, threads ? { ...env, SHARELOCK_ORT_THREADS: threads } : env));
   });
   const wallSeconds = Math.round((performance.now() - t0) / 100) / 10, rows = names.map((n) => byName.get(n)!);
   const path = join(paths.outputs, "bench", "reproduce.json");

@@ -60,10 +60,12 @@ export function notebookChains(names: readonly string[], jobs: number, last: Sum
 }
 
 /**
- * Run `chains` side by side, the notebooks of each in order. Each notebook starts with the onnxruntime
- * threads `setting` names (`SHARELOCK_ORT_THREADS`), else with the cores shared among the chains still
- * running at its start: when a chain ends, the notebooks that start after it get its cores too. Every
- * chain runs to its end or to its first failure; then the first failure is thrown.
+ * Run `chains` side by side, the notebooks of each in order. With more than one chain, each notebook
+ * starts with the onnxruntime threads `setting` names (`SHARELOCK_ORT_THREADS`), else with the cores
+ * shared among the chains still running at its start: when a chain ends, the notebooks that start after
+ * it get its cores too. With one chain `threads` is undefined: the notebook keeps the environment's
+ * setting, or every core. Every chain runs to its end or to its first failure; then the first failure is
+ * thrown.
  *
  * @example
  * ```ts
@@ -76,12 +78,13 @@ export async function runChains(
   chains: readonly (readonly string[])[],
   cores: number,
   setting: string | undefined,
-  run: (name: string, threads: string) => Promise<void>,
+  run: (name: string, threads: string | undefined) => Promise<void>,
 ): Promise<void> {
   let running = chains.length;
+  const threads = () => (chains.length > 1 ? setting ?? String(Math.max(1, Math.floor(cores / running))) : undefined);
   const settled = await Promise.allSettled(chains.map(async (chain) => {
     try {
-      for (const name of chain) await run(name, setting ?? String(Math.max(1, Math.floor(cores / running))));
+      for (const name of chain) await run(name, threads());
     } finally {
       running--;
     }
@@ -174,7 +177,7 @@ async function main() {
   };
   const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, stop(s)] as const);
   for (const [s, h] of handlers) Deno.addSignalListener(s, h);
-  const runOne = async (nb: string, threads: string) => {
+  const runOne = async (nb: string, threads: string | undefined) => {
     const name = basename(nb, ".ipynb"), t0 = performance.now(), abort = new AbortController();
     // a run that does not finish (the runner fails, Ctrl-C, SIGTERM, its terminal closing) leaves the last successful figures
     const failed = (error: string) =>
@@ -182,7 +185,7 @@ async function main() {
     const entry: { abort: AbortController; run?: Promise<NotebookResult[]>; failed: typeof failed } = { abort, failed };
     running.set(name, entry);
     await clearFigures(name, summaryFile);
-    entry.run = runNotebooks([nb], { outDir, ...env, env: chains.length > 1 ? { SHARELOCK_ORT_THREADS: threads } : undefined, signal: abort.signal });
+    entry.run = runNotebooks([nb], { outDir, ...env, env: threads ? { SHARELOCK_ORT_THREADS: threads } : undefined, signal: abort.signal });
     let r;
     try {
       [r] = await entry.run;

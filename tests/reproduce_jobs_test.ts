@@ -41,7 +41,7 @@ Deno.test("--jobs is read in both forms and a bad value stops the command", () =
 });
 
 Deno.test("chains side by side share the cores; a notebook that starts after a chain ended gets its cores too", async () => {
-  const threads: Record<string, string> = {}, order: string[] = [];
+  const threads: Record<string, string | undefined> = {}, order: string[] = [];
   let shortDone!: () => void;
   const shortEnded = new Promise<void>((r) => (shortDone = r));
   await runChains([["01_a", "02_b"], ["03_c"]], 4, undefined, async (name, t) => {
@@ -66,4 +66,11 @@ Deno.test("chains: SHARELOCK_ORT_THREADS fixes every notebook's threads; a faili
     /01_a failed/,
   );
   assert.deepEqual(ran, ["03_c", "04_d"]);
+});
+
+Deno.test("chains: one chain leaves the threads to the environment (undefined), with or without a setting", async () => {
+  const seen: (string | undefined)[] = [];
+  await runChains([["01_a", "02_b"]], 4, undefined, async (_, t) => void seen.push(t));
+  await runChains([["01_a"]], 4, "3", async (_, t) => void seen.push(t));
+  assert.deepEqual(seen, [undefined, undefined, undefined]);
 });

@@ -106,10 +106,11 @@ export async function trainProjections(jobs: readonly TrainJob[], opts: TrainMan
     await opts.onResult?.(i, r);
   };
   try {
-    const plans: (RunPlan | null)[] = [], keys: (string | null)[] = [];
+    const plans: (RunPlan | null)[] = [], keys: (string | null)[] = [], devices: OnnxDevice[] = [];
     for (const [i, job] of jobs.entries()) {
       const cfg = cfgs[i];
       const device = await resolveDevice(cfg.device);
+      devices.push(device);
       const batchable = chooseEngine(cfg.engine, { tfBackend: tf.getBackend(), visionProjection: !!cfg.visionProjection, device }) === "onnx";
       const plan = batchable ? planRun(job.data, cfg) : null;
       plans.push(plan);
@@ -126,7 +127,7 @@ export async function trainProjections(jobs: readonly TrainJob[], opts: TrainMan
         await done(group[0], r);
         continue;
       }
-      const fit = runsPerBatch(perRun(group[0]), await resolveDevice(cfgs[group[0]].device), opts.maxRunsPerBatch);
+      const fit = runsPerBatch(perRun(group[0]), devices[group[0]], opts.maxRunsPerBatch);
       for (let s = 0; s < group.length; s += fit) {
         await trainBatch(group.slice(s, s + fit), jobs, cfgs, plans as RunPlan[], bar, done);
       }
