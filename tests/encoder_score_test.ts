@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type EncoderSource, problemsByName, scoreEncoders, scoreLanguageEncoder } from "../lib/experiments/encoder_score.ts";
 import { compareEncoderScores, describeRanking, rankByRuns, rankEncoders } from "../lib/experiments/leaderboard.ts";
-import { type ProbingContext, type ProbingResult, probingRun } from "../lib/experiments/probing.ts";
+import { type ProbingContext, type ProbingResult, probingRuns } from "../lib/experiments/probing.ts";
 import type { ClassificationMetrics } from "../lib/eval/metrics.ts";
 import { pairedComparison } from "../lib/stats/paired.ts";
 import { loadWordNet } from "../lib/data/wordnet.ts";
@@ -57,9 +57,14 @@ Deno.test("scoreEncoders on a toy world: good > noisy > bad, separated; a model 
     const enc = encoders[name];
     return enc ? Promise.resolve(enc) : Promise.reject(new Error(`no toy encoder "${name}"\nsecond line`));
   };
+  const grids: string[] = [];
   const source: EncoderSource = {
     open,
-    probe: async (c, name, o) => probingRun(c, { text: await open(name), ...o }),
+    // the runs as one grid (probingRuns batches runs of a shape), as the registry's source trains them
+    probeRuns: async (runs, label) => {
+      grids.push(label);
+      return probingRuns(await Promise.all(runs.map(async ({ name, ...run }) => ({ ...run, text: await open(name) }))));
+    },
     problems: (_c, names) => Promise.resolve(Object.fromEntries(names.filter((n) => n.startsWith("hf:")).map((n) => [n, "not downloaded (fix: place it)"]))),
   };
   const steps: string[] = [];
@@ -71,8 +76,10 @@ Deno.test("scoreEncoders on a toy world: good > noisy > bad, separated; a model 
   assert.equal(failed["hf:example-org/not-downloaded"], "not downloaded (fix: place it)");
   assert.equal(failed.broken, 'failed while scoring: no toy encoder "broken"');
   assert.ok(!opened.includes("hf:example-org/not-downloaded"), "a model the preflight rejects is never opened");
-  // three runs, capability, alignment for each scored encoder
-  assert.equal(steps.filter((s) => s.startsWith("good ")).length, 5);
+  // capability and alignment for each scored encoder; the runs as one grid of every encoder, which fails
+  // ("broken" cannot open), then each encoder's grid on its own
+  assert.deepEqual(steps.filter((s) => s.startsWith("good ")), ["good capability", "good alignment"]);
+  assert.deepEqual(grids, ["probing runs of 4 encoders", "bad: 3 probing runs", "good: 3 probing runs", "broken: 3 probing runs", "noisy: 3 probing runs"]);
 
   const scores = rows.flatMap((r) => (r.ok ? [r.score] : []));
   const by = Object.fromEntries(scores.map((s) => [s.name, s]));
@@ -104,8 +111,8 @@ Deno.test("scoreLanguageEncoder over several splits: runs are splits x seeds, wi
   const value = (split: number, seed: number) => 0.1 * split + 0.01 * seed;
   const source: EncoderSource = {
     open: (name) => Promise.resolve(encoders[name]),
-    probe: (c, name, o) => Promise.resolve({ text: name, representation: o.representation, seed: o.seed, unseen: metrics(value(c.split.seed, o.seed)), seen: metrics(1),
-      styleShift: metrics(value(c.split.seed, o.seed) / 2), unseenClasses: 10, trainSeconds: 0, steps: 0, cached: false } satisfies ProbingResult),
+    probeRuns: (runs) => Promise.resolve(runs.map((o) => ({ text: o.name, representation: o.representation, seed: o.seed, unseen: metrics(value(o.ctx.split.seed, o.seed)), seen: metrics(1),
+      styleShift: metrics(value(o.ctx.split.seed, o.seed) / 2), unseenClasses: 10, trainSeconds: 0, steps: 0, cached: false } satisfies ProbingResult))),
     problems: () => Promise.resolve({}),
   };
   const opts = { seeds: [0, 1, 2], wordnet: await loadWordNet(), capabilityItems: 20, alignment: { k: 3, resamples: 10 }, source };

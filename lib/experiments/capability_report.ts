@@ -1,7 +1,7 @@
 /**
  * Notebooks 02 and 08: every language encoder scored on notebook 01's protocol (visual generalization
- * over splits x seeds, text-only capability, training-free alignment) with one progress bar
- * ({@link scoreEncoderList}), as flat typed rows ({@link capabilityRows}); the correlations with their
+ * over splits x seeds, text-only capability, training-free alignment; every encoder's runs trained as one
+ * batched grid after its plan, {@link scoreEncoderList}), as flat typed rows ({@link capabilityRows}); the correlations with their
  * table lines; notebook 02's controlled skip-gram ladder, figures and finding.
  *
  * @example
@@ -40,7 +40,8 @@ export interface ScoringSpec {
 
 /** Score every encoder (cached probing runs are read); an encoder that cannot run comes back with its reason. */
 export async function scoreEncoderList(contexts: readonly ProbingContext[], encoders: readonly string[], spec: ScoringSpec): Promise<EncoderRow[]> {
-  const bar = progress(encoders.length * (contexts.length * spec.seeds.length + 2), spec.label ?? "encoders: probing runs, capability, alignment");
+  // the probing runs have their own plan and progress bar (one grid of every encoder's runs)
+  const bar = progress(encoders.length * 2, spec.label ?? "encoders: capability, alignment");
   const entries = await scoreEncoders(contexts, encoders, {
     seeds: spec.seeds, wordnet: await loadWordNet(), ledger: spec.ledger, train: { ...spec.train, progress: false },
     capabilityItems: spec.capabilityItems, alignment: spec.alignment, onStep: (what) => bar.tick(1, what),

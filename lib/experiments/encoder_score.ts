@@ -26,7 +26,7 @@ import { languageEncoder } from "../encoders/registry.ts";
 import type { TrainConfig } from "../train/trainer.ts";
 import { meanInterval } from "../stats/intervals.ts";
 import type { AlignmentReport } from "../stats/alignment.ts";
-import { cachedProbingRun, type ProbingContext, type ProbingResult, type Representation } from "./probing.ts";
+import { cachedProbingRuns, type ProbingContext, type ProbingResult, type Representation } from "./probing.ts";
 import { preflight } from "./preflight.ts";
 import { capabilityScore } from "./language_tasks.ts";
 import { classAlignment } from "./class_alignment.ts";
@@ -58,21 +58,32 @@ export interface EncoderScore {
   alignment: AlignmentReport;
 }
 
-/** Where encoders come from: opening one, one probing run, and what stops a list of names from loading. */
+/** One probing run asked of an {@link EncoderSource}: a split, a language encoder by name, a seed. */
+export interface ProbeRequest {
+  ctx: ProbingContext;
+  name: string;
+  seed: number;
+  representation: Representation;
+  train?: Partial<TrainConfig>;
+}
+
+/** Where encoders come from: opening one, probing runs, and what stops a list of names from loading. */
 export interface EncoderSource {
   open(name: string): Promise<LanguageEncoder>;
-  probe(ctx: ProbingContext, name: string, opts: { seed: number; representation: Representation; train?: Partial<TrainConfig> }): Promise<ProbingResult>;
+  /** The runs' results in request order (`label`: what a plan and progress bar call them). */
+  probeRuns(runs: readonly ProbeRequest[], label: string): Promise<ProbingResult[]>;
   /** Names that cannot load, each with its reason (absent: it loads). */
   problems(ctx: ProbingContext, names: readonly string[]): Promise<Record<string, string>>;
 }
 
 /**
- * The registry (names and `hf:` ids): cached probing runs, and the preflight (with the model doctor for
- * `hf:` models) for what cannot load.
+ * The registry (names and `hf:` ids): cached probing runs, the uncached ones trained as one batched grid
+ * after its plan (runs cached, runs to train, time at the measured speed), and the preflight (with the
+ * model doctor for `hf:` models) for what cannot load.
  */
 export const REGISTRY_ENCODERS: EncoderSource = {
   open: (name) => languageEncoder(name),
-  probe: (ctx, name, opts) => cachedProbingRun(ctx, { text: name, ...opts }),
+  probeRuns: (runs, label) => cachedProbingRuns(runs.map(({ name, ...run }) => ({ ...run, text: name })), { label }),
   problems: async (ctx, names) => {
     const lines = await preflight({ datasets: [], vision: ctx.vision, language: [...names] });
     return problemsByName(lines, names);
@@ -106,7 +117,7 @@ export interface EncoderScoreOptions {
   alignment?: { k?: number; resamples?: number; seed?: number };
   /** Default: {@link REGISTRY_ENCODERS}. */
   source?: EncoderSource;
-  /** Called after each step (a probing run, the capability score, the alignment), e.g. to tick a progress bar. */
+  /** Called after each encoder's capability score and alignment (the runs have their own plan and progress), e.g. to tick a progress bar. */
   onStep?: (what: string) => void;
   /** Counts each probing run as cached or trained now (the notebook's `cacheLedger()`). */
   ledger?: CacheLedger;
@@ -123,38 +134,47 @@ function runSummary(perRun: Record<string, number>): VisualScore {
   return { mean: s.mean, ci: s.ci, perRun };
 }
 
-/**
- * Probe over the seeds on each context (one context per seen / unseen split: runs are keyed
- * `split<S>/seed<N>`), then score capability and alignment (on the first context's unseen classes).
- * Multi-style contexts also give the style shift: the unseen classes in the held-out style, per run.
- */
-export async function scoreLanguageEncoder(ctx: ProbingContext | readonly ProbingContext[], name: string, opts: EncoderScoreOptions): Promise<EncoderScore> {
-  const contexts = isContext(ctx) ? [ctx] : ctx;
+/** An encoder's runs: every context (one per seen / unseen split) crossed with every seed; throws on a split seed given twice. Pure. */
+function probeRequests(contexts: readonly ProbingContext[], name: string, opts: EncoderScoreOptions): ProbeRequest[] {
   if (!contexts.length) throw new Error(`scoreLanguageEncoder(${name}): no probing context`);
+  const splits = contexts.map((c) => c.split.seed), twice = splits.find((s, i) => splits.indexOf(s) !== i);
+  if (twice !== undefined) throw new Error(`scoreLanguageEncoder(${name}): two contexts have split seed ${twice}`);
+  return contexts.flatMap((ctx) => opts.seeds.map((seed) => ({ ctx, name, seed, representation: opts.representation ?? "templates", train: opts.train })));
+}
+
+/** Capability and alignment of an encoder whose runs are done; the visual scores from the runs (keyed `split<S>/seed<N>`). */
+async function scoreProbed(name: string, runs: readonly ProbeRequest[], results: readonly ProbingResult[], opts: EncoderScoreOptions): Promise<EncoderScore> {
   const source = opts.source ?? REGISTRY_ENCODERS;
   const perRun: Record<string, number> = {}, shifted: Record<string, number> = {};
-  for (const c of contexts) {
-    for (const seed of opts.seeds) {
-      const run = `split${c.split.seed}/seed${seed}`;
-      if (run in perRun) throw new Error(`scoreLanguageEncoder(${name}): two contexts have split seed ${c.split.seed}`);
-      const r = await source.probe(c, name, { representation: opts.representation ?? "templates", seed, train: opts.train });
-      opts.ledger?.count(r);
-      perRun[run] = r.unseen.meanPerClassRecall;
-      if (r.styleShift) shifted[run] = r.styleShift.meanPerClassRecall;
-      opts.onStep?.(`${name} split ${c.split.seed} seed ${seed}`);
-    }
+  for (const [k, r] of results.entries()) {
+    opts.ledger?.count(r);
+    const run = `split${runs[k].ctx.split.seed}/seed${runs[k].seed}`;
+    perRun[run] = r.unseen.meanPerClassRecall;
+    if (r.styleShift) shifted[run] = r.styleShift.meanPerClassRecall;
   }
-  const enc = await source.open(name);
+  const ctx = runs[0].ctx, enc = await source.open(name);
   try {
     const capability = await capabilityScore(enc, opts.wordnet, { n: opts.capabilityItems ?? 1000 });
     opts.onStep?.(`${name} capability`);
-    const alignment = await classAlignment(contexts[0], enc, { classes: contexts[0].unseenClasses, ...opts.alignment });
+    const alignment = await classAlignment(ctx, enc, { classes: ctx.unseenClasses, ...opts.alignment });
     opts.onStep?.(`${name} alignment`);
     const styleShift = Object.keys(shifted).length === Object.keys(perRun).length ? runSummary(shifted) : undefined;
     return { name, dim: enc.identity.dim, visual: runSummary(perRun), ...(styleShift ? { styleShift } : {}), capability, alignment };
   } finally {
     enc.dispose();
   }
+}
+
+/**
+ * Probe over the seeds on each context (one context per seen / unseen split: runs are keyed
+ * `split<S>/seed<N>`; the source trains them as one grid), then score capability and alignment (on the
+ * first context's unseen classes). Multi-style contexts also give the style shift: the unseen classes in
+ * the held-out style, per run.
+ */
+export async function scoreLanguageEncoder(ctx: ProbingContext | readonly ProbingContext[], name: string, opts: EncoderScoreOptions): Promise<EncoderScore> {
+  const runs = probeRequests(isContext(ctx) ? [ctx] : ctx, name, opts);
+  const results = await (opts.source ?? REGISTRY_ENCODERS).probeRuns(runs, `${name}: ${runs.length} probing runs`);
+  return scoreProbed(name, runs, results, opts);
 }
 
 /** One leaderboard entry: scored, or why not. */
@@ -165,19 +185,46 @@ export type EncoderRow = { name: string; ok: true; score: EncoderScore } | { nam
  * fails while scoring becomes a row with the error's first line. Never throws for one model's fault.
  */
 export async function scoreEncoders(ctx: ProbingContext | readonly ProbingContext[], names: readonly string[], opts: EncoderScoreOptions): Promise<EncoderRow[]> {
-  const source = opts.source ?? REGISTRY_ENCODERS;
-  const problems = await source.problems(isContext(ctx) ? ctx : ctx[0], names);
+  const source = opts.source ?? REGISTRY_ENCODERS, contexts = isContext(ctx) ? [ctx] : ctx;
+  const problems = await source.problems(contexts[0], names);
+  const failed = new Map<string, string>(Object.entries(problems));
+  const fail = (name: string, err: unknown) => failed.set(name, `failed while scoring: ${(err as Error).message.split("\n")[0]}`);
+  const runs = new Map<string, ProbeRequest[]>();
+  for (const name of names.filter((n) => !failed.has(n))) {
+    try {
+      runs.set(name, probeRequests(contexts, name, opts));
+    } catch (err) {
+      fail(name, err);
+    }
+  }
+  // every encoder's runs as one grid (one plan, runs of a shape batched); should a run fail, each encoder
+  // on its own, so that the failure is its row's reason (the runs done meanwhile are cached)
+  const results = new Map<string, ProbingResult[]>();
+  const all = [...runs.values()].flat();
+  const joint = all.length ? await source.probeRuns(all, `probing runs of ${runs.size} encoders`).catch(() => undefined) : [];
+  let k = 0;
+  for (const [name, own] of runs) {
+    if (joint) results.set(name, joint.slice(k, k += own.length));
+    else {
+      try {
+        results.set(name, await source.probeRuns(own, `${name}: ${own.length} probing runs`));
+      } catch (err) {
+        fail(name, err);
+      }
+    }
+  }
   const rows: EncoderRow[] = [];
   for (const name of names) {
-    if (problems[name]) {
-      rows.push({ name, ok: false, reason: problems[name] });
-      continue;
+    const done = results.get(name);
+    if (done) {
+      try {
+        rows.push({ name, ok: true, score: await scoreProbed(name, runs.get(name)!, done, { ...opts, source }) });
+        continue;
+      } catch (err) {
+        fail(name, err);
+      }
     }
-    try {
-      rows.push({ name, ok: true, score: await scoreLanguageEncoder(ctx, name, { ...opts, source }) });
-    } catch (err) {
-      rows.push({ name, ok: false, reason: `failed while scoring: ${(err as Error).message.split("\n")[0]}` });
-    }
+    rows.push({ name, ok: false, reason: failed.get(name)! });
   }
   return rows;
 }
