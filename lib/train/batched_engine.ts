@@ -127,9 +127,11 @@ export async function batchedOnnxEngine(
     });
     return feeds;
   };
+  // one run's batch is fed as it is (no copy); several are stacked
+  const joined = (parts: readonly Float32Array[], size: number) => (parts.length === 1 && parts[0].length === size ? parts[0] : stack(parts, size));
   const inputs = (feeds: Record<string, ort.Tensor>, batches: readonly { img: Float32Array; txt: Float32Array }[], rows: number, scale: number) => {
-    feeds.img = new ort.Tensor("float32", stack(batches.map((b) => b.img), rows * dims[L]), [batches.length, rows, dims[L]]);
-    feeds.txt = new ort.Tensor("float32", stack(batches.map((b) => b.txt), rows * dims[0]), [batches.length, rows, dims[0]]);
+    feeds.img = new ort.Tensor("float32", joined(batches.map((b) => b.img), rows * dims[L]), [batches.length, rows, dims[L]]);
+    feeds.txt = new ort.Tensor("float32", joined(batches.map((b) => b.txt), rows * dims[0]), [batches.length, rows, dims[0]]);
     feeds.gscale = new ort.Tensor("float32", Float32Array.of(scale), [1]);
     return feeds;
   };
