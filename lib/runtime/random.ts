@@ -7,7 +7,6 @@
  * const rng = seededRandom(42);
  * rng.next();          // uniform in [0, 1)
  * rng.normal();        // standard normal
- * rng.uniforms(new Float64Array(4));   // the next 4 of next()
  * shuffle([1, 2, 3], rng);
  * ```
  */
@@ -20,8 +19,6 @@ export interface Rng {
   int(n: number): number;
   /** Standard normal (Box-Muller). */
   normal(): number;
-  /** Fill `out` with the stream's next `out.length` uniforms (as many `next()` calls, in one loop); returns `out`. */
-  uniforms(out: Float64Array): Float64Array;
 }
 
 /** Hash a string to a 32-bit seed (FNV-1a). Pure. */
@@ -47,19 +44,6 @@ export function seededRandom(seed: number | string): Rng {
   };
   return {
     next,
-    uniforms(out) {
-      // next() inlined: dropout masks draw hundreds of thousands of these per step
-      let s = a;
-      for (let i = 0; i < out.length; i++) {
-        s = (s + 0x6d2b79f5) >>> 0;
-        let t = s;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      }
-      a = s;
-      return out;
-    },
     int: (n) => Math.floor(next() * n),
     normal() {
       if (spare !== null) {

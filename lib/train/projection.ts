@@ -71,8 +71,8 @@ export function transposeMatrix(data: Float32Array, rows: number, cols: number):
  * their masks here, in layer order, so that they see the same masks for the same seed.
  */
 export function dropoutMask(rng: Rng, size: number, rate: number): Float32Array {
-  const keep = 1 - rate, kept = 1 / keep, mask = new Float32Array(size), u = rng.uniforms(new Float64Array(size));
-  for (let i = 0; i < size; i++) mask[i] = u[i] < keep ? kept : 0;
+  const keep = 1 - rate, kept = 1 / keep, mask = new Float32Array(size);
+  for (let i = 0; i < size; i++) mask[i] = rng.next() < keep ? kept : 0;
   return mask;
 }
 

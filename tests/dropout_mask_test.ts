@@ -2,15 +2,6 @@ import assert from "node:assert/strict";
 import { seededRandom } from "../lib/runtime/random.ts";
 import { dropoutMask } from "../lib/train/projection.ts";
 
-Deno.test("uniforms draws the stream's next values: the same numbers as next(), and the stream goes on from there", () => {
-  const one = seededRandom(7), bulk = seededRandom(7);
-  const expected = Array.from({ length: 1000 }, () => one.next());
-  assert.deepEqual(Array.from(bulk.uniforms(new Float64Array(1000))), expected);
-  assert.equal(bulk.next(), one.next());
-  assert.equal(bulk.normal(), one.normal());
-  assert.deepEqual(Array.from(bulk.uniforms(new Float64Array(3))), [one.next(), one.next(), one.next()]);
-});
-
 Deno.test("dropoutMask: a unit is kept (scaled by 1 / keep) exactly when its draw is under keep", () => {
   const draws = seededRandom("mask"), mask = dropoutMask(seededRandom("mask"), 5000, 0.2);
   for (let i = 0; i < mask.length; i++) assert.equal(mask[i], draws.next() < 0.8 ? Math.fround(1 / 0.8) : 0, `unit ${i}`);
