@@ -17,7 +17,7 @@ import { type Matrix, selectRows } from "../core/matrix.ts";
 import { asRowSource, type RowSource } from "../store/rows.ts";
 import { textFeatures } from "../features.ts";
 import { classify, type ClassificationTask } from "../eval/evaluate.ts";
-import { projectionMethod } from "../eval/methods.ts";
+import { featureRows, projectionMethod } from "../eval/methods.ts";
 import { flattenClassTexts } from "../eval/classifier.ts";
 import { type PairData, resolveTrainConfig, trainProjection, type TrainConfig, type TrainResult } from "../train/trainer.ts";
 import { trainProjections } from "../train/batched.ts";
@@ -93,14 +93,22 @@ async function prepareRun(job: ProbingJob, shared = new Map<string, Promise<Matr
 /** Evaluate a trained run on the unseen classes (and seen ones, and the held-out style); disposes the projection. */
 async function evaluateRun(job: ProbingJob, prep: Awaited<ReturnType<typeof prepareRun>>, run: TrainResult): Promise<ProbingResult> {
   const { ctx, representation } = job, { enc, seen, unseen } = prep;
-  const method = projectionMethod(methodLabel(enc.identity.name), enc, run.projection);
+  const tasks = {
+    unseen: probingTask(ctx, representation, unseen, "unseen classes"),
+    seen: probingTask(ctx, representation, seen, "seen classes"),
+    styleShift: ctx.heldOut ? probingTask(ctx, representation, unseen, `unseen classes in ${ctx.heldOut.style}`, ctx.heldOut) : undefined,
+  };
+  // every task's class texts read from the encoder once; each task projects its own rows, in its own order
+  const texts = [...new Set([tasks.unseen, tasks.seen].flatMap((t) => t.classTexts.flat()))];
+  const features = featureRows(texts, await textFeatures(texts, enc, { progress: false }));
+  const method = projectionMethod(methodLabel(enc.identity.name), enc, run.projection, { features });
   const result: ProbingResult = {
     text: enc.identity.name,
     representation,
     seed: job.seed,
-    unseen: await classify(method, probingTask(ctx, representation, unseen, "unseen classes")),
-    seen: await classify(method, probingTask(ctx, representation, seen, "seen classes")),
-    styleShift: ctx.heldOut ? await classify(method, probingTask(ctx, representation, unseen, `unseen classes in ${ctx.heldOut.style}`, ctx.heldOut)) : undefined,
+    unseen: await classify(method, tasks.unseen),
+    seen: await classify(method, tasks.seen),
+    styleShift: tasks.styleShift ? await classify(method, tasks.styleShift) : undefined,
     unseenClasses: unseen.length,
     trainSeconds: run.seconds,
     steps: run.steps,
