@@ -46,7 +46,6 @@ export function projectionMethod(
   };
 }
 
-
 /**
  * The rows of `features` (row i: `texts[i]`'s features) for any texts among `texts`, in the order asked:
  * texts embedded once, read by several tasks. Throws naming a text that is not there.

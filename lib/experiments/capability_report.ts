@@ -1,8 +1,9 @@
 /**
  * Notebooks 02 and 08: every language encoder scored on notebook 01's protocol (visual generalization
- * over splits x seeds, text-only capability, training-free alignment; every encoder's runs trained as one
- * batched grid after its plan, {@link scoreEncoderList}), as flat typed rows ({@link capabilityRows}); the correlations with their
- * table lines; notebook 02's controlled skip-gram ladder, figures and finding.
+ * over splits x seeds, text-only capability, training-free alignment) by {@link scoreEncoderList}, which
+ * trains every encoder's probing runs as one batched grid after its plan; flat typed rows
+ * ({@link capabilityRows}); the correlations with their table lines; notebook 02's controlled skip-gram
+ * ladder, figures and finding.
  *
  * @example
  * ```ts
