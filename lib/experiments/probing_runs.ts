@@ -81,34 +81,38 @@ async function prepareRun(job: ProbingJob, shared = new Map<string, Promise<Matr
   const images: RowSource = { rows: trainIdx.length, dim: all.dim, read: (idx) => all.read(Array.from(idx, (i) => trainIdx[i])) };
   const textKey = `${JSON.stringify(enc.identity)}\n${seenT.texts.join("\n")}`;
   if (!shared.has(textKey)) shared.set(textKey, textFeatures(seenT.texts, enc, { progress: false }));
+  const seenFeatures = await shared.get(textKey)!;
   const data: PairData<RowSource | Matrix> = {
     images,
-    texts: await shared.get(textKey)!,
+    texts: seenFeatures,
     textsOf: trainIdx.map((i) => rowsOfClass.get(ctx.items[i].class_name)!),
   };
   const config: Partial<TrainConfig> = { seed: job.seed, label: `${enc.identity.name} / ${job.representation} / seed ${job.seed}`, ...job.train };
-  return { enc, seen, unseen, data, config };
+  // the seen classes' text features serve training and the seen-class evaluation
+  return { enc, seen, unseen, data, config, seenTexts: featureRows(seenT.texts, seenFeatures) };
 }
 
 /** Evaluate a trained run on the unseen classes (and seen ones, and the held-out style); disposes the projection. */
 async function evaluateRun(job: ProbingJob, prep: Awaited<ReturnType<typeof prepareRun>>, run: TrainResult): Promise<ProbingResult> {
-  const { ctx, representation } = job, { enc, seen, unseen } = prep;
+  const { ctx, representation } = job, { enc, seen, unseen } = prep, label = methodLabel(enc.identity.name);
   const tasks = {
     unseen: probingTask(ctx, representation, unseen, "unseen classes"),
     seen: probingTask(ctx, representation, seen, "seen classes"),
     styleShift: ctx.heldOut ? probingTask(ctx, representation, unseen, `unseen classes in ${ctx.heldOut.style}`, ctx.heldOut) : undefined,
   };
-  // every task's class texts read from the encoder once; each task projects its own rows, in its own order
-  const texts = [...new Set([tasks.unseen, tasks.seen].flatMap((t) => t.classTexts.flat()))];
-  const features = featureRows(texts, await textFeatures(texts, enc, { progress: false }));
-  const method = projectionMethod(methodLabel(enc.identity.name), enc, run.projection, { features });
+  // the seen classes' texts were read for training; the unseen ones are read once for both of their tasks.
+  // Each task projects its own rows, in its own order.
+  const unseenTexts = [...new Set(tasks.unseen.classTexts.flat())];
+  const unseenFeatures = featureRows(unseenTexts, await textFeatures(unseenTexts, enc, { progress: false }));
+  const seenMethod = projectionMethod(label, enc, run.projection, { features: prep.seenTexts });
+  const unseenMethod = projectionMethod(label, enc, run.projection, { features: unseenFeatures });
   const result: ProbingResult = {
     text: enc.identity.name,
     representation,
     seed: job.seed,
-    unseen: await classify(method, tasks.unseen),
-    seen: await classify(method, tasks.seen),
-    styleShift: tasks.styleShift ? await classify(method, tasks.styleShift) : undefined,
+    unseen: await classify(unseenMethod, tasks.unseen),
+    seen: await classify(seenMethod, tasks.seen),
+    styleShift: tasks.styleShift ? await classify(unseenMethod, tasks.styleShift) : undefined,
     unseenClasses: unseen.length,
     trainSeconds: run.seconds,
     steps: run.steps,
