@@ -27,6 +27,8 @@ import { planRun, type RunPlan, weightedValLoss } from "./run_plan.ts";
 import { layerDims } from "./step_graph.ts";
 import { batchedOnnxEngine, type BatchedEngine } from "./batched_engine.ts";
 import { rateKey, recordRate } from "./rates.ts";
+import { isSparseText } from "./sparse_input.ts";
+import { asRowSource } from "../store/rows.ts";
 import { type HistoryRow, type PairData, PROBING_DEFAULTS, type TrainConfig, trainProjection, type TrainResult } from "./trainer.ts";
 
 /** One run of a grid: its pairs and its (partial) training config. */
@@ -46,9 +48,10 @@ export interface TrainManyOptions {
   onResult?: (index: number, result: TrainResult) => void | Promise<void>;
 }
 
-/** What runs of one batch share. Pure. */
-export function batchShape(cfg: TrainConfig, dims: { text: number; image: number }, batch: number, device: OnnxDevice): string {
+/** What runs of one batch share (`sparseText`: whether their texts take the sparse first layer). Pure. */
+export function batchShape(cfg: TrainConfig, dims: { text: number; image: number }, batch: number, device: OnnxDevice, sparseText = false): string {
   return JSON.stringify({
+    sparseText,
     projection: projectionDefaults({ ...cfg.projection, inDim: dims.text, outDim: dims.image }),
     batch,
     loss: cfg.loss,
@@ -106,7 +109,7 @@ export async function trainProjections(jobs: readonly TrainJob[], opts: TrainMan
     await opts.onResult?.(i, r);
   };
   try {
-    const plans: (RunPlan | null)[] = [], keys: (string | null)[] = [], devices: OnnxDevice[] = [];
+    const plans: (RunPlan | null)[] = [], keys: (string | null)[] = [], devices: OnnxDevice[] = [], sparseOf: boolean[] = [];
     for (const [i, job] of jobs.entries()) {
       const cfg = cfgs[i];
       const device = await resolveDevice(cfg.device);
@@ -114,7 +117,9 @@ export async function trainProjections(jobs: readonly TrainJob[], opts: TrainMan
       const batchable = chooseEngine(cfg.engine, { tfBackend: tf.getBackend(), visionProjection: !!cfg.visionProjection, device }) === "onnx";
       const plan = batchable ? planRun(job.data, cfg) : null;
       plans.push(plan);
-      keys.push(plan ? batchShape(cfg, { text: job.data.texts.dim, image: job.data.images.dim }, plan.batch, device) : null);
+      const sparse = plan !== null && isSparseText(asRowSource(job.data.texts));
+      sparseOf.push(sparse);
+      keys.push(plan ? batchShape(cfg, { text: job.data.texts.dim, image: job.data.images.dim }, plan.batch, device, sparse) : null);
     }
     const perRun = (i: number) => {
       const d = layerDims({ ...cfgs[i].projection, inDim: jobs[i].data.texts.dim, outDim: jobs[i].data.images.dim });
@@ -129,7 +134,7 @@ export async function trainProjections(jobs: readonly TrainJob[], opts: TrainMan
       }
       const fit = runsPerBatch(perRun(group[0]), devices[group[0]], opts.maxRunsPerBatch);
       for (let s = 0; s < group.length; s += fit) {
-        await trainBatch(group.slice(s, s + fit), jobs, cfgs, plans as RunPlan[], bar, done);
+        await trainBatch(group.slice(s, s + fit), jobs, cfgs, plans as RunPlan[], sparseOf[group[0]], bar, done);
       }
     }
   } finally {
@@ -144,6 +149,7 @@ async function trainBatch(
   jobs: readonly TrainJob[],
   cfgs: readonly TrainConfig[],
   plans: readonly RunPlan[],
+  sparseInput: boolean,
   bar: Progress | undefined,
   done: (i: number, r: TrainResult) => Promise<void>,
 ): Promise<void> {
@@ -154,7 +160,7 @@ async function trainBatch(
     lr: cfgs[i].lr,
     weightDecay: cfgs[i].weightDecay,
     decay: cfgs[i].decay,
-  })), { device: c0.device });
+  })), { device: c0.device, sparseInput });
   idx.forEach((_, k) => (plans[idx[k]].best.state = engine.snapshot(k)));
   const planOf = (k: number) => plans[idx[k]];
   let runSteps = 0;

@@ -4,7 +4,8 @@
  * accumulation, BatchNorm running statistics, clipping and Adam state kept apart (`adamStep` on the run's
  * slices). A run that is done leaves the batch (`retire`): the stacked arrays are packed again without
  * it, so later steps compute only the runs still training. The one-run onnx engine (`onnxEngine`) is
- * this engine with one run.
+ * this engine with one run. With `sparseInput` (texts such as bags of words, `sparse_input.ts`) each
+ * run's first layer is computed from its rows' non-zero entries outside the graph, forward and backward.
  *
  * @example
  * ```ts
@@ -24,6 +25,7 @@ import { dropoutMask, type Projection, transposeMatrix, type Weights } from "./p
 import { type AdamConfig, type AdamState, adamState, adamStep } from "./optim.ts";
 import { type GraphLoss, layerDims } from "./step_graph.ts";
 import { batchedStepGraph } from "./batched_graph.ts";
+import { sparseBackward, sparseForward, type SparseRows, sparseRows } from "./sparse_input.ts";
 import { type DeviceRequest, type OnnxDevice, ortSessionOptions, resolveDevice } from "../runtime/onnx_device.ts";
 
 /** One run's micro-batch for {@link BatchedEngine.accumulate}. */
@@ -69,6 +71,16 @@ interface RunState {
   accumulated: boolean;
   stats: { mean: Float32Array; variance: Float32Array }[];
   adam: AdamState;
+  /** With sparse inputs: the rows of the first layer's gradient written since it was last cleared. */
+  touched: Int32Array[];
+}
+
+/** Options of {@link batchedOnnxEngine}. */
+export interface BatchedEngineOptions {
+  device?: DeviceRequest;
+  threads?: number;
+  /** Compute the first layer from the texts' non-zero entries (`sparse_input.ts`); default false. */
+  sparseInput?: boolean;
 }
 
 /** Build the batched onnx engine over projections of one configuration (each run starts from its projection's weights). */
@@ -76,7 +88,7 @@ export async function batchedOnnxEngine(
   projections: readonly Projection[],
   loss: GraphLoss,
   opts: readonly AdamConfig[],
-  engineOpts: { device?: DeviceRequest; threads?: number } = {},
+  engineOpts: BatchedEngineOptions = {},
 ): Promise<BatchedEngine> {
   if (!projections.length) throw new Error("batchedOnnxEngine: no runs");
   const cfg = projections[0].config;
@@ -108,11 +120,14 @@ export async function batchedOnnxEngine(
     const stats = hasBn
       ? Array.from({ length: L - 1 }, (_, i) => ({ mean: w[`layers.${i}.bn.running_mean`].data.slice(), variance: w[`layers.${i}.bn.running_var`].data.slice() }))
       : [];
-    return { params, grads: specs.map((s) => new Float32Array(s.size)), accumulated: false, stats, adam: adamState(specs.map((s) => s.size)) };
+    return { params, grads: specs.map((s) => new Float32Array(s.size)), accumulated: false, stats, adam: adamState(specs.map((s) => s.size)), touched: [] };
   });
+  const sparse = engineOpts.sparseInput === true;
   const options = ortSessionOptions(device, { threads: engineOpts.threads });
-  const train = await ort.InferenceSession.create(batchedStepGraph(cfg, loss, "train"), options);
-  const evaluate = await ort.InferenceSession.create(batchedStepGraph(cfg, loss, "eval"), options);
+  const train = await ort.InferenceSession.create(batchedStepGraph(cfg, loss, "train", { sparseInput: sparse }), options);
+  const evaluate = await ort.InferenceSession.create(batchedStepGraph(cfg, loss, "eval", { sparseInput: sparse }), options);
+  // with sparse inputs, W0 and b0 (specs 0 and 1) stay out of the graph
+  const graphSpecs = sparse ? specs.slice(2) : specs;
   const stack = (parts: readonly Float32Array[], size: number): Float32Array => {
     const out = new Float32Array(parts.length * size);
     parts.forEach((p, k) => out.set(p, k * size));
@@ -122,6 +137,7 @@ export async function batchedOnnxEngine(
     const all = which.length === active.length && which.every((r, k) => active[k] === r);
     const feeds: Record<string, ort.Tensor> = {};
     specs.forEach((s, k) => {
+      if (sparse && k < 2) return;
       const data = all ? stacked[k] : stack(which.map((r) => runs[r].params[k]), s.size);
       feeds[s.name] = new ort.Tensor("float32", data, [which.length, ...s.shape]);
     });
@@ -129,9 +145,19 @@ export async function batchedOnnxEngine(
   };
   // one run's batch is fed as it is (no copy); several are stacked
   const joined = (parts: readonly Float32Array[], size: number) => (parts.length === 1 && parts[0].length === size ? parts[0] : stack(parts, size));
+  // the first layer of sparse inputs, run by run: `pre0` for the graph, and the rows to take its gradient from
+  const sparseFirst = (which: readonly number[], batches: readonly { txt: Float32Array }[], rows: number) => {
+    const H = dims[1], pre = new Float32Array(which.length * rows * H);
+    const xs = batches.map((b, k) => {
+      const x = sparseRows(b.txt, rows, dims[0]);
+      sparseForward(x, runs[which[k]].params[0], runs[which[k]].params[1], H, pre.subarray(k * rows * H, (k + 1) * rows * H));
+      return x;
+    });
+    return { pre: new ort.Tensor("float32", pre, [which.length, rows, H]), xs };
+  };
   const inputs = (feeds: Record<string, ort.Tensor>, batches: readonly { img: Float32Array; txt: Float32Array }[], rows: number, scale: number) => {
     feeds.img = new ort.Tensor("float32", joined(batches.map((b) => b.img), rows * dims[L]), [batches.length, rows, dims[L]]);
-    feeds.txt = new ort.Tensor("float32", joined(batches.map((b) => b.txt), rows * dims[0]), [batches.length, rows, dims[0]]);
+    if (!sparse) feeds.txt = new ort.Tensor("float32", joined(batches.map((b) => b.txt), rows * dims[0]), [batches.length, rows, dims[0]]);
     feeds.gscale = new ort.Tensor("float32", Float32Array.of(scale), [1]);
     return feeds;
   };
@@ -149,6 +175,8 @@ export async function batchedOnnxEngine(
       if (batches.length !== active.length) throw new Error(`batched engine: ${active.length} active runs but ${batches.length} batches`);
       const rows = rowsOf(batches);
       const feeds = inputs(paramFeeds(active), batches, rows, scale);
+      let xs: SparseRows[] = [];
+      if (sparse) ({ pre: feeds.pre0, xs } = sparseFirst(active, batches, rows));
       if (dropout) {
         for (let i = 0; i < L - 1; i++) {
           // per run, the same draws in the same order as the one-run engine (layer by layer from the run's stream)
@@ -160,7 +188,18 @@ export async function batchedOnnxEngine(
       const out = await train.run(feeds);
       active.forEach((r, k) => {
         const run = runs[r];
-        specs.forEach((s, j) => {
+        if (sparse) {
+          if (!run.accumulated) {
+            const dW = run.grads[0], H = dims[1];
+            for (const list of run.touched) for (const i of list) dW.fill(0, i * H, (i + 1) * H);
+            run.touched = [];
+            run.grads[1].fill(0);
+          }
+          const d = (out.dpre0.data as Float32Array).subarray(k * rows * dims[1], (k + 1) * rows * dims[1]);
+          run.touched.push(sparseBackward(xs[k], d, dims[1], run.grads[0], run.grads[1]));
+        }
+        graphSpecs.forEach((s) => {
+          const j = specs.indexOf(s);
           const gd = (out[`d${s.name}`].data as Float32Array).subarray(k * s.size, (k + 1) * s.size), acc = run.grads[j];
           if (!run.accumulated) run.grads[j] = gd; // the first micro-batch after an update: 0 + g is g (the output is this step's own)
           else for (let e = 0; e < s.size; e++) acc[e] += gd[e];
@@ -189,6 +228,7 @@ export async function batchedOnnxEngine(
     },
     async evalLoss(which, batches, rows) {
       const feeds = inputs(paramFeeds(which), batches, rows, 1);
+      if (sparse) feeds.pre0 = sparseFirst(which, batches, rows).pre;
       for (let i = 0; hasBn && i < L - 1; i++) {
         const H = dims[i + 1];
         feeds[`rm${i}`] = new ort.Tensor("float32", stack(which.map((r) => runs[r].stats[i].mean), H), [which.length, 1, H]);

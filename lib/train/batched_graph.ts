@@ -14,6 +14,10 @@
  * Outputs (training): `loss` [R], `dW{i}` [R, in, out], `db{i}`, `dg{i}`, `dbe{i}` and the batch
  * statistics `mean{i}`, `var{i}` (all [R, 1, n]). Evaluation: `loss` [R].
  *
+ * With `sparseInput` the first layer's product is computed outside the graph (`sparse_input.ts`): the
+ * graph takes its result `pre0` [R, B, hidden or out] instead of `txt`, `W0` and `b0`, and returns its
+ * gradient `dpre0` [R, B, hidden or out] instead of `dW0` and `db0`.
+ *
  * @example
  * ```ts
  * import { batchedStepGraph } from "./batched_graph.ts";
@@ -27,12 +31,13 @@ import { projectionDefaults, type ProjectionConfig } from "./projection.ts";
 import { type GraphLoss, layerDims } from "./step_graph.ts";
 
 /** Build the batched training or evaluation graph (the run count R is a free dimension). */
-export function batchedStepGraph(config: ProjectionConfig, loss: GraphLoss, mode: "train" | "eval"): Uint8Array {
+export function batchedStepGraph(config: ProjectionConfig, loss: GraphLoss, mode: "train" | "eval", opts: { sparseInput?: boolean } = {}): Uint8Array {
   const cfg = projectionDefaults(config);
   const dims = layerDims(cfg);
   const L = dims.length - 1;
   const g = new GraphBuilder();
-  const txt = g.input("txt", "float32", ["runs", "batch", dims[0]]);
+  const sparse = opts.sparseInput === true;
+  const txt = sparse ? "" : g.input("txt", "float32", ["runs", "batch", dims[0]]);
   const img = g.input("img", "float32", ["runs", "batch", dims[L]]);
   const gscale = g.input("gscale", "float32", [1]);
   const featAxis = g.const([2], "int64");
@@ -53,8 +58,9 @@ export function batchedStepGraph(config: ProjectionConfig, loss: GraphLoss, mode
   const saved: { h: string; y?: string; xhat?: string; inv?: string; mask?: string }[] = [];
   let h = txt;
   for (let i = 0; i < L; i++) {
-    const W = g.input(`W${i}`, "float32", ["runs", dims[i], dims[i + 1]]), b = g.input(`b${i}`, "float32", ["runs", 1, dims[i + 1]]);
-    const a = g.op("Add", [g.op("MatMul", [h, W]), b]);
+    const a = sparse && i === 0
+      ? g.input("pre0", "float32", ["runs", "batch", dims[1]])
+      : g.op("Add", [g.op("MatMul", [h, g.input(`W${i}`, "float32", ["runs", dims[i], dims[i + 1]])]), g.input(`b${i}`, "float32", ["runs", 1, dims[i + 1]])]);
     const rec: (typeof saved)[number] = { h };
     saved.push(rec);
     if (i === L - 1) {
@@ -139,6 +145,10 @@ export function batchedStepGraph(config: ProjectionConfig, loss: GraphLoss, mode
         const m2 = overBatch("ReduceMean", g.op("Mul", [dx, rec.xhat!]), `g${i}`);
         da = g.op("Mul", [g.op("Sub", [g.op("Sub", [dx, m1]), g.op("Mul", [rec.xhat!, m2])]), rec.inv!]);
       } else da = dy;
+    }
+    if (sparse && i === 0) {
+      g.output(da, "dpre0");
+      break;
     }
     g.output(g.op("MatMul", [T(rec.h), da]), `dW${i}`);
     g.output(overBatch("ReduceSum", da, `b${i}`), `db${i}`);

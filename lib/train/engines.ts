@@ -124,6 +124,8 @@ export interface OnnxEngineOptions {
   device?: DeviceRequest;
   /** CPU intra-op threads (default: every core). */
   threads?: number;
+  /** The texts are sparse (bags of words): the first layer is computed from their non-zero entries (`sparse_input.ts`). */
+  sparseInput?: boolean;
 }
 
 /**
@@ -145,7 +147,7 @@ export async function onnxEngine(text: Projection, loss: GraphLoss, opt: AdamCon
   };
 }
 
-/** Build the engine for a run; `device` as in {@link OnnxEngineOptions}. */
+/** Build the engine for a run; `device` and `sparseInput` as in {@link OnnxEngineOptions} (TF.js takes every input dense). */
 export async function createEngine(
   name: EngineName,
   text: Projection,
@@ -153,8 +155,9 @@ export async function createEngine(
   loss: GraphLoss,
   opt: AdamConfig,
   device?: DeviceRequest,
+  sparseInput = false,
 ): Promise<StepEngine> {
   const onDevice = name === "tfjs" && device === undefined ? undefined : await resolveDevice(device);
   const which = chooseEngine(name, { tfBackend: tf.getBackend(), visionProjection: !!vision, device: onDevice });
-  return which === "tfjs" ? tfjsEngine(text, vision, loss, opt) : await onnxEngine(text, loss, opt, { device: onDevice });
+  return which === "tfjs" ? tfjsEngine(text, vision, loss, opt) : await onnxEngine(text, loss, opt, { device: onDevice, sparseInput });
 }

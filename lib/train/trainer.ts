@@ -26,6 +26,8 @@ import type { RowSource } from "../store/rows.ts";
 import { createProjection, type Projection, type ProjectionConfig } from "./projection.ts";
 import { PAPER_LOGIT_SCALE, SIGLIP_BIAS } from "./losses.ts";
 import { checkPairs, planRun, validationSplit, weightedValLoss } from "./run_plan.ts";
+import { asRowSource } from "../store/rows.ts";
+import { isSparseText } from "./sparse_input.ts";
 import { progress, type ProgressSink } from "../runtime/progress.ts";
 
 /** Training pairs: image i is described by the text rows `textsOf[i]` (matrices, or row sources that stream). */
@@ -151,7 +153,7 @@ export async function trainProjection(data: PairData<Matrix | RowSource>, config
     lr: cfg.lr,
     weightDecay: cfg.weightDecay,
     decay: cfg.decay,
-  }, cfg.device);
+  }, cfg.device, isSparseText(asRowSource(data.texts)));
   const plan = planRun(data, cfg, engine.snapshot());
   const validate = async (): Promise<number> => {
     const chunks = plan.valChunks(), losses: number[] = [];
