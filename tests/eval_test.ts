@@ -5,6 +5,7 @@ import { classPrototypes, sentenceAveragedScores, zeroShotScores } from "../lib/
 import { retrievalRecall, winogroundScores } from "../lib/eval/retrieval.ts";
 import { normalizeRows, selectRows, similarity } from "../lib/eval/similarity.ts";
 import { asifScores } from "../lib/baselines/asif.ts";
+import { cosineSimilarityOnDevice } from "../lib/eval/similarity_on_device.ts";
 import { linearProbe } from "../lib/baselines/linear_probe.ts";
 import { trainProjection } from "../lib/train/trainer.ts";
 import { toyPairs } from "./fixtures/toy.ts";
@@ -40,6 +41,32 @@ Deno.test("zero-shot: template prototypes are normalised averages; sentence scor
   const avg = sentenceAveragedScores(M([[1, 0]]), texts, [0, 0, 1, 1], 2);
   assert.ok(Math.abs(avg[0] - 50) < 1e-3 && Math.abs(avg[1] - 100 * s / 2) < 1e-3);
   assert.throws(() => classPrototypes(texts, [0, 0, 0, 0], 2), /no text for class\(es\) 1/);
+});
+
+Deno.test("class prototypes equal the unit rows averaged and renormalised, bit for bit (no normalised copy)", () => {
+  const rng = (k: number) => Math.sin(k * 12.9898) * 43758.5453 % 1;
+  const texts: Matrix = { rows: 40, dim: 33, data: Float32Array.from({ length: 40 * 33 }, (_, k) => rng(k)) };
+  texts.data.fill(0, 5 * 33, 6 * 33); // a zero row stays zero
+  const classOf = Array.from({ length: 40 }, (_, r) => r % 7);
+  const unit = normalizeRows(texts), sum = new Float32Array(7 * 33);
+  for (let r = 0; r < 40; r++) for (let k = 0; k < 33; k++) sum[classOf[r] * 33 + k] += unit.data[r * 33 + k];
+  assert.deepEqual(classPrototypes(texts, classOf, 7).data, normalizeRows({ data: sum, rows: 7, dim: 33 }).data);
+});
+
+Deno.test("cosine similarities on the device equal TF.js's, in one chunk and in several; zero rows give 0; dimensions are checked", async () => {
+  const rng = (k: number) => Math.cos(k * 7.31) * 3;
+  const a: Matrix = { rows: 37, dim: 20, data: Float32Array.from({ length: 37 * 20 }, (_, k) => rng(k)) };
+  const b: Matrix = { rows: 11, dim: 20, data: Float32Array.from({ length: 11 * 20 }, (_, k) => rng(k + 999)) };
+  a.data.fill(0, 0, 20);
+  const reference = similarity(normalizeRows(a), normalizeRows(b));
+  for (const chunk of [undefined, 8]) {
+    const s = await cosineSimilarityOnDevice(a, b, { device: "cpu", chunk });
+    assert.equal(s.length, 37 * 11);
+    s.forEach((v, k) => assert.ok(Math.abs(v - reference[k]) < 1e-6, `chunk ${chunk}: [${k}] ${v} vs ${reference[k]}`));
+    assert.ok(s.slice(0, 11).every((v) => v === 0), "a zero row's similarities are 0");
+  }
+  assert.equal((await cosineSimilarityOnDevice({ rows: 0, dim: 20, data: new Float32Array(0) }, b, { device: "cpu" })).length, 0);
+  await assert.rejects(cosineSimilarityOnDevice(a, { rows: 1, dim: 3, data: new Float32Array(3) }, { device: "cpu" }), /20-d rows against 3-d rows/);
 });
 
 Deno.test("similarity helpers", () => {

@@ -12,6 +12,7 @@ import { hfTextEncoder, hfVisionEncoder } from "../lib/encoders/hf/hf.ts";
 import { createProjection } from "../lib/train/projection.ts";
 import { onnxEngine } from "../lib/train/engines.ts";
 import { projectOnDevice } from "../lib/train/project_on_device.ts";
+import { cosineSimilarityOnDevice } from "../lib/eval/similarity_on_device.ts";
 import { projectionMethod } from "../lib/eval/methods.ts";
 import { randomTextEncoder } from "../lib/encoders/text/random_text.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
@@ -125,6 +126,9 @@ test("webgpu: 20 training steps of the MLP (BatchNorm, dropout, accumulation) eq
   const [onCpu, onWebgpu] = await Promise.all(["cpu", "webgpu"].map((device) =>
     projectionMethod("ShareLock", encoder, wg.trained, { device: device as "cpu" | "webgpu" }).embedTexts(texts)));
   assert.ok(maxRelDiff(onWebgpu.data, onCpu.data) < 1e-4, "projectionMethod on webgpu vs cpu");
+  const images = { rows: 4, dim: cfg.outDim, data: img.slice(0, 4 * cfg.outDim) };
+  const [simCpu, simWebgpu] = await Promise.all(["cpu", "webgpu"].map((device) => cosineSimilarityOnDevice(images, onCpu, { device: device as "cpu" | "webgpu" })));
+  simCpu.forEach((v, k) => assert.ok(Math.abs(simWebgpu[k] - v) < 1e-5, `cosine similarity on webgpu vs cpu [${k}]`));
   cpu.trained.dispose();
   wg.trained.dispose();
 });

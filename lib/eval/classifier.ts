@@ -21,26 +21,35 @@
  */
 import { type Matrix, normalizeRows } from "../core/matrix.ts";
 
-/** Class prototypes: normalise rows, average per class, renormalise. Pure. */
+/**
+ * Class prototypes: normalise rows, average per class, renormalise. Each row is added as its unit row
+ * (`normalizeRows`' values, rounded to float32), without a normalised copy of the whole matrix. Pure.
+ */
 export function classPrototypes(textEmb: Matrix, classOf: ArrayLike<number>, nClasses: number): Matrix {
-  const unit = normalizeRows(textEmb);
-  const sum = new Float32Array(nClasses * unit.dim);
+  const { data, dim } = textEmb;
+  const sum = new Float32Array(nClasses * dim);
   const count = new Array(nClasses).fill(0);
-  for (let r = 0; r < unit.rows; r++) {
-    const c = classOf[r];
+  for (let r = 0; r < textEmb.rows; r++) {
+    const c = classOf[r], o = r * dim, to = c * dim;
     count[c]++;
-    for (let k = 0; k < unit.dim; k++) sum[c * unit.dim + k] += unit.data[r * unit.dim + k];
+    let s = 0;
+    for (let k = 0; k < dim; k++) s += data[o + k] ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let k = 0; k < dim; k++) sum[to + k] += Math.fround(data[o + k] * inv);
   }
   const empty = count.map((n, c) => (n ? -1 : c)).filter((c) => c >= 0);
   if (empty.length) throw new Error(`classPrototypes: no text for class(es) ${empty.slice(0, 5).join(", ")}`);
-  return normalizeRows({ data: sum, rows: nClasses, dim: unit.dim });
+  return normalizeRows({ data: sum, rows: nClasses, dim });
 }
 
 /** Texts into the space a method compares them with images in. */
 export type TextEmbedder = (texts: string[]) => Promise<Matrix>;
 
-/** Image-text similarity [images.rows x texts.rows] of a method. */
-export type SimilarityFn = (images: Matrix, texts: Matrix) => Float32Array;
+/** Image-text similarity [images.rows x texts.rows], computed at once. */
+export type SyncSimilarityFn = (images: Matrix, texts: Matrix) => Float32Array;
+
+/** Image-text similarity [images.rows x texts.rows] of a method, computed at once or on a device. */
+export type SimilarityFn = (images: Matrix, texts: Matrix) => Float32Array | Promise<Float32Array>;
 
 /** How a class's several texts become one score. */
 export type ClassAggregate = "prototype" | "mean-score";
@@ -80,8 +89,12 @@ export async function buildZeroShotClassifier(
 }
 
 /** Scores [images.rows x nClasses]: 100 * similarity, averaged over a class's texts for `mean-score`. */
-export function classifierScores(clf: ZeroShotClassifier, images: Matrix, sim: SimilarityFn): Float32Array {
-  const s = sim(images, clf.weights);
+export function classifierScores(clf: ZeroShotClassifier, images: Matrix, sim: SyncSimilarityFn): Float32Array {
+  return classScores(clf, sim(images, clf.weights), images.rows);
+}
+
+/** {@link classifierScores} from the similarities `s` [rows x clf.weights.rows] (changed in place for `prototype`). Pure apart from `s`. */
+export function classScores(clf: ZeroShotClassifier, s: Float32Array, rows: number): Float32Array {
   const n = clf.nClasses, w = clf.weights.rows;
   if (clf.aggregate === "prototype") {
     for (let i = 0; i < s.length; i++) s[i] *= 100;
@@ -89,8 +102,8 @@ export function classifierScores(clf: ZeroShotClassifier, images: Matrix, sim: S
   }
   const count = new Array(n).fill(0);
   for (const c of clf.classOf) count[c]++;
-  const out = new Float32Array(images.rows * n);
-  for (let i = 0; i < images.rows; i++) {
+  const out = new Float32Array(rows * n);
+  for (let i = 0; i < rows; i++) {
     for (let r = 0; r < w; r++) out[i * n + clf.classOf[r]] += s[i * w + r];
     for (let c = 0; c < n; c++) out[i * n + c] = count[c] ? (100 * out[i * n + c]) / count[c] : -Infinity;
   }

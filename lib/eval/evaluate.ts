@@ -16,7 +16,7 @@
  * ```
  */
 import type { Matrix } from "../core/matrix.ts";
-import { buildZeroShotClassifier, type ClassAggregate, classifierScores, type SimilarityFn, type TextEmbedder } from "./classifier.ts";
+import { buildZeroShotClassifier, type ClassAggregate, classScores, type SimilarityFn, type TextEmbedder } from "./classifier.ts";
 import { classificationMetrics, type ClassificationMetrics } from "./metrics.ts";
 import { retrievalRecallFromScores, type RetrievalRecall, type WinogroundGroup, winogroundScores, type WinogroundScores } from "./retrieval.ts";
 
@@ -26,7 +26,7 @@ export interface Method {
   name: string;
   /** Texts into the method's text space (rows that `similarity` compares with images). */
   embedTexts: TextEmbedder;
-  /** Image-text similarities [images.rows x texts.rows] (cosine for ShareLock; ASIF's relative one). */
+  /** Image-text similarities [images.rows x texts.rows] (cosine for ShareLock, on the device; ASIF's relative one). */
   similarity: SimilarityFn;
 }
 
@@ -98,19 +98,20 @@ export function classificationRows(method: string, task: string, m: Classificati
 export async function classify(method: Method, task: Omit<ClassificationTask, "kind">): Promise<ClassificationMetrics> {
   if (task.classTexts.length < 2) throw new Error(`classification task ${task.name}: ${task.classTexts.length} classes (need 2 or more)`);
   const clf = await buildZeroShotClassifier(method.embedTexts, task.classTexts, { aggregate: task.aggregate });
-  return classificationMetrics(classifierScores(clf, task.images, method.similarity), clf.nClasses, task.labels, task.k ?? 5);
+  const s = await method.similarity(task.images, clf.weights);
+  return classificationMetrics(classScores(clf, s, task.images.rows), clf.nClasses, task.labels, task.k ?? 5);
 }
 
 /** Recall@k both ways of a method. */
 export async function retrieve(method: Method, task: Omit<RetrievalTask, "kind">): Promise<RetrievalRecall> {
   if (task.textImage.length !== task.texts.length) throw new Error(`retrieval task ${task.name}: ${task.texts.length} texts but ${task.textImage.length} image indices`);
-  const s = method.similarity(task.images, await method.embedTexts(task.texts));
+  const s = await method.similarity(task.images, await method.embedTexts(task.texts));
   return retrievalRecallFromScores(s, task.images.rows, task.texts.length, task.textImage, task.ks);
 }
 
 /** Winoground text / image / group scores of a method. */
 export async function winoground(method: Method, task: Omit<WinogroundTask, "kind">): Promise<WinogroundScores> {
-  const s = method.similarity(task.images, await method.embedTexts(task.texts));
+  const s = await method.similarity(task.images, await method.embedTexts(task.texts));
   const nT = task.texts.length;
   return winogroundScores(task.groups, (i, t) => s[i * nT + t]);
 }

@@ -20,7 +20,7 @@ import { projectOnDevice } from "../train/project_on_device.ts";
 import { type DeviceRequest, resolveDevice } from "../runtime/onnx_device.ts";
 import type { Method } from "./evaluate.ts";
 import { type Matrix, selectRows } from "../core/matrix.ts";
-import { cosineSimilarity } from "./similarity.ts";
+import { cosineSimilarityOnDevice } from "./similarity_on_device.ts";
 
 /**
  * Texts through the encoder (feature store, or directly for ephemeral encoders) and the projection; cosine
@@ -42,7 +42,7 @@ export function projectionMethod(
       const features = await featuresOf(texts);
       return await projectOnDevice(projection, features, { device: await resolveDevice(opts.device) });
     },
-    similarity: cosineSimilarity,
+    similarity: async (images, texts) => await cosineSimilarityOnDevice(images, texts, { device: await resolveDevice(opts.device) }),
   };
 }
 

@@ -90,14 +90,18 @@ export function chooseDevice(request: DeviceRequest, report: Pick<DeviceReport, 
 
 /**
  * onnxruntime-node session options for a device. `threads` sets the CPU intra-op threads (also used by
- * the CPU fallback of GPU sessions); by default `SHARELOCK_ORT_THREADS`, else every core.
+ * the CPU fallback of GPU sessions); by default `SHARELOCK_ORT_THREADS`, else every core. `oneCall`: the
+ * session serves one call and is released, so it takes its CPU memory from the process's allocator
+ * rather than from a memory arena of its own (a new arena is memory the process has never touched, and
+ * its first use costs page faults; freed memory of earlier calls is already mapped).
  */
-export function ortSessionOptions(device: OnnxDevice, opts: { threads?: number } = {}): ort.InferenceSession.SessionOptions {
+export function ortSessionOptions(device: OnnxDevice, opts: { threads?: number; oneCall?: boolean } = {}): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: device === "cpu" ? ["cpu"] : [device, "cpu"],
     intraOpNumThreads: opts.threads ?? readSetting("ortThreads") ?? navigator.hardwareConcurrency,
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
+    ...(opts.oneCall ? { enableCpuMemArena: false } : {}),
   };
 }
 

@@ -25,7 +25,7 @@ export async function projectOnDevice(
 ): Promise<Matrix> {
   if (m.dim !== p.config.inDim) throw new Error(`projectOnDevice: the matrix has ${m.dim} columns, the projection takes ${p.config.inDim}`);
   const device = await resolveDevice(opts.device);
-  const session = await ort.InferenceSession.create(projectionToOnnx(p), ortSessionOptions(device));
+  const session = await ort.InferenceSession.create(projectionToOnnx(p), ortSessionOptions(device, { oneCall: true }));
   const out = new Float32Array(m.rows * p.config.outDim);
   const chunk = opts.chunk ?? 4096;
   try {
