@@ -92,8 +92,11 @@ async function prepareRun(job: ProbingJob, shared = new Map<string, Promise<Matr
   return { enc, seen, unseen, data, config, seenTexts: featureRows(seenT.texts, seenFeatures) };
 }
 
-/** Evaluate a trained run on the unseen classes (and seen ones, and the held-out style); disposes the projection. */
-async function evaluateRun(job: ProbingJob, prep: Awaited<ReturnType<typeof prepareRun>>, run: TrainResult): Promise<ProbingResult> {
+/**
+ * Evaluate a trained run on the unseen classes (and seen ones, and the held-out style); disposes the
+ * projection. The unseen classes' text features are shared through `shared` with runs of the same encoder and texts.
+ */
+async function evaluateRun(job: ProbingJob, prep: Awaited<ReturnType<typeof prepareRun>>, run: TrainResult, shared = new Map<string, Promise<Matrix>>()): Promise<ProbingResult> {
   const { ctx, representation } = job, { enc, seen, unseen } = prep, label = methodLabel(enc.identity.name);
   const tasks = {
     unseen: probingTask(ctx, representation, unseen, "unseen classes"),
@@ -103,7 +106,9 @@ async function evaluateRun(job: ProbingJob, prep: Awaited<ReturnType<typeof prep
   // the seen classes' texts were read for training; the unseen ones are read once for both of their tasks.
   // Each task projects its own rows, in its own order.
   const unseenTexts = [...new Set(tasks.unseen.classTexts.flat())];
-  const unseenFeatures = featureRows(unseenTexts, await textFeatures(unseenTexts, enc, { progress: false }));
+  const textKey = `${JSON.stringify(enc.identity)}\n${unseenTexts.join("\n")}`;
+  if (!shared.has(textKey)) shared.set(textKey, textFeatures(unseenTexts, enc, { progress: false }));
+  const unseenFeatures = featureRows(unseenTexts, await shared.get(textKey)!);
   const seenMethod = projectionMethod(label, enc, run.projection, { features: prep.seenTexts });
   const unseenMethod = projectionMethod(label, enc, run.projection, { features: unseenFeatures });
   const result: ProbingResult = {
@@ -157,7 +162,7 @@ export async function probingRuns(
         progress: bar ?? false,
         onResult: async (k, run) => {
           const i = part[k];
-          results[i] = await evaluateRun(jobs[i], preps[k], run);
+          results[i] = await evaluateRun(jobs[i], preps[k], run, shared);
           await opts.onResult?.(i, results[i]);
         },
       });
