@@ -18,13 +18,18 @@ export interface Matrix {
   dim: number;
 }
 
+/** The factor that scales row `r` of `m` to unit L2 norm (0 for a zero row). Pure. */
+export function unitScale(m: Matrix, r: number): number {
+  let s = 0;
+  for (let k = 0; k < m.dim; k++) s += m.data[r * m.dim + k] ** 2;
+  return s > 0 ? 1 / Math.sqrt(s) : 0;
+}
+
 /** A copy with unit-L2 rows (zero rows stay zero). Pure. */
 export function normalizeRows(m: Matrix): Matrix {
   const out = new Float32Array(m.data.length);
   for (let r = 0; r < m.rows; r++) {
-    let s = 0;
-    for (let k = 0; k < m.dim; k++) s += m.data[r * m.dim + k] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    const inv = unitScale(m, r);
     for (let k = 0; k < m.dim; k++) out[r * m.dim + k] = m.data[r * m.dim + k] * inv;
   }
   return { data: out, rows: m.rows, dim: m.dim };

@@ -19,7 +19,7 @@
  * classifierScores(clf, images, (a, b) => new Float32Array(a.rows * b.rows));   // [2 x 2]
  * ```
  */
-import { type Matrix, normalizeRows } from "../core/matrix.ts";
+import { type Matrix, normalizeRows, unitScale } from "../core/matrix.ts";
 
 /**
  * Class prototypes: normalise rows, average per class, renormalise. Each row is added as its unit row
@@ -32,9 +32,7 @@ export function classPrototypes(textEmb: Matrix, classOf: ArrayLike<number>, nCl
   for (let r = 0; r < textEmb.rows; r++) {
     const c = classOf[r], o = r * dim, to = c * dim;
     count[c]++;
-    let s = 0;
-    for (let k = 0; k < dim; k++) s += data[o + k] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    const inv = unitScale(textEmb, r);
     for (let k = 0; k < dim; k++) sum[to + k] += Math.fround(data[o + k] * inv);
   }
   const empty = count.map((n, c) => (n ? -1 : c)).filter((c) => c >= 0);

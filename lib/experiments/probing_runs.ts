@@ -63,6 +63,13 @@ export interface ProbingJob {
   train?: Partial<TrainConfig>;
 }
 
+/** The text features of `texts` under `enc`, read once for every run that shares `shared` (keyed by encoder and texts). */
+function sharedFeatures(shared: Map<string, Promise<Matrix>>, texts: string[], enc: LanguageEncoder): Promise<Matrix> {
+  const key = `${JSON.stringify(enc.identity)}\n${texts.join("\n")}`;
+  if (!shared.has(key)) shared.set(key, textFeatures(texts, enc, { progress: false }));
+  return shared.get(key)!;
+}
+
 /**
  * A run's encoder, classes and training pairs (image rows read from the context's matrix, not copied;
  * text features shared through `shared` with runs of the same encoder and texts).
@@ -79,9 +86,7 @@ async function prepareRun(job: ProbingJob, shared = new Map<string, Promise<Matr
   const trainIdx = ctx.items.map((it, i) => (rowsOfClass.has(it.class_name) ? i : -1)).filter((i) => i >= 0);
   const all = asRowSource(ctx.images);
   const images: RowSource = { rows: trainIdx.length, dim: all.dim, read: (idx) => all.read(Array.from(idx, (i) => trainIdx[i])) };
-  const textKey = `${JSON.stringify(enc.identity)}\n${seenT.texts.join("\n")}`;
-  if (!shared.has(textKey)) shared.set(textKey, textFeatures(seenT.texts, enc, { progress: false }));
-  const seenFeatures = await shared.get(textKey)!;
+  const seenFeatures = await sharedFeatures(shared, seenT.texts, enc);
   const data: PairData<RowSource | Matrix> = {
     images,
     texts: seenFeatures,
@@ -106,9 +111,7 @@ async function evaluateRun(job: ProbingJob, prep: Awaited<ReturnType<typeof prep
   // the seen classes' texts were read for training; the unseen ones are read once for both of their tasks.
   // Each task projects its own rows, in its own order.
   const unseenTexts = [...new Set(tasks.unseen.classTexts.flat())];
-  const textKey = `${JSON.stringify(enc.identity)}\n${unseenTexts.join("\n")}`;
-  if (!shared.has(textKey)) shared.set(textKey, textFeatures(unseenTexts, enc, { progress: false }));
-  const unseenFeatures = featureRows(unseenTexts, await shared.get(textKey)!);
+  const unseenFeatures = featureRows(unseenTexts, await sharedFeatures(shared, unseenTexts, enc));
   const seenMethod = projectionMethod(label, enc, run.projection, { features: prep.seenTexts });
   const unseenMethod = projectionMethod(label, enc, run.projection, { features: unseenFeatures });
   const result: ProbingResult = {

@@ -126,8 +126,6 @@ export async function batchedOnnxEngine(
   const options = ortSessionOptions(device, { threads: engineOpts.threads });
   const train = await ort.InferenceSession.create(batchedStepGraph(cfg, loss, "train", { sparseInput: sparse }), options);
   const evaluate = await ort.InferenceSession.create(batchedStepGraph(cfg, loss, "eval", { sparseInput: sparse }), options);
-  // with sparse inputs, W0 and b0 (specs 0 and 1) stay out of the graph
-  const graphSpecs = sparse ? specs.slice(2) : specs;
   const stack = (parts: readonly Float32Array[], size: number): Float32Array => {
     const out = new Float32Array(parts.length * size);
     parts.forEach((p, k) => out.set(p, k * size));
@@ -137,7 +135,7 @@ export async function batchedOnnxEngine(
     const all = which.length === active.length && which.every((r, k) => active[k] === r);
     const feeds: Record<string, ort.Tensor> = {};
     specs.forEach((s, k) => {
-      if (sparse && k < 2) return;
+      if (sparse && k < 2) return; // with sparse inputs, W0 and b0 (specs 0 and 1) stay out of the graph
       const data = all ? stacked[k] : stack(which.map((r) => runs[r].params[k]), s.size);
       feeds[s.name] = new ort.Tensor("float32", data, [which.length, ...s.shape]);
     });
@@ -198,8 +196,8 @@ export async function batchedOnnxEngine(
           const d = (out.dpre0.data as Float32Array).subarray(k * rows * dims[1], (k + 1) * rows * dims[1]);
           run.touched.push(sparseBackward(xs[k], d, dims[1], run.grads[0], run.grads[1]));
         }
-        graphSpecs.forEach((s) => {
-          const j = specs.indexOf(s);
+        specs.forEach((s, j) => {
+          if (sparse && j < 2) return; // their gradients were added above
           const gd = (out[`d${s.name}`].data as Float32Array).subarray(k * s.size, (k + 1) * s.size), acc = run.grads[j];
           if (!run.accumulated) run.grads[j] = gd; // the first micro-batch after an update: 0 + g is g (the output is this step's own)
           else for (let e = 0; e < s.size; e++) acc[e] += gd[e];
