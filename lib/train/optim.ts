@@ -15,6 +15,7 @@
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
+import { adamUpdate } from "./adam_kernel.ts";
 
 /** Schedule settings. */
 export interface ScheduleConfig {
@@ -86,19 +87,13 @@ export function adamStep(
   const norm = globalNorm(grads);
   const coef = step.clipNorm === undefined || step.clipNorm === Infinity ? 1 : clipCoefficient(norm, step.clipNorm);
   state.t++;
-  // one pass per parameter; the moments are rounded to float32 (as stored) before the update uses them
+  // the moments are rounded to float32 (as stored) before the update uses them (adam_kernel.ts)
   const a1 = 1 - b1, a2 = 1 - b2, ic1 = 1 / (1 - b1 ** state.t), ic2 = 1 / (1 - b2 ** state.t);
-  const cw = coupled ? wd : 0, dw = coupled ? 0 : lr * wd;
+  const constants = { coef, cw: coupled ? wd : 0, b1, a1, b2, a2, lr, ic1, ic2, eps, dw: coupled ? 0 : lr * wd };
   params.forEach((data, i) => {
-    const grad = grads[i], m = state.m[i], v = state.v[i], n = data.length;
+    const grad = grads[i], n = data.length;
     if (grad.length !== n) throw new Error(`adamStep: parameter ${i} has ${n} values, its gradient ${grad.length}`);
-    for (let k = 0; k < n; k++) {
-      const p = data[k], gk = grad[k] * coef + cw * p;
-      const mk = Math.fround(b1 * m[k] + a1 * gk), vk = Math.fround(b2 * v[k] + a2 * gk * gk);
-      m[k] = mk;
-      v[k] = vk;
-      data[k] = p - (lr * mk * ic1) / (Math.sqrt(vk * ic2) + eps) - dw * p;
-    }
+    adamUpdate(data, grad, state.m[i], state.v[i], constants);
   });
   return norm;
 }
