@@ -1,14 +1,16 @@
 /**
  * Adam's update over the parameters of the projections trained most, on one thread: the WebAssembly
- * kernel (`lib/train/adam_kernel.ts`, what training uses) against the scalar float64 loop it equals
- * bit for bit (`adamUpdateReference`), in the same invocation, with the time ratio; and the global
- * gradient norm that `adamStep` takes first (a sequential float64 sum, kept so for identical results).
+ * kernel (`lib/train/adam_kernel.ts`) as training uses it (the moments in its memory, parameters and
+ * gradients passed through its scratch) and with every array passed through the scratch, against the
+ * scalar float64 loop it equals bit for bit (`adamUpdateReference`), in the same invocation, with the
+ * time ratio; and the global gradient norm that `adamStep` takes first (a sequential float64 sum, kept
+ * so for identical results).
  * Writes `outputs/bench/adam.json`.
  *
  *   deno run -A scripts/bench_adam.ts
  */
 import { join } from "node:path";
-import { type AdamConstants, adamUpdate, adamUpdateReference } from "../lib/train/adam_kernel.ts";
+import { type AdamConstants, adamUpdate, adamUpdateReference, kernelBuffers } from "../lib/train/adam_kernel.ts";
 import { globalNorm } from "../lib/train/optim.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { writeJsonAtomic } from "../lib/runtime/atomic.ts";
@@ -37,9 +39,15 @@ if (import.meta.main) {
   const rows = SHAPES.map(([shape, n]) => {
     const fill = (scale: number) => Float32Array.from({ length: n }, () => (rng.next() - 0.5) * scale);
     const p = fill(1), g = fill(1e-2), m = fill(1e-3), v = fill(1e-5).map(Math.abs);
-    const kernel = time(() => adamUpdate(p, g, m, v, c)), reference = time(() => adamUpdateReference(p, g, m, v, c));
-    const norm = time(() => globalNorm([g]));
-    return { shape, params: n, kernel_ms: +kernel.toFixed(2), scalar_ms: +reference.toFixed(2), ratio: +(kernel / reference).toFixed(2), ns_per_param: +((1e6 * kernel) / n).toFixed(2), norm_ms: +norm.toFixed(2) };
+    const [mk, vk] = kernelBuffers([n, n]);
+    mk.set(m);
+    vk.set(v);
+    const kernel = time(() => adamUpdate(p, g, mk, vk, c)), staged = time(() => adamUpdate(p, g, m, v, c));
+    const reference = time(() => adamUpdateReference(p, g, m, v, c)), norm = time(() => globalNorm([g]));
+    return {
+      shape, params: n, kernel_ms: +kernel.toFixed(2), all_staged_ms: +staged.toFixed(2), scalar_ms: +reference.toFixed(2),
+      ratio: +(kernel / reference).toFixed(2), ns_per_param: +((1e6 * kernel) / n).toFixed(2), norm_ms: +norm.toFixed(2),
+    };
   });
   console.table(rows);
   const out = join(projectPaths().outputs, "bench", "adam.json");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type AdamConstants, adamUpdate, adamUpdateReference as scalarUpdate, CHUNK } from "../lib/train/adam_kernel.ts";
+import { type AdamConstants, adamUpdate, adamUpdateReference as scalarUpdate, CHUNK, kernelBuffers } from "../lib/train/adam_kernel.ts";
 import { adamState, adamStep } from "../lib/train/optim.ts";
 import { seededRandom } from "../lib/runtime/random.ts";
 
@@ -26,6 +26,25 @@ Deno.test("the Adam kernel is bit-identical to the scalar float64 update, across
         assert.equal(k, -1, `${n} values: ${name} differ first at ${k} (${a[k]} vs ${b[k]})`);
       }
       if (n > 1) assert.ok(firstDifference(p, p2) >= 0, "the update changed the parameters"); // value 0 is all zeros
+    }
+  }
+});
+
+Deno.test("arrays in kernel memory are updated where they lie, bit-identical, without touching their neighbours", () => {
+  const c: AdamConstants = { coef: 0.8, cw: 1e-3, b1: 0.9, a1: 0.1, b2: 0.999, a2: 1 - 0.999, lr: 1e-2, ic1: 3, ic2: 40, eps: 1e-8, dw: 0 };
+  for (const n of [1, 3, CHUNK + 1, 2 * CHUNK + 7]) {
+    // four odd-sized buffers side by side, then a sentinel buffer: all four in place, then only m and v
+    for (const placed of [[0, 1, 2, 3], [2, 3]]) {
+      const bufs = kernelBuffers([n, n, n, n, 4]), sentinel = bufs[4];
+      sentinel.set([1, 2, 3, 4]);
+      const init = [values(n), values(n), values(n), values(n, true)];
+      const arrays = init.map((a, k) => (placed.includes(k) ? (bufs[k].set(a), bufs[k]) : a.slice()));
+      const ref = init.map((a) => a.slice());
+      scalarUpdate(ref[0], ref[1], ref[2], ref[3], c);
+      adamUpdate(arrays[0], arrays[1], arrays[2], arrays[3], c);
+      for (const k of [0, 1, 2, 3]) assert.equal(firstDifference(ref[k], arrays[k]), -1, `${n} values, array ${k} (in place: ${placed})`);
+      assert.deepEqual([...sentinel], [1, 2, 3, 4], "the buffer after the last one is untouched");
+      if (placed.length === 4) assert.equal(firstDifference(bufs[1], init[1]), -1, "the gradients are only read");
     }
   }
 });

@@ -7,12 +7,12 @@
  *     p = p - (lr * m * ic1) / (sqrt(v * ic2) + eps) - dw * p        (stored as float32)
  *
  * A scalar loop is bound by one float64 division and square root per value; the kernel does two at a
- * time. Arrays are streamed through a small scratch memory in chunks that stay in the core's cache, so
- * they can live anywhere.
+ * time. Arrays in the kernel's memory (Adam's moments, from {@link kernelBuffers}) are updated where they
+ * lie; the others (parameters, gradients) pass through a small scratch memory in chunks that stay in the
+ * core's cache, so they can live anywhere.
  *
- * The module is written out below as bytes (no toolchain): one function `adam(bytes, ...constants)`
- * over four regions of {@link CHUNK} float32 values at fixed offsets (parameters, gradients, first and
- * second moments).
+ * The module is written out below as bytes (no toolchain): one function `adam(p, g, m, v, bytes,
+ * ...constants)` over byte offsets into its memory, a memory per instance.
  *
  * @example
  * ```ts
@@ -75,26 +75,28 @@ function uleb(n: number): number[] {
   return out;
 }
 
-/** The module's bytes. Pure. */
+/** The module's bytes: `adam(p, g, m, v, bytes, ...constants)` over byte offsets into an imported memory. Pure. */
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const REGION = CHUNK * 4, [P, G, M, V] = [0, REGION, 2 * REGION, 3 * REGION];
   const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
   const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
   const str = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
   const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
-  // locals: 0 bytes (i32), 1..11 the constants (f64); 12 i (i32); 13..23 the constants splatted; 24 p, 25 gk, 26 mk, 27 vk, 28 t
-  const NC = CONSTANTS.length, I = 1 + NC, C = (name: typeof CONSTANTS[number]) => I + 1 + CONSTANTS.indexOf(name);
+  // locals: 0-3 the arrays' offsets, 4 bytes (i32); 5..15 the constants (f64); 16 i (i32); then the
+  // constants splatted (v128), and p, gk, mk, vk, t (v128)
+  const NC = CONSTANTS.length, [P, G, M, V, BYTES] = [0, 1, 2, 3, 4], I = 5 + NC;
+  const C = (name: typeof CONSTANTS[number]) => I + 1 + CONSTANTS.indexOf(name);
   const [Lp, Lg, Lm, Lv, Lt] = [I + 1 + NC, I + 2 + NC, I + 3 + NC, I + 4 + NC, I + 5 + NC];
   const get = (l: number) => [0x20, ...uleb(l)], set = (l: number) => [0x21, ...uleb(l)];
   const simd = (op: number) => [0xfd, ...uleb(op)];
-  const load64 = (offset: number) => [...get(I), ...simd(0x5d), 2, ...uleb(offset)]; // v128.load64_zero
-  const store64 = (offset: number, value: number[]) => [...get(I), ...value, ...simd(0x5b), 2, ...uleb(offset), 0]; // v128.store64_lane 0
+  const at = (base: number) => [...get(base), ...get(I), 0x6a]; // base + i
+  const load64 = (base: number) => [...at(base), ...simd(0x5d), 2, 0]; // v128.load64_zero
+  const store64 = (base: number, value: number[]) => [...at(base), ...value, ...simd(0x5b), 2, 0, 0]; // v128.store64_lane 0
   const promote = simd(0x5f), demote = simd(0x5e), sqrt = simd(0xef), add = simd(0xf0), sub = simd(0xf1), mul = simd(0xf2), div = simd(0xf3);
   const body = [
     ...vec([[1, I32], [NC + 5, V128]]),
-    ...CONSTANTS.flatMap((_, k) => [...get(1 + k), ...simd(0x14), ...set(I + 1 + k)]), // f64x2.splat
+    ...CONSTANTS.flatMap((_, k) => [...get(5 + k), ...simd(0x14), ...set(I + 1 + k)]), // f64x2.splat
     0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(I), ...get(0), 0x4f, 0x0d, 1, // i >= bytes: break
+    ...get(I), ...get(BYTES), 0x4f, 0x0d, 1, // i >= bytes: break
     ...load64(P), ...promote, ...set(Lp),
     // gk = g * coef + cw * p
     ...load64(G), ...promote, ...get(C("coef")), ...mul, ...get(C("cw")), ...get(Lp), ...mul, ...add, ...set(Lg),
@@ -115,46 +117,88 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   ];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], ...CONSTANTS.map(() => [F64])]), 0]])),
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], ...CONSTANTS.map(() => [F64])]), 0]])),
+    ...section(2, vec([[...str("env"), ...str("memory"), 2, 0, 1]])), // memory, limits: at least 1 page
     ...section(3, vec([[0]])),
-    ...section(5, vec([[0, ...uleb(Math.ceil((4 * REGION) / 65536))]])),
-    ...section(7, vec([[...str("adam"), 0, 0], [...str("memory"), 2, 0]])),
+    ...section(7, vec([[...str("adam"), 0, 0]])),
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ]);
 }
 
+/** A kernel instance on its own memory: the scratch regions first, then any buffers placed there. */
 interface Kernel {
-  adam: (bytes: number, ...constants: number[]) => void;
+  adam: (p: number, g: number, m: number, v: number, bytes: number, ...constants: number[]) => void;
+  buffer: ArrayBuffer;
   regions: [Float32Array, Float32Array, Float32Array, Float32Array];
 }
 
-let kernel: Kernel | undefined; // compiled once per process; its scratch holds nothing between calls
+const SCRATCH_BYTES = 4 * CHUNK * 4, PAGE = 65536;
+/** Up to this many bytes of buffers go in one kernel memory (wasm32 addresses 4 GiB). */
+const MAX_BUFFER_BYTES = 2 ** 31;
 
-function instance(): Kernel {
-  if (kernel) return kernel;
-  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()));
-  const buffer = (exports.memory as WebAssembly.Memory).buffer;
-  const region = (k: number) => new Float32Array(buffer, k * CHUNK * 4, CHUNK);
-  kernel = { adam: exports.adam as Kernel["adam"], regions: [region(0), region(1), region(2), region(3)] };
+let compiled: WebAssembly.Module | undefined; // compiled once per process (pure bytes)
+let shared: Kernel | undefined; // for arrays outside any kernel memory; its scratch holds nothing between calls
+const kernels = new WeakMap<ArrayBufferLike, Kernel>(); // kernel memories by their buffer
+
+function newKernel(bufferBytes: number): Kernel {
+  compiled ??= new WebAssembly.Module(moduleBytes());
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((SCRATCH_BYTES + bufferBytes) / PAGE) });
+  const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
+  const buffer = memory.buffer, region = (k: number) => new Float32Array(buffer, k * CHUNK * 4, CHUNK);
+  const kernel = { adam: exports.adam as Kernel["adam"], buffer, regions: [region(0), region(1), region(2), region(3)] as Kernel["regions"] };
+  kernels.set(buffer, kernel);
   return kernel;
 }
 
-/** One Adam update of every value IN PLACE (the formula above): `p`, `m` and `v` are rewritten, `g` is read. */
+/**
+ * Zeroed float32 buffers of these sizes that {@link adamUpdate} updates where they lie, without passing
+ * them through its scratch memory: for Adam's moments (`adamState`). An odd-sized one has one value of padding
+ * after it (the kernel works on pairs). Plain Float32Arrays when they would not fit one kernel memory or
+ * none can be allocated.
+ */
+export function kernelBuffers(sizes: readonly number[]): Float32Array[] {
+  const padded = sizes.map((n) => 4 * (n + (n % 2))), total = padded.reduce((a, b) => a + b, 0);
+  const plain = () => sizes.map((n) => new Float32Array(n));
+  if (total > MAX_BUFFER_BYTES) return plain();
+  let buffer: ArrayBuffer;
+  try {
+    ({ buffer } = newKernel(total));
+  } catch (err) {
+    if (err instanceof RangeError) return plain(); // no memory of that size now: the update stages them instead
+    throw err;
+  }
+  let at = SCRATCH_BYTES;
+  return sizes.map((n, k) => {
+    const view = new Float32Array(buffer, at, n);
+    at += padded[k];
+    return view;
+  });
+}
+
+/**
+ * One Adam update of every value IN PLACE (the formula above): `p`, `m` and `v` are rewritten, `g` is
+ * read. Arrays in the kernel's memory ({@link kernelBuffers}) are read and written where they lie; the
+ * others pass through its scratch memory in chunks.
+ */
 export function adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamConstants): void {
   const n = p.length;
   if (g.length !== n || m.length !== n || v.length !== n) {
     throw new Error(`adamUpdate: parameters, gradients and moments differ in length (${n}, ${g.length}, ${m.length}, ${v.length})`);
   }
-  const { adam, regions: [P, G, M, V] } = instance(), constants = CONSTANTS.map((k) => c[k]);
+  const kernel = kernels.get(m.buffer) ?? kernels.get(p.buffer) ?? (shared ??= newKernel(0));
+  const constants = CONSTANTS.map((k) => c[k]), arrays = [p, g, m, v], written = [true, false, true, true];
+  const inPlace = arrays.map((a) => a.buffer === kernel.buffer);
   for (let o = 0; o < n; o += CHUNK) {
     const len = Math.min(CHUNK, n - o), end = o + len;
-    P.set(p.subarray(o, end));
-    G.set(g.subarray(o, end));
-    M.set(m.subarray(o, end));
-    V.set(v.subarray(o, end));
-    adam(Math.ceil(len / 2) * 8, ...constants); // an odd chunk's last lane pair reads one stale value it never writes back
-    p.set(P.subarray(0, len), o);
-    m.set(M.subarray(0, len), o);
-    v.set(V.subarray(0, len), o);
+    const offsets = arrays.map((a, k) => {
+      if (inPlace[k]) return a.byteOffset + 4 * o;
+      kernel.regions[k].set(a.subarray(o, end));
+      return kernel.regions[k].byteOffset;
+    });
+    // pairs of values: an odd count's last pair reads and writes one value past the end (scratch or padding)
+    kernel.adam(offsets[0], offsets[1], offsets[2], offsets[3], Math.ceil(len / 2) * 8, ...constants);
+    arrays.forEach((a, k) => {
+      if (written[k] && !inPlace[k]) a.set(kernel.regions[k].subarray(0, len), o);
+    });
   }
 }

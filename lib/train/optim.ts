@@ -15,7 +15,7 @@
  * ```
  */
 import * as tf from "@tensorflow/tfjs";
-import { adamUpdate } from "./adam_kernel.ts";
+import { adamUpdate, kernelBuffers } from "./adam_kernel.ts";
 
 /** Schedule settings. */
 export interface ScheduleConfig {
@@ -52,10 +52,13 @@ export interface AdamState {
   t: number;
 }
 
-/** Zeroed Adam state for parameters of these sizes (or these parameters). Pure. */
+/**
+ * Zeroed Adam state for parameters of these sizes (or these parameters), its moments in the Adam
+ * kernel's memory, where the update reads and writes them without a copy (`kernelBuffers`).
+ */
 export function adamState(params: readonly (number | ArrayLike<number>)[]): AdamState {
-  const sizes = params.map((p) => (typeof p === "number" ? p : p.length));
-  return { m: sizes.map((n) => new Float32Array(n)), v: sizes.map((n) => new Float32Array(n)), t: 0 };
+  const sizes = params.map((p) => (typeof p === "number" ? p : p.length)), moments = kernelBuffers([...sizes, ...sizes]);
+  return { m: moments.slice(0, sizes.length), v: moments.slice(sizes.length), t: 0 };
 }
 
 /** Global L2 norm of a list of gradients. Pure. */
