@@ -47,6 +47,16 @@ Deno.test("arrays in kernel memory are updated where they lie, bit-identical, wi
       if (placed.length === 4) assert.equal(firstDifference(bufs[1], init[1]), -1, "the gradients are only read");
     }
   }
+  // odd-sized views inside kernel buffers: the value after each view is left as it is
+  const [pk, gk, mk, vk] = kernelBuffers([10, 10, 10, 10]);
+  [pk, gk, mk, vk].forEach((b, k) => b.set(values(10, k === 3)));
+  const before = [pk, gk, mk, vk].map((b) => b.slice()), ref = before.map((b) => b.slice(0, 5));
+  scalarUpdate(ref[0], ref[1], ref[2], ref[3], c);
+  adamUpdate(pk.subarray(0, 5), gk.subarray(0, 5), mk.subarray(0, 5), vk.subarray(0, 5), c);
+  [pk, gk, mk, vk].forEach((b, k) => {
+    assert.equal(firstDifference(b.subarray(0, 5), ref[k]), -1, `view ${k}: the update`);
+    assert.equal(firstDifference(b.subarray(5), before[k].subarray(5)), -1, `view ${k}: the values after it`);
+  });
 });
 
 Deno.test("adamStep over several parameters equals the scalar update with its clipping factor and bias corrections", () => {

@@ -152,9 +152,9 @@ function newKernel(bufferBytes: number): Kernel {
 
 /**
  * Zeroed float32 buffers of these sizes that {@link adamUpdate} updates where they lie, without passing
- * them through its scratch memory: for Adam's moments (`adamState`). An odd-sized one has one value of padding
- * after it (the kernel works on pairs). Plain Float32Arrays when they would not fit one kernel memory or
- * none can be allocated.
+ * them through its scratch memory: for Adam's moments (`adamState`). An odd-sized one is followed by one
+ * value of padding, so that each starts on 8 bytes. Plain Float32Arrays when they would not fit one
+ * kernel memory or none can be allocated.
  */
 export function kernelBuffers(sizes: readonly number[]): Float32Array[] {
   const padded = sizes.map((n) => 4 * (n + (n % 2))), total = padded.reduce((a, b) => a + b, 0);
@@ -187,18 +187,25 @@ export function adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v:
   }
   const kernel = kernels.get(m.buffer) ?? kernels.get(p.buffer) ?? (shared ??= newKernel(0));
   const constants = CONSTANTS.map((k) => c[k]), arrays = [p, g, m, v], written = [true, false, true, true];
-  const inPlace = arrays.map((a) => a.buffer === kernel.buffer);
-  for (let o = 0; o < n; o += CHUNK) {
-    const len = Math.min(CHUNK, n - o), end = o + len;
+  const inPlace = arrays.map((a) => a.buffer === kernel.buffer), staged = arrays.map(() => false);
+  // values [o, o + len): the arrays not `where` their buffers lie pass through the scratch regions
+  const run = (o: number, len: number, where: readonly boolean[]) => {
     const offsets = arrays.map((a, k) => {
-      if (inPlace[k]) return a.byteOffset + 4 * o;
-      kernel.regions[k].set(a.subarray(o, end));
+      if (where[k]) return a.byteOffset + 4 * o;
+      kernel.regions[k].set(a.subarray(o, o + len));
       return kernel.regions[k].byteOffset;
     });
-    // pairs of values: an odd count's last pair reads and writes one value past the end (scratch or padding)
     kernel.adam(offsets[0], offsets[1], offsets[2], offsets[3], Math.ceil(len / 2) * 8, ...constants);
     arrays.forEach((a, k) => {
-      if (written[k] && !inPlace[k]) a.set(kernel.regions[k].subarray(0, len), o);
+      if (written[k] && !where[k]) a.set(kernel.regions[k].subarray(0, len), o);
     });
+  };
+  for (let o = 0; o < n; o += CHUNK) {
+    const len = Math.min(CHUNK, n - o);
+    // the kernel works on pairs: an odd count's last pair would read and write one value past the end,
+    // harmless in the scratch, not where an array lies, so that value goes through the scratch
+    const pairs = inPlace.some(Boolean) ? len - (len % 2) : len;
+    if (pairs > 0) run(o, pairs, inPlace);
+    if (pairs < len) run(o + pairs, 1, staged);
   }
 }
