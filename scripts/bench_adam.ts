@@ -10,6 +10,7 @@
  *   deno run -A scripts/bench_adam.ts
  */
 import { join } from "node:path";
+import { median } from "simple-statistics";
 import { type AdamConstants, adamUpdate, adamUpdateReference, kernelBuffers } from "../lib/train/adam_kernel.ts";
 import { globalNorm } from "../lib/train/optim.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
@@ -23,8 +24,7 @@ export const SHAPES: [string, number][] = [
   ["LiT-style caption MLP 3600 -> 1024 -> 1024 -> 1792", 3600 * 1024 + 1024 * 1024 + 1024 * 1792 + 3 * 1024 + 2 * 1792],
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
+/** Median ms of `reps` calls after one warm-up call. */
 function time(f: () => void, reps = 9): number {
   f();
   return median(Array.from({ length: reps }, () => {
