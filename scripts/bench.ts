@@ -11,9 +11,11 @@
  *
  * Training (`outputs/bench/training.json`): one optimiser step (forward, backward, Adam) of the text
  * projection with the CLIP loss, median ms over several steps after warm-up, for the linear and MLP
- * projections at the embedded default's shapes and at the paper's, with the GFLOP/s reached and the
- * backend's plain-matmul GFLOP/s for comparison; and a grid of 10 probing runs one at a time against
- * the same runs as one batch (`bench_grid.ts`: ms and GFLOP/s of the whole grid).
+ * projections at the embedded default's shapes and at the paper's, with the GFLOP/s of the products the
+ * step computes (`lib/train/work.ts`), the TF.js backend's plain-matmul GFLOP/s, and for onnxruntime on
+ * the CPU the share of the cores' ceiling it reaches (`of_ceiling`: the step's GFLOP/s over onnxruntime's
+ * own MatMul at its best on the same threads, `lib/train/matmul_ceiling.ts`); and a grid of 10 probing
+ * runs one at a time against the same runs as one batch (`bench_grid.ts`: ms and GFLOP/s of the whole grid).
  *
  *   deno task bench                 # everything
  *   deno task bench extraction      # one group (extraction, training)
@@ -43,6 +45,8 @@ import { ensureDebAsset } from "../lib/data/assets.ts";
 import { pythonPath } from "./setup.ts";
 import { layerDims } from "../lib/train/step_graph.ts";
 import { projectionDefaults } from "../lib/train/projection.ts";
+import { stepFlops } from "../lib/train/work.ts";
+import { matmulCeiling } from "../lib/train/matmul_ceiling.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** The q-quantile of xs (nearest rank). */
@@ -299,12 +303,9 @@ export const TRAINING_SHAPES: Shape[] = [
   { name: "C: paper MLP 4096 -> 3x4096 -> 1024, batch 1024", projection: { kind: "mlp", inDim: 4096, outDim: 1024, hidden: 4096, layers: 4, dropout: 0.2 }, batch: 1024, steps: 20 },
 ];
 
-/** Matmul FLOPs of one step: forward + backward (3x forward) of every layer, plus the logits. Pure. */
-export function stepFlops(p: ProjectionConfig, batch: number): number {
-  const dims = p.kind === "linear" ? [p.inDim, p.outDim] : [p.inDim, ...Array((p.layers ?? 4) - 1).fill(p.hidden ?? 4096), p.outDim];
-  let f = 0;
-  for (let i = 0; i + 1 < dims.length; i++) f += 2 * batch * dims[i] * dims[i + 1];
-  return 3 * (f + 2 * batch * batch * p.outDim);
+/** Matrix-product FLOPs of one step of a bench shape: the products its step graph computes (`lib/train/work.ts`). Pure. */
+function shapeFlops(shape: Shape): number {
+  return stepFlops({ dims: layerDims(shape.projection), batch: shape.batch });
 }
 
 /** Plain matmul GFLOP/s of the backend (1024^3). */
@@ -408,7 +409,7 @@ async function trainingRow(shapeIndex: number, engineName: "tfjs" | "onnx", thre
     await step();
     times.push(performance.now() - t);
   }
-  const ms = median(times), flops = stepFlops(shape.projection, shape.batch);
+  const ms = median(times), flops = shapeFlops(shape);
   const row = {
     shape: shape.name, engine: engineName === "tfjs" ? `tfjs-${backend.backend}` : "onnxruntime", threads,
     device: engineName === "tfjs" ? "cpu" : `${device}${probe.software ? " (software adapter: correctness, not speed)" : ""}`,
@@ -435,6 +436,12 @@ export async function benchTraining(): Promise<Record<string, unknown>[]> {
   const cores = navigator.hardwareConcurrency;
   const gpus = (await probeDevices()).devices.filter((d) => d.usable && d.device !== "cpu");
   const torchInputs: Parameters<typeof torchReference>[0] = [];
+  // the cores' ceiling: onnxruntime's own MatMul at its best, on each thread count the onnx rows use
+  const ceilings = new Map<number, Awaited<ReturnType<typeof matmulCeiling>>>();
+  for (const t of new Set([1, cores])) {
+    ceilings.set(t, await matmulCeiling({ threads: t }));
+    console.error(`[bench] onnxruntime MatMul on ${t} thread(s): ${ceilings.get(t)!.rates.map((r) => `${r.shape} ${r.gflops} GFLOP/s`).join(", ")}`);
+  }
   for (const [k, shape] of TRAINING_SHAPES.entries()) {
     const init = createProjection(shape.projection, 0);
     torchInputs.push({ ...shape, ...shapeInputs(shape), weights: init.snapshot() });
@@ -442,7 +449,7 @@ export async function benchTraining(): Promise<Record<string, unknown>[]> {
     const runs: ["tfjs" | "onnx", number, OnnxDevice][] = [
       ["tfjs", 1, "cpu"],
       ...[...new Set([1, cores])].map((t): ["onnx", number, OnnxDevice] => ["onnx", t, "cpu"]),
-      ...gpus.filter((g) => !g.software || stepFlops(shape.projection, shape.batch) <= SOFTWARE_MAX_FLOPS)
+      ...gpus.filter((g) => !g.software || shapeFlops(shape) <= SOFTWARE_MAX_FLOPS)
         .map((g): ["onnx", number, OnnxDevice] => ["onnx", cores, g.device]),
     ];
     for (const [engine, threads, device] of runs) {
@@ -456,6 +463,8 @@ export async function benchTraining(): Promise<Record<string, unknown>[]> {
         shape: shape.name, engine, threads, device, ms_per_step: null,
         note: `failed: ${new TextDecoder().decode(out.stderr).split("\n").find((l) => /Error|Abort/.test(l))?.trim() ?? "no output"}`,
       };
+      const ceiling = device === "cpu" && engine === "onnx" ? ceilings.get(threads) : undefined;
+      if (ceiling && typeof row.gflops === "number") Object.assign(row, { ort_matmul_gflops: ceiling.gflops, of_ceiling: +(row.gflops / ceiling.gflops).toFixed(2) });
       console.error(`[bench] ${shape.name} / ${row.engine} on ${device} x${threads}: ${row.ms_per_step ?? row.note} ms/step`);
       rows.push(row);
     }

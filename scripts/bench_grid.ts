@@ -16,6 +16,7 @@ import { selectTfBackend } from "../lib/runtime/tf_backend.ts";
 import { trainProjections } from "../lib/train/batched.ts";
 import { type PairData, type TrainConfig, trainProjection, type TrainResult } from "../lib/train/trainer.ts";
 import { layerDims } from "../lib/train/step_graph.ts";
+import { stepFlops } from "../lib/train/work.ts";
 
 /** Synthetic probing pairs of one split: images and class texts as two noisy linear views of class latents. */
 export function syntheticProbingSplit(seed: number, o = { images: 3400, classes: 1200, texts: 8, textDim: 512, imageDim: 1792, latent: 32 }): PairData {
@@ -56,10 +57,9 @@ export async function gridRow(kind: "linear" | "mlp" = "linear", steps = 50): Pr
   const t2 = performance.now();
   const same = batched.every((r, i) => r.history.every((h, k) => h.loss === alone[i].history[k].loss && h.valLoss === alone[i].history[k].valLoss));
   [...alone, ...batched].forEach((r) => r.projection.dispose());
-  // matmul FLOPs of one step: forward and backward (3x forward) of every layer and of the logits
+  // the matrix products of one step (lib/train/work.ts), every run, every step
   const dims = layerDims({ ...settings.projection ?? { kind: "linear" }, inDim: 512, outDim: 1792 }), batch = settings.batchSize!;
-  const perStep = 3 * (dims.slice(1).reduce((a, n, l) => a + 2 * batch * dims[l] * n, 0) + 2 * batch * batch * 1792);
-  const flops = perStep * steps * jobs.length;
+  const flops = stepFlops({ dims, batch }) * steps * jobs.length;
   const gflops = (ms: number) => +(flops / (ms / 1000) / 1e9).toFixed(2);
   return {
     shape: `grid: 10 runs of ${dims.join(" -> ")} (${kind === "linear" ? "probe" : "caption MLP"}), batch ${batch}, ${steps} steps each`,

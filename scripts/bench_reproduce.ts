@@ -4,7 +4,10 @@
  * but the trained results (`results/`: probing runs, caption models, evaluations) and the measured
  * training speeds, runs each notebook headless on it (`deno task report`, outputs into the bench folder,
  * so `outputs/` and the real cache stay as they are) and writes `outputs/bench/reproduce.json`: seconds
- * and status per notebook, the total, the machine's cores. Features, downloads and the project's own
+ * and status per notebook, the total, the machine's cores, and the training work the notebooks did
+ * (`training_work.ts`: TFLOP of matrix products over every model in the bench cache) with its floor: that
+ * work at onnxruntime's best MatMul rate on these cores (`lib/train/matmul_ceiling.ts`, measured after the
+ * notebooks), the least time any schedule or engine on this machine needs. Features, downloads and the project's own
  * language models (the skip-gram ladder) count as present: run `deno task extract` first for a real
  * reproduce's extraction time, which `deno task extract` prints itself.
  *
@@ -23,6 +26,9 @@ import { writeJsonAtomic } from "../lib/runtime/atomic.ts";
 import { table } from "../lib/report/display.ts";
 import { readSummary, summaryPath } from "../lib/report/summary.ts";
 import { jobsArg, notebookChains, runChains } from "./reproduce.ts";
+import { cacheTrainingWork } from "./training_work.ts";
+import { type MatmulCeiling, matmulCeiling } from "../lib/train/matmul_ceiling.ts";
+import type { TrainingWork } from "../lib/train/work.ts";
 
 /** One notebook's time from an empty training cache. */
 export interface ReproduceRow {
@@ -55,14 +61,44 @@ async function timeNotebook(notebook: string, env: Record<string, string>): Prom
   return { notebook, seconds: Math.round((performance.now() - t0) / 100) / 10, ok: status.success };
 }
 
+/** The training work a reproduce did and the floor it puts on the time: the work at the cores' best MatMul rate. */
+export interface WorkFloor {
+  tflop: number;
+  runs: number;
+  steps: number;
+  caption_models: { runs: number; tflop: number };
+  probing_runs: { runs: number; tflop: number };
+  /** onnxruntime's MatMul at its best on these cores (`matmul_ceiling.ts`). */
+  ort_matmul_gflops: number;
+  ort_matmul_shape: string;
+  threads: number;
+  /** The work at that rate: no schedule or engine on these cores trains it faster. */
+  floor_seconds: number;
+  /** `floor_seconds` over the run's wall time (1: every second of the run was matrix products at the ceiling). */
+  floor_share_of_wall: number;
+}
+
+/** The floor of `work` at `ceiling`, against a run of `wallSeconds`. Pure. */
+export function workFloor(work: TrainingWork & { caption: TrainingWork; probing: TrainingWork }, ceiling: MatmulCeiling, wallSeconds: number): WorkFloor {
+  const tflop = (f: number) => +(f / 1e12).toFixed(2), floor = work.flops / (ceiling.gflops * 1e9);
+  return {
+    tflop: tflop(work.flops), runs: work.runs, steps: work.steps,
+    caption_models: { runs: work.caption.runs, tflop: tflop(work.caption.flops) },
+    probing_runs: { runs: work.probing.runs, tflop: tflop(work.probing.flops) },
+    ort_matmul_gflops: ceiling.gflops, ort_matmul_shape: ceiling.shape, threads: ceiling.threads,
+    floor_seconds: Math.round(floor * 10) / 10,
+    floor_share_of_wall: wallSeconds > 0 ? +(floor / wallSeconds).toFixed(3) : 0,
+  };
+}
+
 /** Time each notebook (default: all) from an empty training cache, `jobs` chains side by side; writes `outputs/bench/reproduce.json`. */
-export async function benchReproduce(notebooks: string[], jobs = 1): Promise<{ rows: ReproduceRow[]; path: string; wallSeconds: number }> {
+export async function benchReproduce(notebooks: string[], jobs = 1): Promise<{ rows: ReproduceRow[]; path: string; wallSeconds: number; work: WorkFloor }> {
   const paths = projectPaths();
   const names = notebooks.length ? notebooks : [...Deno.readDirSync(join(paths.root, "notebooks"))]
     .filter((e) => e.isFile && e.name.endsWith(".ipynb")).map((e) => e.name.replace(/\.ipynb$/, "")).sort();
-  const work = join(paths.outputs, "bench", "reproduce-run");
-  await benchCache(paths.cache, join(work, "cache"));
-  const env = { SHARELOCK_CACHE_DIR: join(work, "cache"), SHARELOCK_OUTPUTS_DIR: join(work, "outputs") };
+  const runDir = join(paths.outputs, "bench", "reproduce-run");
+  await benchCache(paths.cache, join(runDir, "cache"));
+  const env = { SHARELOCK_CACHE_DIR: join(runDir, "cache"), SHARELOCK_OUTPUTS_DIR: join(runDir, "outputs") };
   // the chains are spread by the times of the last real run, as `deno task reproduce --jobs` spreads them
   const chains = notebookChains(names, jobs, await readSummary(summaryPath(paths.outputs)));
   const byName = new Map<string, ReproduceRow>(), t0 = performance.now();
@@ -71,6 +107,8 @@ export async function benchReproduce(notebooks: string[], jobs = 1): Promise<{ r
     byName.set(nb, await timeNotebook(nb, threads ? { ...env, SHARELOCK_ORT_THREADS: threads } : env));
   });
   const wallSeconds = Math.round((performance.now() - t0) / 100) / 10, rows = names.map((n) => byName.get(n)!);
+  // what the notebooks trained, and the floor the cores' fastest matrix product puts on training it
+  const work = workFloor(await cacheTrainingWork(env.SHARELOCK_CACHE_DIR), await matmulCeiling(), wallSeconds);
   const path = join(paths.outputs, "bench", "reproduce.json");
   await writeJsonAtomic(path, {
     what: "seconds per notebook of `deno task report` from an empty training cache, features present",
@@ -82,16 +120,26 @@ export async function benchReproduce(notebooks: string[], jobs = 1): Promise<{ r
     wall_seconds: wallSeconds,
     total_seconds: Math.round(rows.reduce((a, r) => a + r.seconds, 0)),
     notebooks: rows,
+    training_work: work,
   });
-  return { rows, path, wallSeconds };
+  return { rows, path, wallSeconds, work };
+}
+
+/** The training work and its floor in a sentence. Pure. */
+export function workLine(w: WorkFloor, wallSeconds: number): string {
+  const min = (s: number) => `${(s / 60).toFixed(1)} min`;
+  return `Training work: ${w.tflop} TFLOP of matrix products in ${w.runs} runs (${w.steps} steps). At onnxruntime's best MatMul ` +
+    `on ${w.threads} thread(s) here (${w.ort_matmul_gflops} GFLOP/s, ${w.ort_matmul_shape}) that alone takes ${min(w.floor_seconds)}, ` +
+    `a floor for any schedule on this machine; the run took ${min(wallSeconds)} (the floor is ${Math.round(100 * w.floor_share_of_wall)}% of it).`;
 }
 
 /** The command: time the notebooks, print the table, exit 1 when one failed. */
 export async function main(args: string[]): Promise<void> {
   const { jobs, rest } = jobsArg(args);
-  const { rows, path, wallSeconds } = await benchReproduce(rest, jobs);
+  const { rows, path, wallSeconds, work } = await benchReproduce(rest, jobs);
   const caption = `From an empty training cache, ${jobs} chain(s) side by side: ${(wallSeconds / 60).toFixed(1)} min of wall time (${path})`;
   console.log(table(rows.map((r) => ({ notebook: r.notebook, minutes: r.seconds / 60, status: r.ok ? "ok" : "FAILED" })), { caption, digits: 1 }).bundle["text/plain"]);
+  console.log(workLine(work, wallSeconds));
   if (rows.some((r) => !r.ok)) Deno.exit(1);
 }
 

@@ -9,6 +9,7 @@ import * as ort from "onnxruntime-node";
 import { batchedStepGraph } from "../lib/train/batched_graph.ts";
 import { PAPER_LOGIT_SCALE } from "../lib/train/losses.ts";
 import { layerDims } from "../lib/train/step_graph.ts";
+import { stepFlops } from "../lib/train/work.ts";
 import type { ProjectionConfig } from "../lib/train/projection.ts";
 
 const kind = Deno.args[0] ?? "linear", R = Number(Deno.args[1] ?? 10), B = Number(Deno.args[2] ?? 256);
@@ -37,8 +38,8 @@ for (let k = 0; k < 3; k++) await session.run(feeds);
 const t0 = performance.now();
 for (let k = 0; k < 10; k++) await session.run(feeds);
 const ms = (performance.now() - t0) / 10;
-// forward and backward products (no input gradient for the first layer) and the logits' three
-const flops = R * (dims.slice(1).reduce((a, n, i) => a + 2 * B * dims[i] * n * (i > 0 ? 3 : 2), 0) + 3 * 2 * B * B * dims[L]);
+// the products the step graph computes (lib/train/work.ts), for each run
+const flops = R * stepFlops({ dims, batch: B });
 console.log(`${kind} ${dims.join(" -> ")}, ${R} runs x batch ${B}: ${ms.toFixed(1)} ms per step, ${(flops / ms / 1e6).toFixed(0)} GFLOP/s of matrix products`);
 session.endProfiling();
 const byOp = new Map<string, number>();
