@@ -11,21 +11,21 @@
  * language models (the skip-gram ladder) count as present: run `deno task extract` first for a real
  * reproduce's extraction time, which `deno task extract` prints itself.
  *
- * With `--jobs N` the notebooks run as `deno task reproduce --jobs N` runs them: chains of notebooks that
- * share cached work, up to N side by side, each notebook with the cores shared among the chains still
- * running when it starts; the file then
- * holds the wall time of the whole run beside each notebook's.
+ * With `--jobs N` the notebooks run as `deno task reproduce --jobs N` runs them (`runGroups`): up to N
+ * side by side, notebooks that share cached work in order, each with the cores shared among the
+ * notebooks still to run beside it; the file then holds the wall time of the whole run beside each
+ * notebook's, and what each slot ran.
  *
  *   deno task bench reproduce            # every notebook, one after another
  *   deno task bench reproduce 01 03      # these notebooks
- *   deno task bench reproduce --jobs 2   # every notebook, two chains side by side
+ *   deno task bench reproduce --jobs 2   # every notebook, two side by side
  */
 import { join } from "node:path";
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { writeJsonAtomic } from "../lib/runtime/atomic.ts";
 import { table } from "../lib/report/display.ts";
 import { readSummary, summaryPath } from "../lib/report/summary.ts";
-import { jobsArg, notebookChains, runChains } from "./reproduce.ts";
+import { jobsArg, runGroups, workGroups } from "./reproduce.ts";
 import { cacheTrainingWork } from "./training_work.ts";
 import { type MatmulCeiling, matmulCeiling } from "../lib/train/matmul_ceiling.ts";
 import type { TrainingWork } from "../lib/train/work.ts";
@@ -61,6 +61,11 @@ async function timeNotebook(notebook: string, env: Record<string, string>): Prom
   return { notebook, seconds: Math.round((performance.now() - t0) / 100) / 10, ok: status.success };
 }
 
+/** Every notebook of the project, by name. */
+function allNotebookNames(root: string): string[] {
+  return [...Deno.readDirSync(join(root, "notebooks"))].filter((e) => e.isFile && e.name.endsWith(".ipynb")).map((e) => e.name.replace(/\.ipynb$/, "")).sort();
+}
+
 /** The training work a reproduce did and the floor it puts on the time: the work at the cores' best MatMul rate. */
 export interface WorkFloor {
   tflop: number;
@@ -91,31 +96,37 @@ export function workFloor(work: TrainingWork & { caption: TrainingWork; probing:
   };
 }
 
-/** Time each notebook (default: all) from an empty training cache, `jobs` chains side by side; writes `outputs/bench/reproduce.json`. */
-export async function benchReproduce(notebooks: string[], jobs = 1): Promise<{ rows: ReproduceRow[]; path: string; wallSeconds: number; work: WorkFloor }> {
+/** Time each notebook (default: all) from an empty training cache, up to `jobs` side by side; writes `outputs/bench/reproduce.json`. */
+export async function benchReproduce(notebooks: string[], jobs = 1): Promise<{ rows: ReproduceRow[]; path: string; wallSeconds: number; work: WorkFloor | { error: string } }> {
   const paths = projectPaths();
-  const names = notebooks.length ? notebooks : [...Deno.readDirSync(join(paths.root, "notebooks"))]
-    .filter((e) => e.isFile && e.name.endsWith(".ipynb")).map((e) => e.name.replace(/\.ipynb$/, "")).sort();
+  const names = notebooks.length ? notebooks : allNotebookNames(paths.root);
   const runDir = join(paths.outputs, "bench", "reproduce-run");
   await benchCache(paths.cache, join(runDir, "cache"));
   const env = { SHARELOCK_CACHE_DIR: join(runDir, "cache"), SHARELOCK_OUTPUTS_DIR: join(runDir, "outputs") };
-  // the chains are spread by the times of the last real run, as `deno task reproduce --jobs` spreads them
-  const chains = notebookChains(names, jobs, await readSummary(summaryPath(paths.outputs)));
+  // the notebooks are scheduled by the times of the last real run, as `deno task reproduce --jobs` schedules them
+  const last = await readSummary(summaryPath(paths.outputs)), groups = workGroups(names);
   const byName = new Map<string, ReproduceRow>(), t0 = performance.now();
-  await runChains(chains, navigator.hardwareConcurrency, Deno.env.get("SHARELOCK_ORT_THREADS"), async (nb, threads) => {
+  const slots = await runGroups(groups, jobs, (n) => last.notebooks[n]?.run?.seconds ?? 1, navigator.hardwareConcurrency, Deno.env.get("SHARELOCK_ORT_THREADS"), async (nb, threads) => {
     console.error(`[bench reproduce] ${nb} from an empty training cache${threads ? `, ${threads} onnxruntime thread(s)` : ""} ...`);
     byName.set(nb, await timeNotebook(nb, threads ? { ...env, SHARELOCK_ORT_THREADS: threads } : env));
   });
   const wallSeconds = Math.round((performance.now() - t0) / 100) / 10, rows = names.map((n) => byName.get(n)!);
-  // what the notebooks trained, and the floor the cores' fastest matrix product puts on training it
-  const work = workFloor(await cacheTrainingWork(env.SHARELOCK_CACHE_DIR), await matmulCeiling(), wallSeconds);
+  // what the notebooks trained, and the floor the cores' fastest matrix product puts on training it (a
+  // record it cannot read leaves the work out, not the times)
+  let work: WorkFloor | { error: string };
+  try {
+    work = workFloor(await cacheTrainingWork(env.SHARELOCK_CACHE_DIR), await matmulCeiling(), wallSeconds);
+  } catch (err) {
+    work = { error: (err as Error).message };
+  }
   const path = join(paths.outputs, "bench", "reproduce.json");
   await writeJsonAtomic(path, {
     what: "seconds per notebook of `deno task report` from an empty training cache, features present",
     cores: navigator.hardwareConcurrency,
     date: new Date().toISOString(),
     jobs,
-    chains,
+    groups,
+    slots,
     settings: Object.fromEntries(Object.entries(Deno.env.toObject()).filter(([k]) => k.startsWith("SHARELOCK_") && !k.endsWith("_DIR"))),
     wall_seconds: wallSeconds,
     total_seconds: Math.round(rows.reduce((a, r) => a + r.seconds, 0)),
@@ -137,9 +148,9 @@ export function workLine(w: WorkFloor, wallSeconds: number): string {
 export async function main(args: string[]): Promise<void> {
   const { jobs, rest } = jobsArg(args);
   const { rows, path, wallSeconds, work } = await benchReproduce(rest, jobs);
-  const caption = `From an empty training cache, ${jobs} chain(s) side by side: ${(wallSeconds / 60).toFixed(1)} min of wall time (${path})`;
+  const caption = `From an empty training cache, up to ${jobs} notebook(s) side by side: ${(wallSeconds / 60).toFixed(1)} min of wall time (${path})`;
   console.log(table(rows.map((r) => ({ notebook: r.notebook, minutes: r.seconds / 60, status: r.ok ? "ok" : "FAILED" })), { caption, digits: 1 }).bundle["text/plain"]);
-  console.log(workLine(work, wallSeconds));
+  console.log("error" in work ? `Training work: not counted (${work.error})` : workLine(work, wallSeconds));
   if (rows.some((r) => !r.ok)) Deno.exit(1);
 }
 

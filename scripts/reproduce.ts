@@ -4,9 +4,10 @@
  * notebooks and HTML reports to `outputs/reports/`, update `outputs/summary.json` and print what changed
  * since the last run. `deno task report NOTEBOOK...` does the same for the named notebooks only (they
  * extract what they need themselves); `--no-extract` skips the extraction stage; `--jobs N` runs up to N
- * chains of notebooks side by side (notebooks that share cached work stay in one chain, in order; each
- * notebook's onnxruntime sessions share the cores with the chains still running when it starts, unless
- * `SHARELOCK_ORT_THREADS` says). A run of every notebook
+ * notebooks side by side (notebooks that share cached work run in order, one at a time; a free slot takes
+ * the next notebook of the longest chain of work left, by the last run's times; each notebook's
+ * onnxruntime sessions share the cores with the notebooks still to run beside it, unless
+ * `SHARELOCK_ORT_THREADS` says; see {@link runGroups}). A run of every notebook
  * ends by publishing its key figures (`scripts/results.ts`: results/summary.json, the README's results
  * table, docs/results.md) and, when every notebook passed, the executed notebooks themselves into
  * `notebooks/` (`scripts/publish_notebooks.ts`); `report` leaves them as they are.
@@ -20,77 +21,95 @@
 import { basename, join, resolve } from "node:path";
 import { ensureEnvironment, SetupError } from "./setup.ts";
 import { notebookBundleProblems, type NotebookResult, runNotebooks } from "./notebook_runner.ts";
-import { clearFigures, diffSummaries, readSummary, recordNotebookRun, recordRun, type Summary, summaryPath } from "../lib/report/summary.ts";
+import { clearFigures, diffSummaries, readSummary, recordNotebookRun, recordRun, summaryPath } from "../lib/report/summary.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { checkEnvOrExit } from "./check_env.ts";
 import { publishResults } from "./results.ts";
 import { publishNotebooks } from "./publish_notebooks.ts";
 
 /**
- * Notebooks that share cached work (02 and 08 read 01's probing runs; 04-07 read 03's caption models and
- * each other's): each group runs as one chain, in order, so that none trains what another is training.
+ * Notebooks that share cached work (02 and 08 read 01's probing runs; 04 reads 03's caption models, 05
+ * and 06 read 04's): each group runs in order, one notebook at a time, so that none trains what another
+ * is training. 07 trains its own ablation models and reads only 03's default ones (ShareLock on the main
+ * encoder, one per run), so it runs on its own: beside 03 it may reach one of those before 03 has
+ * stored it and train it too (written atomically; either copy serves the key).
  */
-export const SHARED_WORK: readonly (readonly string[])[] = [["01", "02", "08"], ["03", "04", "05", "06", "07"]];
+export const SHARED_WORK: readonly (readonly string[])[] = [["01", "02", "08"], ["03", "04", "05", "06"]];
 
 /**
- * The notebooks as at most `jobs` chains that can run side by side: the groups of {@link SHARED_WORK}
- * (notebooks outside them alone), in name order within a chain, spread over the jobs longest first by
- * the seconds of each notebook's last run in `last` (1 s when unknown). Pure.
+ * The notebooks as groups of {@link SHARED_WORK} (a notebook outside them is a group of its own), each
+ * in name order, the groups in the order of their first notebook. Pure.
  *
  * @example
  * ```ts
- * notebookChains(["00_setup", "01_a", "02_b", "03_c"], 2, { updated: "", notebooks: {} });
- * // [["01_a", "02_b"], ["00_setup", "03_c"]]
+ * workGroups(["07_ablations", "03_sharelock", "01_zero_shot_probing", "04_multilingual"]);
+ * // [["01_zero_shot_probing"], ["03_sharelock", "04_multilingual"], ["07_ablations"]]
  * ```
  */
-export function notebookChains(names: readonly string[], jobs: number, last: Summary): string[][] {
-  const sorted = [...names].sort(), groupOf = (n: string) => SHARED_WORK.findIndex((g) => g.some((p) => n.startsWith(`${p}_`) || n === p));
+export function workGroups(names: readonly string[]): string[][] {
+  const groupOf = (n: string) => SHARED_WORK.findIndex((g) => g.some((p) => n.startsWith(`${p}_`) || n === p));
   const groups = new Map<string, string[]>();
-  for (const n of sorted) {
+  for (const n of [...names].sort()) {
     const g = groupOf(n), key = g >= 0 ? `group ${g}` : n;
     groups.set(key, [...(groups.get(key) ?? []), n]);
   }
-  if (jobs <= 1) return [sorted];
-  const cost = (chain: readonly string[]) => chain.reduce((a, n) => a + (last.notebooks[n]?.run?.seconds ?? 1), 0);
-  const lanes: string[][] = Array.from({ length: Math.min(jobs, groups.size) }, () => []);
-  for (const chain of [...groups.values()].sort((a, b) => cost(b) - cost(a) || a[0].localeCompare(b[0]))) {
-    lanes.reduce((min, lane) => (cost(lane) < cost(min) ? lane : min)).push(...chain);
-  }
-  return lanes.map((lane) => lane.sort());
+  return [...groups.values()];
 }
 
 /**
- * Run `chains` side by side, the notebooks of each in order. With more than one chain, each notebook
- * starts with the onnxruntime threads `setting` names (`SHARELOCK_ORT_THREADS`), else with the cores
- * shared among the chains still running at its start: when a chain ends, the notebooks that start after
- * it get its cores too. With one chain `threads` is undefined: the notebook keeps the environment's
- * setting, or every core. Every chain runs to its end or to its first failure; then the first failure is
- * thrown.
+ * Run the notebooks of `groups`, up to `jobs` at a time: each group's in order, one at a time. A free
+ * slot takes the next notebook of the group with the most work left among those not running, by
+ * `cost` (seconds; the last run's, or 1 when unknown), then by notebooks left, then by name: the longest
+ * chain of work starts first, and a slot whose group is done takes whatever is left. With `jobs` > 1 each
+ * notebook starts with the onnxruntime threads `setting` names (`SHARELOCK_ORT_THREADS`), else with the
+ * cores shared among the slots that still have work (at most one per unfinished group): notebooks that
+ * start when fewer groups are left get more cores. With one slot (one job, or one group) `threads` is
+ * undefined: the notebook keeps the environment's setting, or every core. A group whose `run` throws stops there; the others run to
+ * their end; then the first error is thrown. Returns the notebooks each slot ran, in order.
  *
  * @example
  * ```ts
- * await runChains([["01_a", "02_b"], ["03_c"]], 2, undefined, async (name, threads) => {
+ * await runGroups([["01_a", "02_b"], ["03_c"]], 2, () => 1, 2, undefined, async (name, threads) => {
  *   console.log(`${name} with ${threads} thread(s)`);
  * });
  * ```
  */
-export async function runChains(
-  chains: readonly (readonly string[])[],
+export async function runGroups(
+  groups: readonly (readonly string[])[],
+  jobs: number,
+  cost: (name: string) => number,
   cores: number,
   setting: string | undefined,
   run: (name: string, threads: string | undefined) => Promise<void>,
-): Promise<void> {
-  let running = chains.length;
-  const threads = () => (chains.length > 1 ? setting ?? String(Math.max(1, Math.floor(cores / running))) : undefined);
-  const settled = await Promise.allSettled(chains.map(async (chain) => {
-    try {
-      for (const name of chain) await run(name, threads());
-    } finally {
-      running--;
+): Promise<string[][]> {
+  const left = groups.map((g) => [...g]), running = new Set<number>(), errors: unknown[] = [];
+  const work = (i: number) => left[i].reduce((a, n) => a + cost(n), 0);
+  const next = (): number | undefined =>
+    left.map((_, i) => i).filter((i) => left[i].length && !running.has(i))
+      .sort((a, b) => work(b) - work(a) || left[b].length - left[a].length || left[a][0].localeCompare(left[b][0]))[0];
+  const unfinished = () => left.filter((g, i) => g.length || running.has(i)).length;
+  const slotCount = Math.max(1, Math.min(jobs, groups.length));
+  const threads = () => (slotCount > 1 ? setting ?? String(Math.max(1, Math.floor(cores / Math.max(1, Math.min(jobs, unfinished()))))) : undefined);
+  const slot = async (): Promise<string[]> => {
+    const ran: string[] = [];
+    for (let i = next(); i !== undefined; i = next()) {
+      const name = left[i].shift()!;
+      running.add(i);
+      ran.push(name);
+      try {
+        await run(name, threads());
+      } catch (err) {
+        errors.push(err);
+        left[i] = [];
+      } finally {
+        running.delete(i);
+      }
     }
-  }));
-  const broken = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (broken) throw broken.reason;
+    return ran;
+  };
+  const slots = await Promise.all(Array.from({ length: slotCount }, slot));
+  if (errors.length) throw errors[0];
+  return slots.filter((s) => s.length);
 }
 
 /** `--jobs N` (or `--jobs=N`, default 1) and the other arguments; a bad N stops the command. Pure. */
@@ -158,10 +177,12 @@ async function main() {
   await Deno.writeTextFile(join(paths.outputs, "summary.previous.json"), JSON.stringify(before, null, 2) + "\n");
 
   const outDir = join(paths.outputs, "reports");
-  const chains = notebookChains(notebooks.map((nb) => basename(nb, ".ipynb")), jobs, before);
+  const groups = workGroups(notebooks.map((nb) => basename(nb, ".ipynb")));
   const cores = navigator.hardwareConcurrency, threadSetting = Deno.env.get("SHARELOCK_ORT_THREADS");
-  const sharing = threadSetting ? `${threadSetting} onnxruntime thread(s) each` : `the ${cores} cores shared among the chains still running`;
-  console.error(`Running ${notebooks.length} notebook(s)${chains.length > 1 ? ` as ${chains.length} chains side by side (${chains.map((c) => c.join(" -> ")).join("; ")}), ${sharing}` : ""}; reports go to ${outDir}`);
+  const sharing = threadSetting ? `${threadSetting} onnxruntime thread(s) each` : `the ${cores} cores shared among the notebooks running`;
+  const inOrder = groups.filter((g) => g.length > 1).map((g) => g.join(" -> ")).join("; ");
+  const side = jobs > 1 && groups.length > 1 ? `, up to ${Math.min(jobs, groups.length)} side by side (${inOrder ? `in order: ${inOrder}; ` : ""}the longest chain of work first), ${sharing}` : "";
+  console.error(`Running ${notebooks.length} notebook(s)${side}; reports go to ${outDir}`);
   const byName = new Map<string, NotebookResult>();
   const running = new Map<string, { abort: AbortController; run?: Promise<unknown>; failed: (error: string) => Promise<unknown> }>();
   let stopping = false;
@@ -207,8 +228,9 @@ async function main() {
   };
   const pathOf = new Map(notebooks.map((nb) => [basename(nb, ".ipynb"), nb]));
   try {
-    // a chain whose runner breaks stops; the others finish first, then the error is reported
-    await runChains(chains, cores, threadSetting, (name, threads) => runOne(pathOf.get(name)!, threads));
+    // a group whose runner breaks stops; the others finish first, then the error is reported
+    const cost = (name: string) => before.notebooks[name]?.run?.seconds ?? 1;
+    await runGroups(groups, jobs, cost, cores, threadSetting, (name, threads) => runOne(pathOf.get(name)!, threads));
   } finally {
     for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
   }

@@ -5,6 +5,9 @@
  * fills, with the floor that the machine's fastest matrix product puts on the time to train it.
  *
  *   deno run -A scripts/training_work.ts [CACHE_DIR]      # default: the project's cache
+ *
+ * It prints the work by shape, then the floor: the work at onnxruntime's best MatMul rate on this
+ * machine's cores (`lib/train/matmul_ceiling.ts`, measured then; run it on an idle machine).
  */
 import { join } from "node:path";
 import { LIT_BAG_OF_WORDS } from "../lib/baselines/lit.ts";
@@ -13,6 +16,7 @@ import { projectPaths } from "../lib/runtime/paths.ts";
 import { layerDims } from "../lib/train/step_graph.ts";
 import type { ProjectionConfig } from "../lib/train/projection.ts";
 import { type StepShape, trainingWork, type TrainingWork } from "../lib/train/work.ts";
+import { matmulCeiling } from "../lib/train/matmul_ceiling.ts";
 
 /** A trained run's shape and steps. */
 export type TrainedRun = StepShape & { steps: number };
@@ -110,4 +114,7 @@ if (import.meta.main) {
   console.log(`${cache}: ${w.runs} trained runs, ${w.steps} steps, ${tflop(w.flops)} TFLOP of matrix products ` +
     `(caption models ${w.caption.runs}: ${tflop(w.caption.flops)}; probing runs ${w.probing.runs}: ${tflop(w.probing.flops)})`);
   for (const s of w.shapes) console.log(`  ${s.sparseFirst ? "sparse " : ""}${s.dims.join("-")} batch ${s.batch}: ${s.runs} runs, ${s.steps} steps`);
+  const c = await matmulCeiling();
+  console.log(`At onnxruntime's best MatMul on ${c.threads} thread(s) here (${c.gflops} GFLOP/s, ${c.shape}) that is at least ` +
+    `${(w.flops / (c.gflops * 1e9) / 60).toFixed(1)} min of training.`);
 }

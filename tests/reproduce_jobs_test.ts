@@ -1,34 +1,101 @@
 import assert from "node:assert/strict";
-import { jobsArg, notebookChains, runChains } from "../scripts/reproduce.ts";
-import type { Summary } from "../lib/report/summary.ts";
+import { jobsArg, runGroups, workGroups } from "../scripts/reproduce.ts";
 
 const NAMES = ["00_setup", "01_zero_shot_probing", "02_language", "03_sharelock", "04_multi", "05_comp", "06_choice", "07_ablations", "08_leaderboard"];
-const ran = (seconds: Record<string, number>): Summary => ({
-  updated: "",
-  notebooks: Object.fromEntries(Object.entries(seconds).map(([n, s]) => [n, { figures: {}, run: { ok: true, seconds: s, finished: "" } }])),
-});
-
-Deno.test("one job runs every notebook in name order", () => {
-  assert.deepEqual(notebookChains([...NAMES].reverse(), 1, ran({})), [NAMES]);
-});
-
-Deno.test("two jobs keep notebooks that share cached work in one chain and spread the chains by their last times", () => {
-  const last = ran({ "01_zero_shot_probing": 1600, "02_language": 1700, "08_leaderboard": 100, "03_sharelock": 540, "04_multi": 200, "07_ablations": 480, "00_setup": 4 });
-  const chains = notebookChains(NAMES, 2, last);
-  assert.deepEqual(chains, [
+Deno.test("notebooks that share cached work form one group, in name order; the others are groups of their own", () => {
+  assert.deepEqual(workGroups([...NAMES].reverse()), [
+    ["00_setup"],
     ["01_zero_shot_probing", "02_language", "08_leaderboard"],
-    ["00_setup", "03_sharelock", "04_multi", "05_comp", "06_choice", "07_ablations"],
+    ["03_sharelock", "04_multi", "05_comp", "06_choice"],
+    ["07_ablations"],
   ]);
-  assert.deepEqual(chains.flat().sort(), NAMES, "every notebook once");
-  // when the caption chain is the longer one (5 runs per model), 00 joins the probing chain
-  const five = ran({ "01_zero_shot_probing": 1600, "02_language": 1700, "03_sharelock": 9000, "07_ablations": 700 });
-  assert.deepEqual(notebookChains(NAMES, 2, five)[1], ["00_setup", "01_zero_shot_probing", "02_language", "08_leaderboard"]);
+  assert.deepEqual(workGroups(["04_multi", "03_sharelock", "01_zero_shot_probing"]), [["01_zero_shot_probing"], ["03_sharelock", "04_multi"]]);
 });
 
-Deno.test("more jobs than chains leave no empty chain; a subset of notebooks keeps its groups", () => {
-  const chains = notebookChains(["04_multi", "03_sharelock", "01_zero_shot_probing"], 8, ran({}));
-  assert.equal(chains.length, 2);
-  assert.ok(chains.some((c) => c.join() === "03_sharelock,04_multi"));
+/**
+ * Run `runGroups` on a simulated clock: each notebook takes `minutes[name]`; the clock moves to the next
+ * finish once every running notebook waits on it (after the freed slot has started its next one).
+ * Returns each notebook's start, the slots and the wall time in minutes.
+ */
+async function simulate(groups: string[][], jobs: number, minutes: Record<string, number>, cost: (n: string) => number) {
+  const start: Record<string, number> = {}, waiting: { at: number; done: () => void }[] = [];
+  let now = 0, active = 0;
+  const tick = () => {
+    if (!waiting.length || waiting.length < active) return;
+    waiting.sort((a, b) => a.at - b.at);
+    const first = waiting.shift()!;
+    now = first.at;
+    first.done();
+  };
+  const slots = await runGroups(groups, jobs, cost, 2, undefined, async (name) => {
+    start[name] = now;
+    active++;
+    await new Promise<void>((done) => {
+      waiting.push({ at: now + minutes[name], done });
+      setTimeout(tick, 0);
+    });
+    active--;
+    setTimeout(tick, 0);
+  });
+  return { start, slots, wall: now };
+}
+
+Deno.test("two slots: the longest chain of work starts first, a free slot takes what is left, never later than fixed chains", async () => {
+  const groups = workGroups(NAMES);
+  // minutes per notebook from an empty training cache, one thread each, at 5 runs per caption model and at 2
+  const five = { "00_setup": 0, "01_zero_shot_probing": 27, "02_language": 19, "03_sharelock": 69, "04_multi": 11, "05_comp": 2, "06_choice": 2, "07_ablations": 28, "08_leaderboard": 1 };
+  const two = { "00_setup": 0, "01_zero_shot_probing": 25, "02_language": 17, "03_sharelock": 11, "04_multi": 5, "05_comp": 1, "06_choice": 1, "07_ablations": 12, "08_leaderboard": 1 };
+  const sum = (m: Record<string, number>, names: string[]) => names.reduce((a, n) => a + m[n], 0);
+  for (const [minutes, known] of [[five, true], [five, false], [two, true], [two, false]] as const) {
+    const m: Record<string, number> = minutes, sim = await simulate(groups, 2, m, (n) => (known ? m[n] * 60 : 1));
+    const label = `${minutes === five ? 5 : 2} runs, times ${known ? "known" : "unknown"}`;
+    assert.deepEqual(sim.slots.flat().sort(), NAMES, `${label}: every notebook once`);
+    for (const g of groups) for (let i = 1; i < g.length; i++) assert.ok(sim.start[g[i]] >= sim.start[g[i - 1]] + m[g[i - 1]], `${label}: ${g[i]} after ${g[i - 1]}`);
+    // the fixed chains 07 used to sit in: 01 -> 02 -> 08 beside 00 -> 03 -> ... -> 07
+    const fixed = Math.max(sum(m, ["01_zero_shot_probing", "02_language", "08_leaderboard"]), sum(m, ["00_setup", "03_sharelock", "04_multi", "05_comp", "06_choice", "07_ablations"]));
+    assert.ok(sim.wall <= fixed, `${label}: ${sim.wall} min, fixed chains ${fixed}`);
+    // at 5 runs 07 moves beside 03: the run ends with 03-06
+    if (minutes === five) assert.equal(sim.wall, sum(m, ["03_sharelock", "04_multi", "05_comp", "06_choice"]), label);
+  }
+});
+
+Deno.test("slots share the cores; a notebook that starts when fewer groups are left gets their cores too", async () => {
+  const threads: Record<string, string | undefined> = {}, order: string[] = [];
+  let shortDone!: () => void;
+  const shortEnded = new Promise<void>((r) => (shortDone = r));
+  const slots = await runGroups([["01_a", "02_b"], ["03_c"]], 2, () => 1, 4, undefined, async (name, t) => {
+    threads[name] = t;
+    if (name === "01_a") await shortEnded; // 01 is still running when 03's group ends
+    if (name === "03_c") setTimeout(shortDone, 0);
+    order.push(name);
+  });
+  assert.deepEqual(threads, { "01_a": "2", "03_c": "2", "02_b": "4" });
+  assert.deepEqual(order, ["03_c", "01_a", "02_b"]);
+  assert.deepEqual(slots, [["01_a", "02_b"], ["03_c"]]);
+});
+
+Deno.test("groups: SHARELOCK_ORT_THREADS fixes every notebook's threads; a failing group stops, the others finish, then its error is thrown", async () => {
+  const ran: string[] = [];
+  await assert.rejects(
+    runGroups([["01_a", "02_b"], ["03_c", "04_d"]], 2, () => 1, 2, "3", async (name, t) => {
+      assert.equal(t, "3");
+      await new Promise((r) => setTimeout(r, name === "03_c" ? 5 : 0));
+      if (name === "01_a") throw new Error("01_a failed");
+      ran.push(name);
+    }),
+    /01_a failed/,
+  );
+  assert.deepEqual(ran, ["03_c", "04_d"]);
+});
+
+Deno.test("groups: one slot (one job or one group) runs every notebook and leaves the threads to the environment (undefined)", async () => {
+  const seen: (string | undefined)[] = [], order: string[] = [];
+  await runGroups(workGroups([...NAMES].reverse()), 1, () => 1, 4, undefined, async (n, t) => void (seen.push(t), order.push(n)));
+  assert.deepEqual(seen, NAMES.map(() => undefined));
+  assert.deepEqual([...order].sort(), NAMES);
+  const one: (string | undefined)[] = [];
+  await runGroups([["01_a"]], 4, () => 1, 4, "3", async (_, t) => void one.push(t));
+  assert.deepEqual(one, [undefined], "one group: nothing runs beside it");
 });
 
 Deno.test("--jobs is read in both forms and a bad value stops the command", () => {
@@ -40,37 +107,3 @@ Deno.test("--jobs is read in both forms and a bad value stops the command", () =
   assert.throws(() => jobsArg(["--jobs=two"]), /got "two"/);
 });
 
-Deno.test("chains side by side share the cores; a notebook that starts after a chain ended gets its cores too", async () => {
-  const threads: Record<string, string | undefined> = {}, order: string[] = [];
-  let shortDone!: () => void;
-  const shortEnded = new Promise<void>((r) => (shortDone = r));
-  await runChains([["01_a", "02_b"], ["03_c"]], 4, undefined, async (name, t) => {
-    threads[name] = t;
-    if (name === "01_a") await shortEnded; // 01 is still running when 03's chain ends
-    if (name === "03_c") setTimeout(shortDone, 0);
-    order.push(name);
-  });
-  assert.deepEqual(threads, { "01_a": "2", "03_c": "2", "02_b": "4" });
-  assert.deepEqual(order, ["03_c", "01_a", "02_b"]);
-});
-
-Deno.test("chains: SHARELOCK_ORT_THREADS fixes every notebook's threads; a failing chain stops, the others finish, then its error is thrown", async () => {
-  const ran: string[] = [];
-  await assert.rejects(
-    runChains([["01_a", "02_b"], ["03_c", "04_d"]], 2, "3", async (name, t) => {
-      assert.equal(t, "3");
-      await new Promise((r) => setTimeout(r, name === "03_c" ? 5 : 0));
-      if (name === "01_a") throw new Error("01_a failed");
-      ran.push(name);
-    }),
-    /01_a failed/,
-  );
-  assert.deepEqual(ran, ["03_c", "04_d"]);
-});
-
-Deno.test("chains: one chain leaves the threads to the environment (undefined), with or without a setting", async () => {
-  const seen: (string | undefined)[] = [];
-  await runChains([["01_a", "02_b"]], 4, undefined, async (_, t) => void seen.push(t));
-  await runChains([["01_a"]], 4, "3", async (_, t) => void seen.push(t));
-  assert.deepEqual(seen, [undefined, undefined, undefined]);
-});
