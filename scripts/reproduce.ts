@@ -63,9 +63,10 @@ export function workGroups(names: readonly string[]): string[][] {
  * chain of work starts first, and a slot whose group is done takes whatever is left. With `jobs` > 1 each
  * notebook starts with the onnxruntime threads `setting` names (`SHARELOCK_ORT_THREADS`), else with the
  * cores shared among the slots that still have work (at most one per unfinished group): notebooks that
- * start when fewer groups are left get more cores. With one slot (one job, or one group) `threads` is
- * undefined: the notebook keeps the environment's setting, or every core. A group whose `run` throws stops there; the others run to
- * their end; then the first error is thrown. Returns the notebooks each slot ran, in order.
+ * start when fewer groups are left get more cores. One slot (one job, or one group) runs the notebooks
+ * in name order, with `threads` undefined: the notebook keeps the environment's setting, or every core.
+ * A group whose `run` throws stops there; the others run to their end; then the first error is thrown.
+ * Returns the notebooks each slot ran, in order.
  *
  * @example
  * ```ts
@@ -84,11 +85,13 @@ export async function runGroups(
 ): Promise<string[][]> {
   const left = groups.map((g) => [...g]), running = new Set<number>(), errors: unknown[] = [];
   const work = (i: number) => left[i].reduce((a, n) => a + cost(n), 0);
+  const slotCount = Math.max(1, Math.min(jobs, groups.length));
+  const byName = (a: number, b: number) => left[a][0].localeCompare(left[b][0]);
+  // one slot runs the notebooks in name order (each group's order is its name order)
   const next = (): number | undefined =>
     left.map((_, i) => i).filter((i) => left[i].length && !running.has(i))
-      .sort((a, b) => work(b) - work(a) || left[b].length - left[a].length || left[a][0].localeCompare(left[b][0]))[0];
+      .sort(slotCount === 1 ? byName : (a, b) => work(b) - work(a) || left[b].length - left[a].length || byName(a, b))[0];
   const unfinished = () => left.filter((g, i) => g.length || running.has(i)).length;
-  const slotCount = Math.max(1, Math.min(jobs, groups.length));
   const threads = () => (slotCount > 1 ? setting ?? String(Math.max(1, Math.floor(cores / Math.max(1, Math.min(jobs, unfinished()))))) : undefined);
   const slot = async (): Promise<string[]> => {
     const ran: string[] = [];

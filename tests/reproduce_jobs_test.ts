@@ -88,11 +88,11 @@ Deno.test("groups: SHARELOCK_ORT_THREADS fixes every notebook's threads; a faili
   assert.deepEqual(ran, ["03_c", "04_d"]);
 });
 
-Deno.test("groups: one slot (one job or one group) runs every notebook and leaves the threads to the environment (undefined)", async () => {
+Deno.test("groups: one slot (one job or one group) runs every notebook in name order and leaves the threads to the environment (undefined)", async () => {
   const seen: (string | undefined)[] = [], order: string[] = [];
   await runGroups(workGroups([...NAMES].reverse()), 1, () => 1, 4, undefined, async (n, t) => void (seen.push(t), order.push(n)));
   assert.deepEqual(seen, NAMES.map(() => undefined));
-  assert.deepEqual([...order].sort(), NAMES);
+  assert.deepEqual(order, NAMES, "one job: name order");
   const one: (string | undefined)[] = [];
   await runGroups([["01_a"]], 4, () => 1, 4, "3", async (_, t) => void one.push(t));
   assert.deepEqual(one, [undefined], "one group: nothing runs beside it");
