@@ -28,7 +28,7 @@ export function headerDims(header: Record<string, { shape?: number[] }>, file: s
     const m = /^layers\.(\d+)\.linear\.weight$/.exec(name);
     if (m) layers[+m[1]] = t.shape ?? [];
   }
-  if (!layers.length || layers.some((s) => !s || s.length !== 2)) throw new Error(`${file}: no layers.<i>.linear.weight of shape [out, in] in the header`);
+  if (!layers.length || Array.from(layers).some((s) => !s || s.length !== 2)) throw new Error(`${file}: no layers.<i>.linear.weight of shape [out, in] in the header`);
   for (let i = 1; i < layers.length; i++) {
     if (layers[i][1] !== layers[i - 1][0]) throw new Error(`${file}: layer ${i} takes ${layers[i][1]} inputs but layer ${i - 1} gives ${layers[i - 1][0]}`);
   }

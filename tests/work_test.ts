@@ -100,6 +100,7 @@ Deno.test("a cache's stored caption models and probing runs count their shapes' 
   assert.equal(w.flops, w.caption.flops + w.probing.flops);
 
   assert.throws(() => headerDims({ "layers.0.linear.weight": { shape: [4, 6] }, "layers.1.linear.weight": { shape: [5, 3] } }, "x.safetensors"), /x\.safetensors: layer 1 takes 3 inputs but layer 0 gives 4/);
+  assert.throws(() => headerDims({ "layers.0.linear.weight": { shape: [4, 6] }, "layers.2.linear.weight": { shape: [5, 4] } }, "gap.safetensors"), /gap\.safetensors: no layers/);
   assert.throws(() => captionModelRun({ text: "use-lite" }, {}, 256, "y.json"), /y\.json: no "steps"/);
   assert.throws(() => probingRun({ key: { ...key, vision: {} }, value: { steps: 1 } }, "z.json"), /z\.json: no vision\.dim/);
   await Deno.writeTextFile(join(probing, "bad.json"), "{");
