@@ -20,12 +20,12 @@
  *   deno task bench reproduce 01 03      # these notebooks
  *   deno task bench reproduce --jobs 2   # every notebook, two side by side
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { projectPaths } from "../lib/runtime/paths.ts";
 import { writeJsonAtomic } from "../lib/runtime/atomic.ts";
 import { table } from "../lib/report/display.ts";
 import { readSummary, summaryPath } from "../lib/report/summary.ts";
-import { jobsArg, runGroups, workGroups } from "./reproduce.ts";
+import { allNotebooks, jobsArg, runGroups, workGroups } from "./reproduce.ts";
 import { cacheTrainingWork } from "./training_work.ts";
 import { type MatmulCeiling, matmulCeiling } from "../lib/train/matmul_ceiling.ts";
 import type { TrainingWork } from "../lib/train/work.ts";
@@ -61,11 +61,6 @@ async function timeNotebook(notebook: string, env: Record<string, string>): Prom
   return { notebook, seconds: Math.round((performance.now() - t0) / 100) / 10, ok: status.success };
 }
 
-/** Every notebook of the project, by name. */
-function allNotebookNames(root: string): string[] {
-  return [...Deno.readDirSync(join(root, "notebooks"))].filter((e) => e.isFile && e.name.endsWith(".ipynb")).map((e) => e.name.replace(/\.ipynb$/, "")).sort();
-}
-
 /** The training work a reproduce did and the floor it puts on the time: the work at the cores' best MatMul rate. */
 export interface WorkFloor {
   tflop: number;
@@ -99,7 +94,7 @@ export function workFloor(work: TrainingWork & { caption: TrainingWork; probing:
 /** Time each notebook (default: all) from an empty training cache, up to `jobs` side by side; writes `outputs/bench/reproduce.json`. */
 export async function benchReproduce(notebooks: string[], jobs = 1): Promise<{ rows: ReproduceRow[]; path: string; wallSeconds: number; work: WorkFloor | { error: string } }> {
   const paths = projectPaths();
-  const names = notebooks.length ? notebooks : allNotebookNames(paths.root);
+  const names = notebooks.length ? notebooks : allNotebooks(paths.root).map((nb) => basename(nb, ".ipynb"));
   const runDir = join(paths.outputs, "bench", "reproduce-run");
   await benchCache(paths.cache, join(runDir, "cache"));
   const env = { SHARELOCK_CACHE_DIR: join(runDir, "cache"), SHARELOCK_OUTPUTS_DIR: join(runDir, "outputs") };

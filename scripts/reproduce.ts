@@ -132,7 +132,8 @@ export function jobsArg(args: readonly string[]): { jobs: number; rest: string[]
   return { jobs, rest };
 }
 
-function allNotebooks(root: string): string[] {
+/** Every notebook in `notebooks/` under `root`, by path, in name order. */
+export function allNotebooks(root: string): string[] {
   return [...Deno.readDirSync(join(root, "notebooks"))]
     .filter((e) => e.isFile && e.name.endsWith(".ipynb"))
     .map((e) => join(root, "notebooks", e.name))

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { LIT_BAG_OF_WORDS } from "../lib/baselines/lit.ts";
 import { captionNotebookConfig } from "../lib/config.ts";
 import { projectPaths } from "../lib/runtime/paths.ts";
+import { readJsonOr } from "../lib/runtime/atomic.ts";
 import { layerDims } from "../lib/train/step_graph.ts";
 import type { ProjectionConfig } from "../lib/train/projection.ts";
 import { type StepShape, trainingWork, type TrainingWork } from "../lib/train/work.ts";
@@ -74,15 +75,6 @@ async function readHeader(path: string): Promise<Record<string, { shape?: number
   }
 }
 
-/** A JSON file's value; a file that is not JSON is an error naming it. */
-async function readJson(file: string): Promise<Record<string, unknown>> {
-  try {
-    return JSON.parse(await Deno.readTextFile(file));
-  } catch (err) {
-    throw new Error(`${file}: not a readable JSON record (${(err as Error).message})`);
-  }
-}
-
 /** JSON files of `dir` (none when it does not exist). */
 async function jsonFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -101,10 +93,10 @@ async function jsonFiles(dir: string): Promise<string[]> {
 export async function cacheTrainingWork(cache: string, captionBatch = captionNotebookConfig("embedded").train.batchSize ?? 256): Promise<TrainingWork & { caption: TrainingWork; probing: TrainingWork }> {
   const caption: TrainedRun[] = [], probing: TrainedRun[] = [];
   for (const file of await jsonFiles(join(cache, "results", "caption-models"))) {
-    const record = await readJson(file);
+    const record = await readJsonOr<Record<string, unknown>>(file, {});
     caption.push(captionModelRun(record, await readHeader(file.replace(/\.json$/, ".safetensors")), captionBatch, file));
   }
-  for (const file of await jsonFiles(join(cache, "results", "probing"))) probing.push(probingRun(await readJson(file), file));
+  for (const file of await jsonFiles(join(cache, "results", "probing"))) probing.push(probingRun(await readJsonOr<Record<string, unknown>>(file, {}), file));
   return { ...trainingWork([...caption, ...probing]), caption: trainingWork(caption), probing: trainingWork(probing) };
 }
 
